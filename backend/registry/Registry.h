@@ -1,0 +1,43 @@
+#pragma once
+
+#include "service/ServiceDefinition.h"
+
+#include <QList>
+#include <QObject>
+
+// A service registry the agent writes to. Declarative: the registry keeps the set of services
+// this agent owns and makes the backend match it, retrying on its own after faults. The bridge
+// only says what should exist; it never retries a registry write itself.
+class Registry : public QObject {
+    Q_OBJECT
+public:
+    using QObject::QObject;
+    ~Registry() override = default;
+
+    // Connects, obtains a lease (where the backend has them) and starts keep-alives.
+    virtual void start() = 0;
+    // Stops keep-alives and closes connections. Keys are left in place (the lease expires them).
+    virtual void stop() = 0;
+
+    // Adds or replaces one service (keyed by ServiceDefinition::id).
+    virtual void registerService(const ServiceDefinition &service) = 0;
+    // Removes one service.
+    virtual void deregisterService(const ServiceDefinition &service) = 0;
+    // Declares the complete set this agent owns: missing ones are written, and keys this agent
+    // owns that are not in the set are deleted (cleanup).
+    virtual void reconcile(const QList<ServiceDefinition> &services) = 0;
+
+    // Short description for logs, e.g. "etcd v3 at 127.0.0.1:2379 prefix /services".
+    virtual QString describe() const = 0;
+    virtual bool isConnected() const = 0;
+
+Q_SIGNALS:
+    // The write for this service reached the backend (log: "added: <id12> <id>").
+    void serviceRegistered(const ServiceDefinition &service);
+    // The delete reached the backend (log: "removed: <id12> <id>").
+    void serviceDeregistered(const ServiceDefinition &service);
+    // A stale key found by reconcile was deleted (log: "dangling: <key> removed").
+    void staleRemoved(const QString &key);
+    // Connection state changed; error is a sentence a person can act on. Emitted on change only.
+    void connectionChanged(bool connected, const QString &error);
+};
