@@ -1,0 +1,6 @@
+#include "core/Version.h"
+
+QString Portolan::version()
+{
+    return QStringLiteral(PORTOLAN_VERSION);
+}
