@@ -1,7 +1,137 @@
+// portolan: the host agent. Watches this host's Docker daemon and registers every published
+// port in etcd, with registrator's command line, naming rules and key layout.
+#include "agent/AgentOptions.h"
+#include "agent/AgentSetup.h"
+#include "agent/RegistrationBridge.h"
+#include "core/Log.h"
+#include "core/UnixSignalWatcher.h"
+#include "core/Version.h"
+#include "docker/DockerClient.h"
+#include "docker/DockerEventStream.h"
+#include "registry/Registry.h"
+#include "registry/RegistryFactory.h"
+#include "service/ServiceBuilder.h"
+#include "service/TagTemplate.h"
+
 #include <QCoreApplication>
+#include <QTextStream>
+#include <QTimer>
+#include <csignal>
+#include <optional>
+
+namespace {
+int usageError(const QString &message)
+{
+    QTextStream(stderr) << "portolan: " << message << " (see 'portolan -help')\n";
+    return 2;
+}
+} // namespace
 
 int main(int argc, char **argv)
 {
     QCoreApplication app(argc, argv);
-    return 0;
+    QCoreApplication::setApplicationName(QStringLiteral("portolan"));
+    QCoreApplication::setApplicationVersion(Portolan::version());
+
+    const AgentArguments args = AgentArguments::parse(app.arguments().mid(1));
+    switch (args.outcome) {
+    case AgentArguments::Outcome::Help:
+        QTextStream(stdout) << AgentArguments::usage();
+        return 0;
+    case AgentArguments::Outcome::Version:
+        QTextStream(stdout) << "portolan " << Portolan::version() << "\n";
+        return 0;
+    case AgentArguments::Outcome::Error:
+        return usageError(args.error);
+    case AgentArguments::Outcome::Run:
+        break;
+    }
+    const AgentOptions &o = args.options;
+
+    QString error;
+    DockerEndpoint endpoint;
+    if (!DockerEndpoint::fromEnvironment(&endpoint, &error))
+        return usageError(error);
+    const QString hostname = o.hostname.isEmpty() ? AgentSetup::systemHostname() : o.hostname;
+    RegistryConfig registryConfig;
+    if (!AgentSetup::registryConfig(o, hostname, &registryConfig, &error))
+        return usageError(error);
+    std::optional<TagTemplate> tags;
+    if (!o.tags.isEmpty()) {
+        tags = TagTemplate::compile(o.tags, &error);
+        if (!error.isEmpty())
+            return usageError(QStringLiteral("-tags: %1").arg(error));
+    }
+
+    Log::install();
+    qInfo().noquote() << "Starting portolan" << Portolan::version() << "...";
+    ServiceOptions serviceOptions;
+    serviceOptions.hostname = hostname;
+    serviceOptions.hostIp = o.hostIp;
+    serviceOptions.internal = o.internal;
+    serviceOptions.explicitOnly = o.explicitOnly;
+    serviceOptions.useIpFromLabel = o.useIpFromLabel;
+    serviceOptions.tags = tags ? &*tags : nullptr;
+    if (!o.hostIp.isEmpty()) {
+        qInfo().noquote() << "Forcing host IP to" << o.hostIp;
+    } else {
+        serviceOptions.resolvedHostIp = AgentSetup::resolveHostIp(hostname);
+        qInfo().noquote() << "Host IP for ports bound to all addresses:"
+                          << (serviceOptions.resolvedHostIp.isEmpty()
+                                  ? QStringLiteral("unknown (set -ip)")
+                                  : serviceOptions.resolvedHostIp);
+    }
+
+    Registry *registry = createRegistry(registryConfig, &app);
+    qInfo().noquote() << "Using" << registry->describe() << "as" << hostname;
+    qInfo().noquote() << "Using Docker at" << endpoint.describe();
+
+    DockerClient docker(endpoint);
+    DockerEventStream events(endpoint);
+    RegistrationBridge::Settings settings;
+    settings.deregisterOnSuccessOnly = o.deregister == QLatin1String("on-success");
+    settings.resyncSeconds = o.resync;
+    RegistrationBridge bridge(&docker, &events, registry, ServiceBuilder(serviceOptions), settings);
+
+    QObject::connect(registry, &Registry::connectionChanged, &app,
+                     [registry](bool connected, const QString &why) {
+                         if (connected)
+                             qInfo().noquote() << "Connected to" << registry->describe();
+                         else
+                             qWarning().noquote() << why << "; retrying";
+                     });
+    QObject::connect(registry, &Registry::staleRemoved, &app, [](const QString &key) {
+        qInfo().noquote() << "dangling:" << key << "removed";
+    });
+
+    // -retry-attempts N (N >= 0): like registrator, give up at start if the registry stays away.
+    QTimer giveUp;
+    if (o.retryAttempts >= 0) {
+        giveUp.setSingleShot(true);
+        QObject::connect(&giveUp, &QTimer::timeout, &app, [&] {
+            if (!registry->isConnected()) {
+                qCritical().noquote() << registry->describe() << "unreachable after"
+                                      << o.retryAttempts + 1 << "attempts; exiting";
+                QCoreApplication::exit(1);
+            }
+        });
+        giveUp.start((o.retryAttempts + 1) * o.retryInterval);
+    }
+
+    UnixSignalWatcher signals;
+    signals.watch(SIGTERM);
+    signals.watch(SIGINT);
+    QObject::connect(&signals, &UnixSignalWatcher::received, &app, [&](int number) {
+        qInfo().noquote() << (number == SIGTERM ? "SIGTERM" : "SIGINT")
+                          << "received: stopping without deregistering; services stay until the "
+                             "lease expires ("
+                          << o.ttl << "s ) unless an agent starts again";
+        bridge.stop();
+        registry->stop();
+        QCoreApplication::quit();
+    });
+
+    registry->start();
+    bridge.start();
+    return app.exec();
 }

@@ -1,0 +1,227 @@
+#include "agent/AgentOptions.h"
+
+#include <QHash>
+#include <functional>
+
+namespace {
+
+struct Flag {
+    QString name;
+    QString help;
+    bool isBool = false;
+    // Applies the value; returns an error sentence or an empty string.
+    std::function<QString(AgentOptions &, const QString &)> apply;
+};
+
+QString parseInt(const QString &name, const QString &value, int min, int *out)
+{
+    bool ok = false;
+    const int v = value.toInt(&ok);
+    if (!ok)
+        return QStringLiteral("invalid value \"%1\" for flag -%2: not an integer").arg(value, name);
+    if (v < min)
+        return QStringLiteral("invalid value \"%1\" for flag -%2: must be at least %3")
+            .arg(value, name)
+            .arg(min);
+    *out = v;
+    return {};
+}
+
+QString parseBool(const QString &name, const QString &value, bool *out)
+{
+    static const QStringList yes{"1", "t", "T", "true", "TRUE", "True"};
+    static const QStringList no{"0", "f", "F", "false", "FALSE", "False"};
+    if (yes.contains(value))
+        *out = true;
+    else if (no.contains(value))
+        *out = false;
+    else
+        return QStringLiteral("invalid boolean value \"%1\" for flag -%2").arg(value, name);
+    return {};
+}
+
+Flag str(const char *name, QString AgentOptions::*field, const char *help)
+{
+    return {QLatin1String(name), QLatin1String(help), false,
+            [field](AgentOptions &o, const QString &v) {
+                o.*field = v;
+                return QString();
+            }};
+}
+
+Flag integer(const char *name, int AgentOptions::*field, int min, const char *help)
+{
+    const QString n = QLatin1String(name);
+    return {n, QLatin1String(help), false,
+            [field, n, min](AgentOptions &o, const QString &v) {
+                return parseInt(n, v, min, &(o.*field));
+            }};
+}
+
+Flag boolean(const char *name, bool AgentOptions::*field, const char *help)
+{
+    const QString n = QLatin1String(name);
+    return {n, QLatin1String(help), true, [field, n](AgentOptions &o, const QString &v) {
+                return parseBool(n, v, &(o.*field));
+            }};
+}
+
+const QList<Flag> &flags()
+{
+    static const QList<Flag> all{
+        str("ip", &AgentOptions::hostIp, "IP for ports mapped to the host"),
+        boolean("internal", &AgentOptions::internal,
+                "Use internal ports instead of published ones"),
+        boolean("explicit", &AgentOptions::explicitOnly,
+                "Only register containers which have SERVICE_NAME label set"),
+        str("useIpFromLabel", &AgentOptions::useIpFromLabel,
+            "Use IP which is stored in a label assigned to the container"),
+        str("tags", &AgentOptions::tags,
+            "Append tags for all registered services (supports a Go template subset)"),
+        integer("ttl", &AgentOptions::ttl, 2, "TTL of the agent's etcd lease, in seconds (default 30)"),
+        integer("ttl-refresh", &AgentOptions::ttlRefresh, 0,
+                "Seconds between lease keep-alives (default ttl/3)"),
+        integer("resync", &AgentOptions::resync, 0,
+                "Seconds between full reconciles with Docker (0: only at start and reconnect)"),
+        str("deregister", &AgentOptions::deregister,
+            "Deregister exited services \"always\" or \"on-success\""),
+        integer("retry-attempts", &AgentOptions::retryAttempts, -1,
+                "Attempts to reach the registry at start before exiting (-1: forever, the default)"),
+        integer("retry-interval", &AgentOptions::retryInterval, 1,
+                "Interval in milliseconds between retry-attempts (default 2000)"),
+        boolean("cleanup", &AgentOptions::cleanup,
+                "Also remove dangling services of this host written by other agents"),
+        str("hostname", &AgentOptions::hostname,
+            "Hostname used in service ids (default: the OS hostname)"),
+        str("etcd-cacert", &AgentOptions::etcdCaFile, "CA certificate file to verify etcd"),
+        str("etcd-cert", &AgentOptions::etcdCertFile, "Client certificate file for etcd"),
+        str("etcd-key", &AgentOptions::etcdKeyFile, "Client key file for etcd"),
+        str("etcd-user", &AgentOptions::etcdUser, "etcd user name, or user:password"),
+        str("etcd-password-file", &AgentOptions::etcdPasswordFile,
+            "File holding the etcd password"),
+        str("portolan-prefix", &AgentOptions::portolanPrefix,
+            "etcd prefix for Portolan's host and detail records (default /portolan)"),
+    };
+    return all;
+}
+
+const Flag *findFlag(const QString &name)
+{
+    for (const Flag &f : flags()) {
+        if (f.name == name)
+            return &f;
+    }
+    return nullptr;
+}
+
+QString validate(const AgentOptions &o)
+{
+    if (o.deregister != QLatin1String("always") && o.deregister != QLatin1String("on-success"))
+        return QStringLiteral("-deregister must be \"always\" or \"on-success\", not \"%1\"")
+            .arg(o.deregister);
+    if (o.ttlRefresh > 0 && o.ttlRefresh >= o.ttl)
+        return QStringLiteral("-ttl must be greater than -ttl-refresh (%1 <= %2)")
+            .arg(o.ttl)
+            .arg(o.ttlRefresh);
+    if (o.hostname.contains(QLatin1Char('/')) || o.hostname.contains(QLatin1Char(':')))
+        return QStringLiteral("-hostname must not contain '/' or ':'");
+    if (!o.portolanPrefix.startsWith(QLatin1Char('/')))
+        return QStringLiteral("-portolan-prefix must start with '/'");
+    if (!o.etcdPasswordFile.isEmpty() && o.etcdUser.isEmpty())
+        return QStringLiteral("-etcd-password-file needs -etcd-user");
+    return {};
+}
+
+} // namespace
+
+AgentArguments AgentArguments::parse(const QStringList &args)
+{
+    AgentArguments result;
+    AgentOptions &o = result.options;
+    auto fail = [&result](const QString &error) {
+        result.outcome = Outcome::Error;
+        result.error = error;
+        return result;
+    };
+
+    int i = 0;
+    for (; i < args.size(); ++i) {
+        const QString &arg = args.at(i);
+        if (arg == QLatin1String("--")) {
+            ++i;
+            break;
+        }
+        if (arg.size() < 2 || arg.at(0) != QLatin1Char('-'))
+            break; // first positional argument
+        QString body = arg.mid(arg.startsWith(QLatin1String("--")) ? 2 : 1);
+        if (body.isEmpty() || body.startsWith(QLatin1Char('-')) || body.startsWith(QLatin1Char('=')))
+            return fail(QStringLiteral("bad flag syntax: %1").arg(arg));
+        QString value;
+        const int eq = body.indexOf(QLatin1Char('='));
+        const bool hasValue = eq >= 0;
+        if (hasValue) {
+            value = body.mid(eq + 1);
+            body.truncate(eq);
+        }
+        if (body == QLatin1String("h") || body == QLatin1String("help")) {
+            result.outcome = Outcome::Help;
+            return result;
+        }
+        if (body == QLatin1String("version") || body == QLatin1String("v")) {
+            result.outcome = Outcome::Version;
+            return result;
+        }
+        const Flag *flag = findFlag(body);
+        if (!flag)
+            return fail(QStringLiteral("flag provided but not defined: -%1").arg(body));
+        if (flag->isBool && !hasValue) {
+            value = QStringLiteral("true");
+        } else if (!hasValue) {
+            if (i + 1 >= args.size())
+                return fail(QStringLiteral("flag needs an argument: -%1").arg(body));
+            value = args.at(++i);
+        }
+        const QString error = flag->apply(o, value);
+        if (!error.isEmpty())
+            return fail(error);
+    }
+
+    const QStringList rest = args.mid(i);
+    if (rest.isEmpty())
+        return fail(QStringLiteral("missing required argument for registry URI"));
+    if (rest.size() > 1)
+        return fail(QStringLiteral("extra arguments after the registry URI: %1 (options must "
+                                   "come before the registry URI)")
+                        .arg(rest.mid(1).join(QLatin1Char(' '))));
+    o.registryUri = rest.first();
+    const QString error = validate(o);
+    if (!error.isEmpty())
+        return fail(error);
+    return result;
+}
+
+QString AgentArguments::usage()
+{
+    QString text = QStringLiteral(
+        "Usage: portolan [options] <registry URI>\n\n"
+        "Registers every published port of this host's Docker containers in etcd.\n\n"
+        "Registry URIs:\n"
+        "  etcd://HOST[:PORT][,HOST2[:PORT]]/PREFIX    etcd v3 (leases), e.g. etcd://127.0.0.1:2379/services\n"
+        "  etcds://HOST[:PORT][,...]/PREFIX            etcd v3 over TLS\n"
+        "  etcd2://HOST[:PORT]/PREFIX                  etcd v2 keys API (legacy clusters)\n"
+        "  skydns2://HOST[:PORT]/DOMAIN                SkyDNS/CoreDNS records in etcd v3\n"
+        "  A user and password may be given as etcd://USER:PASSWORD@HOST/PREFIX.\n\n"
+        "Docker is reached through DOCKER_HOST (default unix:///var/run/docker.sock),\n"
+        "DOCKER_TLS_VERIFY and DOCKER_CERT_PATH.\n\n"
+        "Options:\n");
+    for (const Flag &f : flags()) {
+        text += QStringLiteral("  -%1%2\n        %3\n")
+                    .arg(f.name, f.isBool ? QString() : QStringLiteral(" value"), f.help);
+    }
+    text += QStringLiteral("  -version\n        Print the version and exit\n"
+                           "  -help\n        Print this help and exit\n\n"
+                           "On SIGTERM the agent stops without deregistering: the containers "
+                           "still run, and\ntheir keys expire with the agent's lease (-ttl) unless "
+                           "an agent starts again.\n");
+    return text;
+}

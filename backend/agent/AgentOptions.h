@@ -1,0 +1,38 @@
+#pragma once
+
+#include <QString>
+#include <QStringList>
+
+// The agent's command line: registrator's flags (Go-style, options before the URI) plus ours.
+struct AgentOptions {
+    QString hostIp;         // -ip
+    bool internal = false;  // -internal
+    bool explicitOnly = false; // -explicit
+    QString useIpFromLabel; // -useIpFromLabel
+    QString tags;           // -tags (template)
+    int ttl = 30;           // -ttl, seconds: lease TTL
+    int ttlRefresh = 0;     // -ttl-refresh, seconds: 0 means ttl/3
+    int resync = 0;         // -resync, seconds: 0 disables periodic reconcile
+    QString deregister = QStringLiteral("always"); // -deregister always|on-success
+    int retryAttempts = -1; // -retry-attempts: initial connection attempts, -1 forever
+    int retryInterval = 2000; // -retry-interval, ms
+    bool cleanup = false;   // -cleanup: also remove foreign-lease keys that match our hostname
+    QString hostname;       // -hostname: overrides the OS hostname in service ids
+    QString etcdCaFile, etcdCertFile, etcdKeyFile; // -etcd-cacert, -etcd-cert, -etcd-key
+    QString etcdUser;         // -etcd-user user[:password]
+    QString etcdPasswordFile; // -etcd-password-file
+    QString portolanPrefix = QStringLiteral("/portolan"); // -portolan-prefix
+    QString registryUri;      // the one positional argument
+};
+
+struct AgentArguments {
+    enum class Outcome { Run, Help, Version, Error };
+    Outcome outcome = Outcome::Run;
+    QString error; // one line, for Outcome::Error
+    AgentOptions options;
+
+    // args excludes argv[0]. Follows Go's flag package: "-f", "--f", "-f=v", "-f v"; booleans
+    // take only "-f" or "-f=true|false"; parsing stops at the first non-flag or "--".
+    static AgentArguments parse(const QStringList &args);
+    static QString usage();
+};

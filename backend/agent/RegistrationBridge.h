@@ -1,0 +1,80 @@
+#pragma once
+
+#include "service/ServiceBuilder.h"
+#include "service/ServiceDefinition.h"
+
+#include <QHash>
+#include <QJsonObject>
+#include <QObject>
+#include <QSet>
+#include <QTimer>
+
+class DockerClient;
+class DockerEventStream;
+class Registry;
+
+// Keeps the registry equal to the published ports of Docker's running containers:
+// Docker -> ServiceBuilder -> Registry. Reconnects to Docker by itself and re-syncs after every
+// reconnect; the registry owns its own retries.
+class RegistrationBridge : public QObject {
+    Q_OBJECT
+public:
+    struct Settings {
+        bool deregisterOnSuccessOnly = false; // -deregister=on-success
+        int resyncSeconds = 0;                // -resync
+    };
+
+    RegistrationBridge(DockerClient *docker, DockerEventStream *events, Registry *registry,
+                       ServiceBuilder builder, Settings settings, QObject *parent = nullptr);
+
+    void start();
+    void stop();
+
+    // Services currently registered per container id (for tests and the feed).
+    QHash<QString, QList<ServiceDefinition>> services() const { return m_services; }
+
+Q_SIGNALS:
+    // A full sync with Docker finished; count is the number of running containers seen.
+    void synced(int containers);
+
+private:
+    void connectDocker();
+    void scheduleReconnect(const QString &why);
+    void onEventsOpened();
+    void onEvent(const QJsonObject &event);
+    void beginSync();
+    void inspectNextForSync();
+    void finishSync();
+    void handleStart(const QString &id, int attempt);
+    void handleDie(const QString &id);
+    void applyContainer(const QString &id, const QJsonObject &inspect,
+                        const QJsonObject &networkContainer, int attempt, bool fromSync);
+    void setServices(const QString &id, const QList<ServiceDefinition> &services);
+    void removeContainer(const QString &id);
+
+    DockerClient *m_docker;
+    DockerEventStream *m_events;
+    Registry *m_registry;
+    ServiceBuilder m_builder;
+    Settings m_settings;
+
+    QHash<QString, QList<ServiceDefinition>> m_services;
+    QTimer m_reconnectTimer;
+    QTimer m_resyncTimer;
+    int m_backoffMs = 0;
+    bool m_dockerUp = false;
+    bool m_stopped = false;
+
+    // Full sync: events that arrive meanwhile are replayed after it.
+    bool m_syncing = false;
+    QStringList m_syncQueue;
+    int m_syncInFlight = 0;
+    int m_syncContainers = 0;
+    QHash<QString, QList<ServiceDefinition>> m_syncResult;
+    QList<QJsonObject> m_deferredEvents;
+    QStringList m_pendingAfterSync; // containers whose ports were not yet assigned
+    bool m_firstSyncDone = false;
+    QSet<QString> m_announced;         // service ids already logged as "added:"
+    QHash<QString, quint64> m_epoch;   // per container: bumps on each event, drops stale inspects
+    quint64 m_generation = 0; // bumps on every (re)connect; stale callbacks are dropped
+};

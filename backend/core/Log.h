@@ -1,0 +1,11 @@
+#pragma once
+
+#include <QString>
+
+// Registrator-compatible log output: "2006/01/02 15:04:05 message" on stderr, one line each.
+namespace Log {
+// Routes qDebug/qInfo/qWarning/qCritical through the timestamped format.
+void install();
+// Formats one line (exposed for tests).
+QString format(const QString &message);
+} // namespace Log
