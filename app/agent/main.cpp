@@ -118,10 +118,10 @@ int main(int argc, char **argv)
         giveUp.start((o.retryAttempts + 1) * o.retryInterval);
     }
 
-    UnixSignalWatcher signals;
-    signals.watch(SIGTERM);
-    signals.watch(SIGINT);
-    QObject::connect(&signals, &UnixSignalWatcher::received, &app, [&](int number) {
+    UnixSignalWatcher signalWatcher;
+    signalWatcher.watch(SIGTERM);
+    signalWatcher.watch(SIGINT);
+    QObject::connect(&signalWatcher, &UnixSignalWatcher::received, &app, [&](int number) {
         qInfo().noquote() << (number == SIGTERM ? "SIGTERM" : "SIGINT")
                           << "received: stopping without deregistering; services stay until the "
                              "lease expires ("

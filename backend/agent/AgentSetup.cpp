@@ -72,7 +72,7 @@ QString AgentSetup::resolveHostIp(const QString &hostname)
             return a.toString();
     }
     for (const QNetworkInterface &i : QNetworkInterface::allInterfaces()) {
-        if (!(i.flags() & QNetworkInterface::IsUp) || (i.flags() & QNetworkInterface::IsLoopback))
+        if (!(i.flags() & QNetworkInterface::IsUp) || (i.flags() & QNetworkInterface::IsLoopBack))
             continue;
         if (i.name().startsWith(QLatin1String("docker")) || i.name().startsWith(QLatin1String("veth")) ||
             i.name().startsWith(QLatin1String("br-")))
