@@ -1,0 +1,467 @@
+#include "etcd/EtcdClient.h"
+
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QNetworkAccessManager>
+#include <QNetworkProxy>
+#include <QNetworkReply>
+#include <QNetworkRequest>
+#include <QSslCertificate>
+#include <QSslKey>
+#include <QTimer>
+#include <QUrl>
+
+namespace {
+constexpr int GrpcUnavailable = 14;
+constexpr int GrpcUnauthenticated = 16;
+
+bool isInvalidToken(const EtcdResponse &r)
+{
+    const QString m = r.error.message;
+    return r.error.grpcCode == GrpcUnauthenticated ||
+           m.contains(QLatin1String("invalid auth token"));
+}
+} // namespace
+
+struct EtcdClient::Call {
+    EtcdRequest request;
+    QPointer<QObject> context;
+    bool hasContext = false;
+    Callback callback;
+    int index = 0; // endpoint being tried
+    int tried = 0; // endpoints tried so far
+    bool reauthenticated = false;
+    QStringList failures;
+};
+
+EtcdClient::EtcdClient(const EtcdClientOptions &options, QObject *parent)
+    : QObject(parent), m_options(options), m_network(new QNetworkAccessManager(this))
+{
+    // Test and agent traffic goes straight to etcd; an HTTP(S)_PROXY from the environment would
+    // only add a hop that hides which endpoint failed.
+    m_network->setProxy(QNetworkProxy::NoProxy);
+    for (QString &e : m_options.endpoints) {
+        while (e.endsWith(QLatin1Char('/')))
+            e.chop(1);
+    }
+    if (m_options.endpoints.isEmpty()) {
+        m_configError = {EtcdError::Kind::Config, 0, 0,
+                         QStringLiteral("no etcd endpoint configured")};
+    }
+    loadTls();
+}
+
+EtcdClient::~EtcdClient() = default;
+
+void EtcdClient::loadTls()
+{
+    m_ssl = QSslConfiguration::defaultConfiguration();
+    auto fail = [this](const QString &message) {
+        m_configError = {EtcdError::Kind::Config, 0, 0, message};
+    };
+    if (!m_options.caFile.isEmpty()) {
+        const auto certs = QSslCertificate::fromPath(m_options.caFile, QSsl::Pem);
+        if (certs.isEmpty())
+            return fail(QStringLiteral("etcd CA file \"%1\" holds no PEM certificate")
+                            .arg(m_options.caFile));
+        m_ssl.setCaCertificates(certs);
+    }
+    if (!m_options.certFile.isEmpty()) {
+        const auto certs = QSslCertificate::fromPath(m_options.certFile, QSsl::Pem);
+        if (certs.isEmpty())
+            return fail(QStringLiteral("etcd client certificate \"%1\" holds no PEM certificate")
+                            .arg(m_options.certFile));
+        m_ssl.setLocalCertificateChain(certs);
+    }
+    if (!m_options.keyFile.isEmpty()) {
+        QFile f(m_options.keyFile);
+        if (!f.open(QIODevice::ReadOnly))
+            return fail(QStringLiteral("cannot read etcd client key \"%1\": %2")
+                            .arg(m_options.keyFile, f.errorString()));
+        const QByteArray pem = f.readAll();
+        QSslKey key;
+        for (QSsl::KeyAlgorithm alg : {QSsl::Rsa, QSsl::Ec, QSsl::Dsa}) {
+            key = QSslKey(pem, alg, QSsl::Pem);
+            if (!key.isNull())
+                break;
+        }
+        if (key.isNull())
+            return fail(QStringLiteral("etcd client key \"%1\" is not an unencrypted PEM "
+                                       "RSA/EC key")
+                            .arg(m_options.keyFile));
+        m_ssl.setPrivateKey(key);
+    }
+}
+
+QString EtcdClient::currentEndpoint() const
+{
+    return m_options.endpoints.value(m_current);
+}
+
+QString EtcdClient::displayName(const QString &endpoint)
+{
+    const QUrl u(endpoint);
+    if (u.scheme() == QLatin1String("https"))
+        return endpoint;
+    return u.host() + QLatin1Char(':') + QString::number(u.port(2379));
+}
+
+QNetworkRequest EtcdClient::makeRequest(const QString &endpoint, const EtcdRequest &request) const
+{
+    QNetworkRequest r(QUrl(endpoint + request.path));
+    if (!request.body.isEmpty() || request.method != "GET")
+        r.setHeader(QNetworkRequest::ContentTypeHeader, request.contentType);
+    // Fail fast when the member has no leader instead of waiting out the gateway's deadline.
+    r.setRawHeader("Grpc-Metadata-hasleader", "true");
+    if (request.v3Auth && !m_options.username.isEmpty() && !m_token.isEmpty())
+        r.setRawHeader("Authorization", m_token);
+    // HTTP/1.1 keeps each request on its own connection state; streams and timeouts stay simple.
+    r.setAttribute(QNetworkRequest::Http2AllowedAttribute, false);
+    if (endpoint.startsWith(QLatin1String("https:")))
+        r.setSslConfiguration(m_ssl);
+    return r;
+}
+
+void EtcdClient::send(const EtcdRequest &request, QObject *context, Callback callback)
+{
+    auto call = std::make_shared<Call>();
+    call->request = request;
+    call->context = context;
+    call->hasContext = context != nullptr;
+    call->callback = std::move(callback);
+    call->index = m_current;
+    attempt(call);
+}
+
+void EtcdClient::post(const QString &path, const QJsonObject &body, QObject *context,
+                      Callback callback)
+{
+    EtcdRequest r;
+    r.path = path;
+    r.body = QJsonDocument(body).toJson(QJsonDocument::Compact);
+    send(r, context, std::move(callback));
+}
+
+void EtcdClient::finish(const std::shared_ptr<Call> &call, const EtcdResponse &response)
+{
+    if (call->hasContext && !call->context)
+        return;
+    if (call->callback)
+        call->callback(response);
+}
+
+void EtcdClient::attempt(const std::shared_ptr<Call> &call)
+{
+    if (m_configError.isError()) {
+        EtcdResponse r;
+        r.error = m_configError;
+        // Deliver later so callers never see their callback run inside their own call.
+        QTimer::singleShot(0, this, [this, call, r] { finish(call, r); });
+        return;
+    }
+    if (call->request.v3Auth && !m_options.username.isEmpty() && m_token.isEmpty()) {
+        ensureAuthenticated(this, [this, call](const EtcdResponse &auth) {
+            if (auth.error.isError())
+                finish(call, auth);
+            else
+                attempt(call);
+        });
+        return;
+    }
+
+    const QString endpoint = m_options.endpoints.at(call->index);
+    const EtcdRequest &req = call->request;
+    QNetworkReply *reply =
+        m_network->sendCustomRequest(makeRequest(endpoint, req), req.method, req.body);
+    auto *timer = new QTimer(reply);
+    timer->setSingleShot(true);
+    connect(timer, &QTimer::timeout, reply, [reply] {
+        reply->setProperty("portolanTimedOut", true);
+        reply->abort();
+    });
+    timer->start(m_options.requestTimeoutMs);
+    connect(reply, &QNetworkReply::sslErrors, reply, [reply](const QList<QSslError> &errors) {
+        QStringList text;
+        for (const QSslError &e : errors)
+            text << e.errorString();
+        reply->setProperty("portolanSslErrors", text.join(QStringLiteral("; ")));
+    });
+
+    connect(reply, &QNetworkReply::finished, this, [this, call, reply, endpoint] {
+        reply->deleteLater();
+        EtcdResponse r;
+        r.endpoint = endpoint;
+        const QString where = QStringLiteral("etcd at ") + displayName(endpoint);
+        const QVariant status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute);
+        r.body = reply->readAll();
+        const bool timedOut = reply->property("portolanTimedOut").toBool();
+
+        if (timedOut || !status.isValid()) {
+            const auto err = reply->error();
+            EtcdError &e = r.error;
+            e.kind = EtcdError::Kind::Connection;
+            if (timedOut) {
+                e.kind = EtcdError::Kind::Timeout;
+                e.message = QStringLiteral("%1 did not answer within %2 ms")
+                                .arg(where)
+                                .arg(m_options.requestTimeoutMs);
+            } else if (err == QNetworkReply::ConnectionRefusedError) {
+                e.message = where + QStringLiteral(" refused the connection");
+            } else if (err == QNetworkReply::HostNotFoundError) {
+                e.message = where + QStringLiteral(": host name not found");
+            } else if (err == QNetworkReply::RemoteHostClosedError) {
+                e.message = where + QStringLiteral(" closed the connection");
+            } else if (err == QNetworkReply::SslHandshakeFailedError ||
+                       !reply->property("portolanSslErrors").toString().isEmpty()) {
+                e.kind = EtcdError::Kind::Tls;
+                QString reason = reply->property("portolanSslErrors").toString();
+                if (reason.isEmpty())
+                    reason = reply->errorString();
+                e.message = where + QStringLiteral(": TLS handshake failed: ") + reason;
+            } else {
+                e.message = where + QStringLiteral(": ") + reply->errorString();
+            }
+        } else {
+            r.httpStatus = status.toInt();
+            r.json = QJsonDocument::fromJson(r.body).object();
+            if (r.httpStatus < 200 || r.httpStatus >= 300) {
+                EtcdError &e = r.error;
+                e.httpStatus = r.httpStatus;
+                e.grpcCode = r.json.value(QLatin1String("code")).toInt();
+                QString msg = r.json.value(QLatin1String("message")).toString();
+                if (msg.isEmpty())
+                    msg = r.json.value(QLatin1String("error")).toString();
+                if (msg.isEmpty())
+                    msg = QString::fromUtf8(r.body.left(200)).trimmed();
+                if (msg.isEmpty())
+                    msg = QStringLiteral("HTTP %1").arg(r.httpStatus);
+                if (r.httpStatus == 503 || e.grpcCode == GrpcUnavailable) {
+                    e.kind = EtcdError::Kind::Connection;
+                    e.message = QStringLiteral("%1 is unavailable: %2").arg(where, msg);
+                } else {
+                    e.kind = EtcdError::Kind::Rejected;
+                    e.message =
+                        QStringLiteral("%1 rejected %2: %3").arg(where, call->request.path, msg);
+                    if (e.grpcCode)
+                        e.message += QStringLiteral(" (code %1)").arg(e.grpcCode);
+                }
+            }
+        }
+
+        if (!r.error.isError()) {
+            m_current = call->index;
+            finish(call, r);
+            return;
+        }
+        if (r.error.kind == EtcdError::Kind::Rejected && call->request.v3Auth &&
+            !m_options.username.isEmpty() && !call->reauthenticated &&
+            (isInvalidToken(r) || r.error.message.contains(QLatin1String("user name is empty")))) {
+            call->reauthenticated = true;
+            m_token.clear();
+            attempt(call);
+            return;
+        }
+        if (r.error.isTransport()) {
+            call->failures << r.error.message;
+            if (++call->tried < m_options.endpoints.size()) {
+                call->index = (call->index + 1) % m_options.endpoints.size();
+                attempt(call);
+                return;
+            }
+            if (call->failures.size() > 1)
+                r.error.message = QStringLiteral("no etcd endpoint answered: ") +
+                                  call->failures.join(QStringLiteral("; "));
+        }
+        finish(call, r);
+    });
+}
+
+void EtcdClient::ensureAuthenticated(QObject *context, Callback callback)
+{
+    if (m_options.username.isEmpty() || !m_token.isEmpty()) {
+        EtcdResponse ok;
+        ok.endpoint = currentEndpoint();
+        QPointer<QObject> ctx = context;
+        const bool hasContext = context != nullptr;
+        QTimer::singleShot(0, this, [ctx, hasContext, callback, ok] {
+            if (!hasContext || ctx)
+                callback(ok);
+        });
+        return;
+    }
+    m_authWaiters.append({QPointer<QObject>(context), std::move(callback)});
+    if (context == nullptr)
+        m_authWaiters.last().first = this; // no context: live as long as the client
+    if (!m_authenticating)
+        authenticate();
+}
+
+void EtcdClient::authenticate()
+{
+    m_authenticating = true;
+    EtcdRequest r;
+    r.path = QStringLiteral("/v3/auth/authenticate");
+    r.v3Auth = false;
+    r.body = QJsonDocument(QJsonObject{{QStringLiteral("name"), m_options.username},
+                                       {QStringLiteral("password"), m_options.password}})
+                 .toJson(QJsonDocument::Compact);
+    send(r, this, [this](const EtcdResponse &resp) {
+        m_authenticating = false;
+        EtcdResponse result = resp;
+        if (!resp.error.isError()) {
+            m_token = resp.json.value(QLatin1String("token")).toString().toUtf8();
+            if (m_token.isEmpty()) {
+                result.error = {EtcdError::Kind::Protocol, 0, resp.httpStatus,
+                                QStringLiteral("etcd at %1 answered authenticate without a token")
+                                    .arg(displayName(resp.endpoint))};
+            }
+        } else if (resp.error.kind == EtcdError::Kind::Rejected) {
+            result.error.kind = EtcdError::Kind::Auth;
+            result.error.message = QStringLiteral("etcd at %1 did not accept user \"%2\": %3")
+                                       .arg(displayName(resp.endpoint), m_options.username,
+                                            resp.json.value(QLatin1String("message")).toString());
+        }
+        const auto waiters = std::exchange(m_authWaiters, {});
+        for (const auto &[ctx, cb] : waiters) {
+            if (ctx && cb)
+                cb(result);
+        }
+    });
+}
+
+QNetworkReply *EtcdClient::openStream(const EtcdRequest &request)
+{
+    return m_network->sendCustomRequest(makeRequest(currentEndpoint(), request), request.method,
+                                        request.body);
+}
+
+void EtcdClient::range(const QByteArray &key, const QByteArray &rangeEnd, QObject *context,
+                       Callback callback)
+{
+    QJsonObject body{{QStringLiteral("key"), encode(key)}};
+    if (!rangeEnd.isEmpty())
+        body.insert(QStringLiteral("range_end"), encode(rangeEnd));
+    post(QStringLiteral("/v3/kv/range"), body, context, std::move(callback));
+}
+
+void EtcdClient::rangePrefix(const QByteArray &prefix, QObject *context, Callback callback)
+{
+    const QByteArray key = prefix.isEmpty() ? QByteArray(1, '\0') : prefix;
+    range(key, prefixRangeEnd(prefix), context, std::move(callback));
+}
+
+void EtcdClient::put(const QByteArray &key, const QByteArray &value, qint64 lease, QObject *context,
+                     Callback callback)
+{
+    QJsonObject body{{QStringLiteral("key"), encode(key)},
+                     {QStringLiteral("value"), encode(value)}};
+    if (lease)
+        body.insert(QStringLiteral("lease"), QString::number(lease));
+    post(QStringLiteral("/v3/kv/put"), body, context, std::move(callback));
+}
+
+void EtcdClient::deleteRange(const QByteArray &key, const QByteArray &rangeEnd, QObject *context,
+                             Callback callback)
+{
+    QJsonObject body{{QStringLiteral("key"), encode(key)}};
+    if (!rangeEnd.isEmpty())
+        body.insert(QStringLiteral("range_end"), encode(rangeEnd));
+    post(QStringLiteral("/v3/kv/deleterange"), body, context, std::move(callback));
+}
+
+void EtcdClient::txn(const QJsonObject &body, QObject *context, Callback callback)
+{
+    post(QStringLiteral("/v3/kv/txn"), body, context, std::move(callback));
+}
+
+void EtcdClient::leaseGrant(int ttlSeconds, QObject *context, Callback callback)
+{
+    // Capital TTL: the gateway silently ignores a lower-case "ttl".
+    post(QStringLiteral("/v3/lease/grant"), {{QStringLiteral("TTL"), ttlSeconds}}, context,
+         std::move(callback));
+}
+
+void EtcdClient::leaseKeepAlive(qint64 leaseId, QObject *context, Callback callback)
+{
+    post(QStringLiteral("/v3/lease/keepalive"), {{QStringLiteral("ID"), QString::number(leaseId)}},
+         context, std::move(callback));
+}
+
+void EtcdClient::leaseRevoke(qint64 leaseId, QObject *context, Callback callback)
+{
+    post(QStringLiteral("/v3/lease/revoke"), {{QStringLiteral("ID"), QString::number(leaseId)}},
+         context, std::move(callback));
+}
+
+void EtcdClient::status(QObject *context, Callback callback)
+{
+    post(QStringLiteral("/v3/maintenance/status"), {}, context, std::move(callback));
+}
+
+QString EtcdClient::encode(const QByteArray &bytes)
+{
+    return QString::fromLatin1(bytes.toBase64());
+}
+
+QByteArray EtcdClient::decode(const QJsonValue &value)
+{
+    return QByteArray::fromBase64(value.toString().toLatin1());
+}
+
+qint64 EtcdClient::int64(const QJsonValue &value)
+{
+    if (value.isString())
+        return value.toString().toLongLong();
+    if (value.isDouble())
+        return static_cast<qint64>(value.toDouble());
+    return 0;
+}
+
+QByteArray EtcdClient::prefixRangeEnd(const QByteArray &prefix)
+{
+    QByteArray end = prefix;
+    while (!end.isEmpty()) {
+        auto last = static_cast<unsigned char>(end.back());
+        if (last < 0xff) {
+            end.back() = static_cast<char>(last + 1);
+            return end;
+        }
+        end.chop(1);
+    }
+    return QByteArray(1, '\0');
+}
+
+QList<EtcdKeyValue> EtcdClient::keyValues(const QJsonObject &rangeResponse)
+{
+    QList<EtcdKeyValue> out;
+    const QJsonArray kvs = rangeResponse.value(QLatin1String("kvs")).toArray();
+    for (const QJsonValue &v : kvs) {
+        const QJsonObject o = v.toObject();
+        EtcdKeyValue kv;
+        kv.key = decode(o.value(QLatin1String("key")));
+        kv.value = decode(o.value(QLatin1String("value")));
+        kv.createRevision = int64(o.value(QLatin1String("create_revision")));
+        kv.modRevision = int64(o.value(QLatin1String("mod_revision")));
+        kv.version = int64(o.value(QLatin1String("version")));
+        kv.lease = int64(o.value(QLatin1String("lease")));
+        out.append(kv);
+    }
+    return out;
+}
+
+QJsonObject EtcdClient::putOp(const QByteArray &key, const QByteArray &value, qint64 lease)
+{
+    QJsonObject put{{QStringLiteral("key"), encode(key)}, {QStringLiteral("value"), encode(value)}};
+    if (lease)
+        put.insert(QStringLiteral("lease"), QString::number(lease));
+    return {{QStringLiteral("request_put"), put}};
+}
+
+QJsonObject EtcdClient::deleteOp(const QByteArray &key, const QByteArray &rangeEnd)
+{
+    QJsonObject del{{QStringLiteral("key"), encode(key)}};
+    if (!rangeEnd.isEmpty())
+        del.insert(QStringLiteral("range_end"), encode(rangeEnd));
+    return {{QStringLiteral("request_delete_range"), del}};
+}
