@@ -10,10 +10,10 @@ class TagTemplate;
 
 // The agent flags that shape services (registrator's bridge.Config).
 struct ServiceOptions {
-    QString hostname;       // os hostname: first part of default ids
-    QString hostIp;         // -ip: forces the address
-    QString resolvedHostIp; // hostname resolved once at start (used for 0.0.0.0 bindings)
-    bool internal = false;  // -internal
+    QString hostname;          // os hostname: first part of default ids
+    QString hostIp;            // -ip: forces the address
+    QString resolvedHostIp;    // hostname resolved once at start (used for 0.0.0.0 bindings)
+    bool internal = false;     // -internal
     bool explicitOnly = false; // -explicit
     QString useIpFromLabel;    // -useIpFromLabel
     const TagTemplate *tags = nullptr; // -tags, compiled; null when not given
@@ -25,10 +25,16 @@ struct ServiceBuildResult {
     // registrator-style log lines without timestamps, e.g. "ignored: 0123456789ab port 80 not
     // published on host"
     QStringList notes;
-    // True when a published port has no host port yet (registrator #716): inspect again later.
+    // True when a published port has no host port yet (registrator #716): services is empty and
+    // the caller inspects again a moment later (a bounded number of times). The rule: the
+    // container is running in a network of its own (not host/none/container:), -internal is off,
+    // HostConfig.PortBindings has the port or PublishAllPorts is set for an exposed port, and
+    // NetworkSettings.Ports has no binding with a host port for it (key missing, null or empty).
     bool portsPending = false;
-    // Set when NetworkMode is "container:<id>": the caller inspects that container and calls
-    // build() again with it.
+    // Set when NetworkMode is "container:<id>" and build() was given no networkContainer: the
+    // caller inspects that container and calls build() again with it (services is then empty).
+    // If that inspect fails the caller should give up on the container (registrator registered
+    // an empty address).
     QString networkContainerId;
 };
 
@@ -39,6 +45,15 @@ public:
     explicit ServiceBuilder(ServiceOptions options);
     ServiceBuildResult build(const QJsonObject &inspect,
                              const QJsonObject &networkContainer = {}) const;
+
+    // registrator's default name with its digest bug fixed: "registry:5000/team/img:tag" and
+    // "team/img@sha256:..." both give "img".
+    static QString defaultServiceName(const QString &image);
+
+    // Bounds that keep hostile labels and env out of registry keys and values.
+    static constexpr int kMaxKeyPartBytes = 255;    // a service name or id
+    static constexpr int kMaxValueBytes = 4 * 1024; // one attribute value or tag
+    static constexpr int kMaxTags = 100;            // tags per service
 
 private:
     ServiceOptions m_options;
