@@ -38,6 +38,17 @@ public:
     // GET /version.
     void version(QObject *context, Callback done);
 
+    // GET /v<api><path>, e.g. get("/info", ...); negotiates the version first when needed.
+    void get(const QString &path, QObject *context, Callback done);
+    // Per-request deadline (connect, send, whole answer); 10 s by default.
+    void setTimeout(int timeoutMs);
+    int timeout() const;
+    // The oldest daemon API version Portolan talks to.
+    static constexpr int MinimumApiMinor = 24; // 1.24
+    // Checks an Api-Version header value ("1.41"); on failure *problem completes the sentence
+    // "Docker at <endpoint> ...".
+    static bool negotiate(const QString &version, QString *problem);
+
 private:
     struct Private;
     Private *d;

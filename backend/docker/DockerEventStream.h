@@ -17,15 +17,26 @@ public:
     void stop();
     bool isRunning() const;
 
+    // Deadline for connecting and receiving the response headers (10 s by default); once the
+    // stream is open it may stay silent for any time, as dockerd sends no heartbeat.
+    void setTimeout(int timeoutMs);
+    // Longest accepted NDJSON line (1 MiB by default); a longer one closes the stream.
+    void setMaxLineBytes(qsizetype bytes);
+    // The exact request target, e.g. "/v1.41/events?filters=%7B...%7D".
+    static QByteArray eventsTarget(const QString &apiVersion);
+
 Q_SIGNALS:
     // The daemon answered 200 and the stream is open: events from here on will arrive.
     void opened();
     // One event object (Type, Action, Actor.ID, Actor.Attributes, timeNano ...).
     void event(const QJsonObject &event);
-    // The stream ended or failed; error says why. The owner reconnects.
+    // The stream ended or failed; error says why. The owner reconnects. Not emitted after
+    // stop() or destruction.
     void closed(const QString &error);
 
 private:
+    void fail(const QString &error);
+
     struct Private;
     Private *d;
 };
