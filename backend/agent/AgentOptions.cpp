@@ -101,6 +101,12 @@ const QList<Flag> &flags()
             "File holding the etcd password"),
         str("portolan-prefix", &AgentOptions::portolanPrefix,
             "etcd prefix for Portolan's host and detail records (default /portolan)"),
+        str("feed", &AgentOptions::feed,
+            "ADDR:PORT to serve the browser view and live feed on, e.g. 127.0.0.1:8080"),
+        str("feed-token-file", &AgentOptions::feedTokenFile,
+            "File holding the token feed clients must present (required off loopback)"),
+        str("feed-cert", &AgentOptions::feedCertFile, "TLS certificate file for the feed"),
+        str("feed-key", &AgentOptions::feedKeyFile, "TLS key file for the feed"),
     };
     return all;
 }
@@ -127,6 +133,16 @@ QString validate(const AgentOptions &o)
         return QStringLiteral("-hostname must not contain '/' or ':'");
     if (!o.portolanPrefix.startsWith(QLatin1Char('/')))
         return QStringLiteral("-portolan-prefix must start with '/'");
+    if (o.feedCertFile.isEmpty() != o.feedKeyFile.isEmpty())
+        return QStringLiteral("-feed-cert and -feed-key must be given together");
+    if (!o.feed.isEmpty()) {
+        const int colon = o.feed.lastIndexOf(QLatin1Char(':'));
+        bool ok = false;
+        const int port = colon < 0 ? 0 : o.feed.mid(colon + 1).toInt(&ok);
+        if (colon <= 0 || !ok || port < 0 || port > 65535)
+            return QStringLiteral("-feed must be ADDR:PORT, e.g. 127.0.0.1:8080, not \"%1\"")
+                .arg(o.feed);
+    }
     if (!o.etcdPasswordFile.isEmpty() && o.etcdUser.isEmpty())
         return QStringLiteral("-etcd-password-file needs -etcd-user");
     return {};

@@ -22,6 +22,9 @@ struct AgentOptions {
     QString etcdUser;         // -etcd-user user[:password]
     QString etcdPasswordFile; // -etcd-password-file
     QString portolanPrefix = QStringLiteral("/portolan"); // -portolan-prefix
+    QString feed;             // -feed ADDR:PORT: serve the browser view and the WebSocket feed
+    QString feedTokenFile;    // -feed-token-file: required for a non-loopback -feed
+    QString feedCertFile, feedKeyFile; // -feed-cert, -feed-key: serve the feed over TLS
     QString registryUri;      // the one positional argument
 };
 

@@ -97,6 +97,9 @@ void tst_AgentOptions::rejects_data()
                                     << "greater than -ttl-refresh";
     QTest::newRow("triple dash") << QStringList{"---ip=1", uri} << "bad flag syntax";
     QTest::newRow("hostname slash") << QStringList{"-hostname=a/b", uri} << "-hostname";
+    QTest::newRow("feed without port") << QStringList{"-feed=127.0.0.1", uri} << "-feed must be";
+    QTest::newRow("feed bad port") << QStringList{"-feed=127.0.0.1:http", uri} << "-feed must be";
+    QTest::newRow("feed cert alone") << QStringList{"-feed-cert=/x", uri} << "together";
     QTest::newRow("password without user") << QStringList{"-etcd-password-file=/x", uri}
                                            << "needs -etcd-user";
 }
