@@ -131,9 +131,8 @@ QList<ServicePort> ContainerPorts::read(const QJsonObject &inspect)
             mode != QLatin1String("host"))
             p.hostIp = networkIp(inspect, mode); // registrator's overlay/user-network rule
 
-        const bool meantPublished = hasHostPort(bindings.value(key)) ||
-                                    bindings.value(key).toArray().size() > 0 ||
-                                    (publishAll && exposed.contains(key));
+        const bool meantPublished =
+            !bindings.value(key).toArray().isEmpty() || (publishAll && exposed.contains(key));
         if (ownNetwork && meantPublished && !hasHostPort(published.value(key))) {
             if (running)
                 p.pending = true;
