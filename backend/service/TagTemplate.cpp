@@ -240,7 +240,7 @@ private:
         const int start = m_i;
         if (m_s.at(m_i) == QLatin1Char('-') || m_s.at(m_i) == QLatin1Char('+'))
             ++m_i;
-        while (m_i < m_s.size() && isIdentChar(m_s.at(m_i)))
+        while (m_i < m_s.size() && (isIdentChar(m_s.at(m_i)) || m_s.at(m_i) == QLatin1Char('.')))
             ++m_i;
         bool ok = false;
         const qint64 n = m_s.mid(start, m_i - start).toLongLong(&ok, 10);
@@ -388,6 +388,9 @@ public:
             }
             QString why;
             previous = f->call(converted, &why);
+            if (why.isEmpty() && previous.toString().size() > TagTemplate::kMaxOutputBytes)
+                why = QStringLiteral("result is larger than %1 bytes")
+                          .arg(TagTemplate::kMaxOutputBytes);
             if (!why.isEmpty()) {
                 *error = cmd.function + QStringLiteral(": ") + why;
                 return false;
