@@ -214,7 +214,7 @@ void tst_TagTemplate::executionErrors_data()
     QTest::newRow("huge output")
         << "{{ replace -1 \"\" (join \"\" .Config.Env) (replace -1 \"\" (join \"\" "
            ".Config.Env) (join \"\" .Config.Env)) }}"
-        << "output is larger than 65536 bytes";
+        << "is larger than 65536 bytes";
 }
 
 void tst_TagTemplate::executionErrors()
