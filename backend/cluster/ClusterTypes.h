@@ -14,8 +14,8 @@ struct HostRecord {
     QString dockerVersion;
     QString feedUrl;
     QDateTime startedAt;
-    bool up = true;     // false once the record was deleted (lease expired or agent gone)
-    QDateTime goneAt;   // when it went, for hosts that are gone
+    bool up = true;   // false once the record was deleted (lease expired or agent gone)
+    QDateTime goneAt; // when it went, for hosts that are gone
 
     QJsonObject toJson() const; // the feed's and docs/feed.md's "host" object
     // Parses the etcd value; hostname falls back to `keyHostname` when absent.
@@ -36,7 +36,8 @@ struct ServiceRecord {
     QString containerId;
     QString containerName;
     QString image;
-    QString registryKey; // the registrator-compatible key, e.g. /services/redis/core-01:redis.1:6379
+    // The registrator-compatible key, e.g. /services/redis/core-01:redis.1:6379
+    QString registryKey;
     QDateTime registeredAt;
 
     QString address() const; // ip:port, IPv6 bracketed
