@@ -48,6 +48,9 @@ struct Function {
     std::function<QJsonValue(const QList<QJsonValue> &, QString *)> call;
 };
 
+// Parses the inside of one {{ }} action; offset places it in the template for error columns.
+std::shared_ptr<Pipeline> parseAction(const QString &text, int offset, QString *error);
+
 // registrator's FuncMap without httpGet/jsonParse; null when name is unknown.
 const Function *findFunction(const QString &name);
 
