@@ -1,0 +1,104 @@
+#include "feed/FeedApi.h"
+
+#include "cluster/ClusterState.h"
+#include "feed/FeedProtocol.h"
+
+#include <QJsonArray>
+
+namespace {
+
+QString value(const QUrlQuery &query, const QString &key)
+{
+    return query.queryItemValue(key, QUrl::FullyDecoded);
+}
+
+template <typename Records> QJsonArray toArray(const Records &records)
+{
+    QJsonArray array;
+    for (const auto &record : records)
+        array.append(record.toJson());
+    return array;
+}
+
+} // namespace
+
+FeedReply FeedReply::error(int status, const QString &message)
+{
+    return {status, {{QStringLiteral("error"), message}}};
+}
+
+namespace FeedApi {
+
+QJsonObject snapshot(const ClusterState &state)
+{
+    return {{QStringLiteral("protocol"), FeedProtocol::Version},
+            {QStringLiteral("revision"), state.revision()},
+            {QStringLiteral("hosts"), toArray(state.hosts())},
+            {QStringLiteral("services"), toArray(state.services())},
+            {QStringLiteral("events"), toArray(state.events())}};
+}
+
+QJsonObject hosts(const ClusterState &state)
+{
+    return {{QStringLiteral("revision"), state.revision()},
+            {QStringLiteral("hosts"), toArray(state.hosts())}};
+}
+
+FeedReply services(const ClusterState &state, const QUrlQuery &query)
+{
+    const QString host = value(query, QStringLiteral("host"));
+    const QString name = value(query, QStringLiteral("name"));
+    QJsonArray array;
+    const QList<ServiceRecord> records =
+        query.hasQueryItem(QStringLiteral("host")) ? state.servicesOnHost(host) : state.services();
+    for (const ServiceRecord &service : records) {
+        if (query.hasQueryItem(QStringLiteral("name")) && service.name != name)
+            continue;
+        array.append(service.toJson());
+    }
+    return {200,
+            {{QStringLiteral("revision"), state.revision()}, {QStringLiteral("services"), array}}};
+}
+
+FeedReply events(const ClusterState &state, const QUrlQuery &query)
+{
+    quint64 after = 0;
+    if (query.hasQueryItem(QStringLiteral("after"))) {
+        bool ok = false;
+        after = value(query, QStringLiteral("after")).toULongLong(&ok);
+        if (!ok)
+            return FeedReply::error(400, QStringLiteral("after must be an event sequence number"));
+    }
+    QJsonArray array;
+    for (const ClusterEvent &event : state.events()) {
+        if (event.seq > after)
+            array.append(event.toJson());
+    }
+    return {200,
+            {{QStringLiteral("revision"), state.revision()}, {QStringLiteral("events"), array}}};
+}
+
+bool treeQuery(const QUrlQuery &query, KeyTreeQuery *out, FeedReply *error)
+{
+    KeyTreeQuery parsed;
+    parsed.prefix = query.hasQueryItem(QStringLiteral("prefix"))
+                        ? value(query, QStringLiteral("prefix"))
+                        : QStringLiteral("/");
+    if (query.hasQueryItem(QStringLiteral("limit"))) {
+        bool ok = false;
+        parsed.limit = value(query, QStringLiteral("limit")).toInt(&ok);
+        if (!ok || parsed.limit < 1 || parsed.limit > 1000) {
+            *error = FeedReply::error(400, QStringLiteral("limit must be a number from 1 to 1000"));
+            return false;
+        }
+    }
+    parsed.after = value(query, QStringLiteral("after"));
+    if (!parsed.after.isEmpty() && !parsed.after.startsWith(parsed.prefix)) {
+        *error = FeedReply::error(400, QStringLiteral("after must be a key under the prefix"));
+        return false;
+    }
+    *out = parsed;
+    return true;
+}
+
+} // namespace FeedApi

@@ -1,0 +1,176 @@
+#include "feed/FeedClient.h"
+
+#include <QTimer>
+#include <QWebSocket>
+
+namespace {
+
+// A close frame carries at most 123 bytes of reason; cut on a character boundary.
+QString fitCloseReason(const QString &reason)
+{
+    QString fitted = reason;
+    while (fitted.toUtf8().size() > 123)
+        fitted.chop(1);
+    return fitted;
+}
+
+} // namespace
+
+FeedClient::FeedClient(quint64 id, std::unique_ptr<QWebSocket> socket,
+                       const FeedClientLimits &limits, SnapshotBuilder snapshot, QObject *parent)
+    : QObject(parent), m_id(id), m_socket(std::move(socket)), m_limits(limits),
+      m_snapshot(std::move(snapshot))
+{
+    m_socket->setParent(nullptr);
+    // Qt closes with 1009 itself when a peer exceeds these, before buffering the payload.
+    m_socket->setMaxAllowedIncomingFrameSize(FeedProtocol::MaxClientFrameBytes);
+    m_socket->setMaxAllowedIncomingMessageSize(FeedProtocol::MaxClientFrameBytes);
+    m_socket->setOutgoingFrameSize(64 * 1024);
+
+    connect(m_socket.get(), &QWebSocket::textMessageReceived, this, &FeedClient::handleText);
+    connect(m_socket.get(), &QWebSocket::binaryMessageReceived, this, [this] {
+        const FeedProtocol::FrameError error = FeedProtocol::binaryFrameError();
+        close(error.code, error.reason);
+    });
+    connect(m_socket.get(), &QWebSocket::bytesWritten, this, &FeedClient::pump);
+    connect(m_socket.get(), &QWebSocket::disconnected, this, [this] {
+        if (m_finished)
+            return;
+        m_finished = true;
+        m_queue.clear();
+        m_queuedBytes = 0;
+        Q_EMIT finished();
+    });
+}
+
+FeedClient::~FeedClient()
+{
+    if (m_socket) {
+        m_socket->disconnect(this);
+        m_socket->abort();
+    }
+}
+
+QString FeedClient::peer() const
+{
+    return QStringLiteral("%1:%2")
+        .arg(m_socket->peerAddress().toString())
+        .arg(m_socket->peerPort());
+}
+
+qint64 FeedClient::pendingBytes() const
+{
+    return m_queuedBytes + (m_socket ? m_socket->bytesToWrite() : 0);
+}
+
+void FeedClient::send(const QString &message, qint64 bytes)
+{
+    if (m_closing)
+        return;
+    // The snapshot in flight does not count: a large cluster must still get its picture.
+    if (m_queuedBytes - m_snapshotBytesQueued + bytes > m_limits.queueBytes) {
+        overflow();
+        return;
+    }
+    enqueue({message, bytes, false});
+}
+
+void FeedClient::sendSnapshot(FeedProtocol::SnapshotReason reason)
+{
+    if (m_closing)
+        return;
+    // A snapshot still waiting here already shows the newest picture once it is sent, since
+    // everything queued after it is kept; asking again would only cost another build.
+    if (m_snapshotBytesQueued > 0 && reason == FeedProtocol::SnapshotReason::Resync)
+        return;
+    m_queue.clear();
+    m_queuedBytes = 0;
+    m_snapshotBytesQueued = 0;
+    const QByteArray snapshot = m_snapshot(reason);
+    enqueue({QString::fromUtf8(snapshot), snapshot.size(), true});
+}
+
+void FeedClient::close(QWebSocketProtocol::CloseCode code, const QString &reason)
+{
+    if (m_closing)
+        return;
+    m_closing = true;
+    m_queue.clear();
+    m_queuedBytes = 0;
+    m_snapshotBytesQueued = 0;
+    m_socket->close(code, fitCloseReason(reason));
+    // The close frame waits behind whatever the socket still holds; a peer that never reads
+    // would keep that memory forever, so it gets a grace period and then the connection is cut.
+    m_abortTimer = new QTimer(this);
+    m_abortTimer->setSingleShot(true);
+    connect(m_abortTimer, &QTimer::timeout, this, [this] {
+        if (m_socket)
+            m_socket->abort();
+    });
+    m_abortTimer->start(m_limits.closeGraceMs);
+}
+
+void FeedClient::enqueue(Queued message)
+{
+    m_queuedBytes += message.bytes;
+    if (message.snapshot)
+        m_snapshotBytesQueued += message.bytes;
+    m_queue.enqueue(std::move(message));
+    pump();
+}
+
+void FeedClient::pump()
+{
+    while (!m_queue.isEmpty() && !m_closing && m_socket->isValid() &&
+           m_socket->bytesToWrite() < m_limits.writeWindow) {
+        Queued message = m_queue.dequeue();
+        m_queuedBytes -= message.bytes;
+        if (message.snapshot)
+            m_snapshotBytesQueued -= message.bytes;
+        m_socket->sendTextMessage(message.text);
+    }
+    notePending();
+}
+
+void FeedClient::overflow()
+{
+    ++m_overflowCount;
+    const bool again =
+        m_lastOverflow.isValid() && m_lastOverflow.elapsed() < m_limits.overflowWindowMs;
+    m_lastOverflow.start();
+    if (again) {
+        close(FeedProtocol::CloseCodeTryAgainLater,
+              QStringLiteral("the client fell behind twice within %1 s")
+                  .arg(m_limits.overflowWindowMs / 1000));
+    } else {
+        sendSnapshot(FeedProtocol::SnapshotReason::Overflow);
+    }
+    Q_EMIT overflowed(again);
+}
+
+void FeedClient::handleText(const QString &message)
+{
+    if (m_closing)
+        return;
+    const FeedProtocol::ParsedFrame parsed = FeedProtocol::parseTextFrame(message.toUtf8());
+    if (const auto *error = std::get_if<FeedProtocol::FrameError>(&parsed)) {
+        close(error->code, error->reason);
+        return;
+    }
+    const auto &command = std::get<FeedProtocol::ClientCommand>(parsed);
+    switch (command.type) {
+    case FeedProtocol::ClientCommand::Type::Ping: {
+        const QByteArray pong = FeedProtocol::pongMessage(command.id);
+        send(QString::fromUtf8(pong), pong.size());
+        break;
+    }
+    case FeedProtocol::ClientCommand::Type::Resync:
+        sendSnapshot(FeedProtocol::SnapshotReason::Resync);
+        break;
+    }
+}
+
+void FeedClient::notePending()
+{
+    m_peakPendingBytes = std::max(m_peakPendingBytes, pendingBytes());
+}

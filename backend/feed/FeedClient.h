@@ -1,0 +1,80 @@
+#pragma once
+
+#include "feed/FeedProtocol.h"
+
+#include <QElapsedTimer>
+#include <QObject>
+#include <QPointer>
+#include <QQueue>
+#include <functional>
+#include <memory>
+
+class QTimer;
+class QWebSocket;
+
+// Limits that keep one feed client's memory bounded (docs/feed.md, "Slow clients").
+struct FeedClientLimits {
+    qint64 queueBytes = 1024 * 1024; // pending deltas allowed beyond the snapshot in flight
+    qint64 writeWindow = 64 * 1024;  // bytes handed to the socket before waiting for the peer
+    int overflowWindowMs = 10000;    // a second overflow within this closes with 1013
+    int closeGraceMs = 5000;         // a closed client that does not read is aborted after this
+};
+
+// One WebSocket client of the feed. Messages wait in a bounded queue of our own and reach the
+// socket only while the socket's buffer is below the write window, so a client that does not
+// read can never make the process buffer more than the limits allow.
+class FeedClient : public QObject {
+    Q_OBJECT
+public:
+    // Builds a snapshot message for this client; called only when one is needed.
+    using SnapshotBuilder = std::function<QByteArray(FeedProtocol::SnapshotReason)>;
+
+    FeedClient(quint64 id, std::unique_ptr<QWebSocket> socket, const FeedClientLimits &limits,
+               SnapshotBuilder snapshot, QObject *parent = nullptr);
+    ~FeedClient() override;
+
+    quint64 id() const { return m_id; }
+    QString peer() const;
+
+    // A delta or any other message; may trigger overflow handling.
+    void send(const QString &message, qint64 bytes);
+    // Drops everything queued and queues a fresh snapshot.
+    void sendSnapshot(FeedProtocol::SnapshotReason reason);
+    void close(QWebSocketProtocol::CloseCode code, const QString &reason);
+
+    qint64 queuedBytes() const { return m_queuedBytes; }
+    qint64 pendingBytes() const; // queued here plus buffered in the socket
+    qint64 peakPendingBytes() const { return m_peakPendingBytes; }
+    int overflowCount() const { return m_overflowCount; }
+    bool isClosing() const { return m_closing; }
+
+Q_SIGNALS:
+    void overflowed(bool closed);
+    void finished(); // the connection is gone; the owner deletes this client
+
+private:
+    struct Queued {
+        QString text;
+        qint64 bytes = 0;
+        bool snapshot = false;
+    };
+    void enqueue(Queued message);
+    void pump();
+    void overflow();
+    void handleText(const QString &message);
+    void notePending();
+
+    quint64 m_id;
+    std::unique_ptr<QWebSocket> m_socket;
+    FeedClientLimits m_limits;
+    SnapshotBuilder m_snapshot;
+    QQueue<Queued> m_queue;
+    qint64 m_queuedBytes = 0;
+    qint64 m_snapshotBytesQueued = 0;
+    qint64 m_peakPendingBytes = 0;
+    int m_overflowCount = 0;
+    QElapsedTimer m_lastOverflow;
+    bool m_closing = false;
+    bool m_finished = false;
+    QTimer *m_abortTimer = nullptr;
+};

@@ -1,0 +1,91 @@
+#pragma once
+
+#include "feed/FeedApi.h"
+#include "feed/FeedClient.h"
+#include "feed/FeedWebFiles.h"
+
+#include <QByteArray>
+#include <QHostAddress>
+#include <QList>
+#include <QObject>
+#include <QString>
+#include <memory>
+#include <optional>
+
+class ClusterState;
+class QHttpServer;
+class QHttpServerRequest;
+class QHttpServerResponder;
+
+struct FeedServerOptions {
+    QString address = QStringLiteral("127.0.0.1"); // an IP address, or "localhost"
+    quint16 port = 0;                              // 0 picks a free port (tests)
+    QByteArray token;                              // required unless the address is loopback
+    QString certFile, keyFile;                     // PEM; both set serves HTTPS and wss:
+    QString agentVersion;
+    QString hostname;
+    FeedClientLimits clientLimits;
+    int maxClients = 256;
+};
+
+// The agent's feed (docs/feed.md): the browser view, the JSON API and the /ws WebSocket on one
+// port. Read-only: it only reads ClusterState and never changes etcd or the agent.
+class FeedServer : public QObject {
+    Q_OBJECT
+public:
+    struct ClientStats {
+        quint64 id = 0;
+        qint64 pendingBytes = 0; // queued plus buffered in the socket
+        qint64 peakPendingBytes = 0;
+        int overflows = 0;
+        bool closing = false;
+    };
+
+    FeedServer(ClusterState *state, FeedServerOptions options, QObject *parent = nullptr);
+    ~FeedServer() override;
+
+    // Binds and starts serving. Returns an empty string, or a sentence saying why not, e.g.
+    // "refusing to serve the feed on 0.0.0.0:8080 without -feed-token-file".
+    QString listen();
+    quint16 serverPort() const;
+    bool isTls() const;
+    QString url() const; // e.g. "http://127.0.0.1:8080/"
+
+    // The key tree endpoints answer 503 until these are set.
+    void setKeyTreeProvider(KeyTreeProvider provider) { m_treeProvider = std::move(provider); }
+    void setKeyValueProvider(KeyValueProvider provider) { m_keyProvider = std::move(provider); }
+
+    int clientCount() const { return int(m_clients.size()); }
+    QList<ClientStats> clientStats() const;
+
+    // Reads -feed-token-file: the first line, trimmed. Empty optional and `error` on failure.
+    static std::optional<QByteArray> readTokenFile(const QString &path, QString *error);
+    // Compares without an early exit, so the time taken does not reveal a matching prefix.
+    static bool tokensEqual(const QByteArray &presented, const QByteArray &expected);
+
+Q_SIGNALS:
+    void clientCountChanged(int count);
+    void clientOverflowed(quint64 clientId, bool closed);
+
+private:
+    bool isAuthorized(const QHttpServerRequest &request) const;
+    bool acceptsWebSocket(const QHttpServerRequest &request) const;
+    void handleRequest(const QHttpServerRequest &request, QHttpServerResponder &&responder);
+    void handleRefusedRequest(const QHttpServerRequest &request, QHttpServerResponder &&responder);
+    void serveFile(const QHttpServerRequest &request, QHttpServerResponder &responder);
+    void takeWebSockets();
+    void broadcast(const QByteArray &message);
+    QByteArray snapshotMessage(FeedProtocol::SnapshotReason reason) const;
+    QByteArray statusMessage() const;
+
+    ClusterState *m_state;
+    FeedServerOptions m_options;
+    QHostAddress m_address;
+    std::unique_ptr<QHttpServer> m_http;
+    FeedWebFiles m_webFiles;
+    KeyTreeProvider m_treeProvider;
+    KeyValueProvider m_keyProvider;
+    QList<FeedClient *> m_clients;
+    quint64 m_nextClientId = 1;
+    bool m_tls = false;
+};
