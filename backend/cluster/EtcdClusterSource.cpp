@@ -1,0 +1,416 @@
+#include "cluster/EtcdClusterSource.h"
+
+#include "cluster/ClusterState.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QNetworkReply>
+#include <QTimer>
+#include <algorithm>
+
+namespace {
+// A watch message is small; a line this long without a newline means the stream is not what
+// we think it is.
+constexpr int MaxLineBytes = 64 * 1024 * 1024;
+
+EtcdKeyValue keyValue(const QJsonObject &o)
+{
+    EtcdKeyValue kv;
+    kv.key = EtcdClient::decode(o.value(QLatin1String("key")));
+    kv.value = EtcdClient::decode(o.value(QLatin1String("value")));
+    kv.createRevision = EtcdClient::int64(o.value(QLatin1String("create_revision")));
+    kv.modRevision = EtcdClient::int64(o.value(QLatin1String("mod_revision")));
+    kv.version = EtcdClient::int64(o.value(QLatin1String("version")));
+    kv.lease = EtcdClient::int64(o.value(QLatin1String("lease")));
+    return kv;
+}
+
+QString inSeconds(int ms)
+{
+    if (ms < 1000)
+        return QStringLiteral("%1 ms").arg(ms);
+    return QStringLiteral("%1 s").arg(ms / 1000.0, 0, 'g', 2);
+}
+} // namespace
+
+EtcdWatchMessage EtcdWatchMessage::parse(const QByteArray &line)
+{
+    EtcdWatchMessage m;
+    const QJsonDocument doc = QJsonDocument::fromJson(line);
+    if (!doc.isObject())
+        return m;
+    m.valid = true;
+    const QJsonObject root = doc.object();
+    if (root.contains(QLatin1String("error"))) {
+        const QJsonObject e = root.value(QLatin1String("error")).toObject();
+        m.error = e.value(QLatin1String("message")).toString();
+        if (m.error.isEmpty())
+            m.error = QStringLiteral("watch failed");
+        m.errorCode = e.value(QLatin1String("grpc_code")).toInt();
+        return m;
+    }
+    const QJsonObject r = root.value(QLatin1String("result")).toObject();
+    m.headerRevision = EtcdClient::int64(
+        r.value(QLatin1String("header")).toObject().value(QLatin1String("revision")));
+    m.created = r.value(QLatin1String("created")).toBool();
+    m.canceled = r.value(QLatin1String("canceled")).toBool();
+    m.compactRevision = EtcdClient::int64(r.value(QLatin1String("compact_revision")));
+    m.cancelReason = r.value(QLatin1String("cancel_reason")).toString();
+    for (const QJsonValue &v : r.value(QLatin1String("events")).toArray()) {
+        const QJsonObject e = v.toObject();
+        Event ev;
+        ev.isDelete = e.value(QLatin1String("type")).toString() == QLatin1String("DELETE");
+        ev.kv = keyValue(e.value(QLatin1String("kv")).toObject());
+        ev.prevKv = keyValue(e.value(QLatin1String("prev_kv")).toObject());
+        m.events.append(ev);
+    }
+    return m;
+}
+
+EtcdClusterSource::EtcdClusterSource(EtcdClient *client, ClusterState *state, QObject *parent)
+    : EtcdClusterSource(client, state, Options(), parent)
+{
+}
+
+EtcdClusterSource::EtcdClusterSource(EtcdClient *client, ClusterState *state,
+                                     const Options &options, QObject *parent)
+    : QObject(parent), m_client(client), m_state(state), m_options(options),
+      m_prefix(state->portolanPrefix().toUtf8() + '/'), m_retryTimer(new QTimer(this)),
+      m_probeTimer(new QTimer(this))
+{
+    m_retryTimer->setSingleShot(true);
+    connect(m_retryTimer, &QTimer::timeout, this, &EtcdClusterSource::connectNow);
+    m_probeTimer->setInterval(m_options.probeIntervalMs);
+    connect(m_probeTimer, &QTimer::timeout, this, &EtcdClusterSource::probe);
+}
+
+EtcdClusterSource::~EtcdClusterSource()
+{
+    dropStream();
+}
+
+QString EtcdClusterSource::where() const
+{
+    const QString endpoint =
+        m_streamEndpoint.isEmpty() && m_client ? m_client->currentEndpoint() : m_streamEndpoint;
+    return QStringLiteral("etcd at ") + EtcdClient::displayName(endpoint);
+}
+
+bool EtcdClusterSource::isNoLeader(const QString &message)
+{
+    return message.contains(QLatin1String("no leader"));
+}
+
+void EtcdClusterSource::start()
+{
+    if (m_running || !m_client || !m_state)
+        return;
+    m_running = true;
+    m_backoffMs = m_options.minBackoffMs;
+    m_state->setStatus(ClusterState::Status::Connecting);
+    connectNow();
+}
+
+void EtcdClusterSource::stop()
+{
+    if (!m_running)
+        return;
+    m_running = false;
+    ++m_attempt;
+    m_retryTimer->stop();
+    dropStream();
+    m_step = Step::Idle;
+    if (m_state)
+        m_state->setStatus(ClusterState::Status::Disconnected);
+}
+
+void EtcdClusterSource::restartWatch()
+{
+    if (!m_running)
+        return;
+    ++m_attempt;
+    dropStream();
+    m_retryTimer->stop();
+    connectNow();
+}
+
+void EtcdClusterSource::dropStream()
+{
+    m_probeTimer->stop();
+    m_probeInFlight = false;
+    m_watching = false;
+    m_buffer.clear();
+    if (QNetworkReply *reply = std::exchange(m_stream, nullptr)) {
+        reply->disconnect(this);
+        reply->abort();
+        reply->deleteLater();
+    }
+}
+
+void EtcdClusterSource::retryLater(const QString &reason, bool isError)
+{
+    ++m_attempt;
+    dropStream();
+    m_step = Step::Waiting;
+    const int delay = m_backoffMs;
+    m_backoffMs = std::min(m_options.maxBackoffMs, std::max(1, m_backoffMs) * 2);
+    const QString text = reason + QStringLiteral("; retrying in ") + inSeconds(delay);
+    if (!m_state)
+        return;
+    // Log a fault once when it starts, not on every retry of the same fault.
+    if (m_state->status() == ClusterState::Status::Ready || m_state->errorString().isEmpty())
+        qWarning("cluster: %s", qPrintable(text));
+    m_state->setStatus(isError ? ClusterState::Status::Error : ClusterState::Status::Connecting,
+                       text);
+    m_retryTimer->start(delay);
+}
+
+// Probe first: it fails over to an endpoint that answers and fails fast without a leader, and
+// it (re)authenticates when needed, so the stream opened afterwards starts from a known-good place.
+void EtcdClusterSource::connectNow()
+{
+    if (!m_running || !m_client)
+        return;
+    const quint64 attempt = ++m_attempt;
+    m_step = Step::Probing;
+    const QByteArray end = EtcdClient::prefixRangeEnd(m_prefix);
+    m_client->post(QStringLiteral("/v3/kv/range"),
+                   {{QStringLiteral("key"), EtcdClient::encode(m_prefix)},
+                    {QStringLiteral("range_end"), EtcdClient::encode(end)},
+                    {QStringLiteral("limit"), 1},
+                    {QStringLiteral("keys_only"), true}},
+                   this, [this, attempt](const EtcdResponse &r) {
+                       if (attempt != m_attempt)
+                           return;
+                       if (r.error.isError()) {
+                           retryLater(r.error.message, isNoLeader(r.error.message));
+                           return;
+                       }
+                       m_streamEndpoint = r.endpoint;
+                       if (m_needList)
+                           list();
+                       else
+                           openWatch();
+                   });
+}
+
+void EtcdClusterSource::list()
+{
+    const quint64 attempt = m_attempt;
+    m_step = Step::Listing;
+    m_client->rangePrefix(m_prefix, this, [this, attempt](const EtcdResponse &r) {
+        if (attempt != m_attempt)
+            return;
+        if (r.error.isError()) {
+            retryLater(r.error.message, isNoLeader(r.error.message));
+            return;
+        }
+        const qint64 revision = EtcdClient::int64(
+            r.json.value(QLatin1String("header")).toObject().value(QLatin1String("revision")));
+        if (revision <= 0) {
+            retryLater(QStringLiteral("etcd at %1 answered the listing of %2 without a revision")
+                           .arg(EtcdClient::displayName(r.endpoint), QString::fromUtf8(m_prefix)),
+                       true);
+            return;
+        }
+        m_streamEndpoint = r.endpoint;
+        ++m_listCount;
+        m_needList = false;
+        m_lastRevision = revision;
+        m_state->resetFromSnapshot(EtcdClient::keyValues(r.json), revision);
+        openWatch();
+    });
+}
+
+void EtcdClusterSource::openWatch()
+{
+    m_step = Step::Opening;
+    const QByteArray end = EtcdClient::prefixRangeEnd(m_prefix);
+    const QJsonObject create{
+        {QStringLiteral("key"), EtcdClient::encode(m_prefix)},
+        {QStringLiteral("range_end"), EtcdClient::encode(end)},
+        {QStringLiteral("start_revision"), QString::number(m_lastRevision + 1)},
+        {QStringLiteral("prev_kv"), true},
+        {QStringLiteral("progress_notify"), true}};
+    EtcdRequest request;
+    request.path = QStringLiteral("/v3/watch");
+    request.body = QJsonDocument(QJsonObject{{QStringLiteral("create_request"), create}})
+                       .toJson(QJsonDocument::Compact);
+    m_buffer.clear();
+    m_stream = m_client->openStream(request);
+    m_streamEndpoint = m_client->currentEndpoint();
+    connect(m_stream, &QNetworkReply::readyRead, this, &EtcdClusterSource::onStreamData);
+    connect(m_stream, &QNetworkReply::finished, this, &EtcdClusterSource::onStreamFinished);
+}
+
+void EtcdClusterSource::onStreamData()
+{
+    if (!m_stream)
+        return;
+    m_buffer += m_stream->readAll();
+    int start = 0;
+    const quint64 attempt = m_attempt;
+    for (int nl = m_buffer.indexOf('\n'); nl >= 0; nl = m_buffer.indexOf('\n', start)) {
+        const QByteArray line = m_buffer.mid(start, nl - start).trimmed();
+        start = nl + 1;
+        if (!line.isEmpty())
+            handleMessage(EtcdWatchMessage::parse(line));
+        if (attempt != m_attempt || !m_stream)
+            return; // the message ended this stream
+    }
+    m_buffer.remove(0, start);
+    if (m_buffer.size() > MaxLineBytes)
+        retryLater(where() + QStringLiteral(" sent a watch message over 64 MiB"), true);
+}
+
+void EtcdClusterSource::onStreamFinished()
+{
+    if (!m_stream)
+        return;
+    const quint64 attempt = m_attempt;
+    // A last object may come without its newline (an error right before the close).
+    m_buffer += m_stream->readAll();
+    const QByteArray rest = m_buffer.trimmed();
+    m_buffer.clear();
+    if (!rest.isEmpty()) {
+        for (const QByteArray &line : rest.split('\n')) {
+            if (!line.trimmed().isEmpty())
+                handleMessage(EtcdWatchMessage::parse(line.trimmed()));
+            if (attempt != m_attempt || !m_stream)
+                return;
+        }
+    }
+    const int http = m_stream->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+    QString reason;
+    if (m_stream->error() != QNetworkReply::NoError &&
+        m_stream->error() != QNetworkReply::RemoteHostClosedError)
+        reason =
+            QStringLiteral("%1: watch stream failed: %2").arg(where(), m_stream->errorString());
+    else if (http != 0 && http != 200)
+        reason = QStringLiteral("%1 refused the watch with HTTP %2").arg(where()).arg(http);
+    else
+        reason = where() + QStringLiteral(" closed the watch stream");
+    retryLater(reason, false);
+}
+
+void EtcdClusterSource::handleMessage(const EtcdWatchMessage &m)
+{
+    if (!m.valid) {
+        retryLater(where() + QStringLiteral(" sent a watch message that is not JSON"), true);
+        return;
+    }
+    if (!m.error.isEmpty()) {
+        const bool noLeader = isNoLeader(m.error);
+        retryLater(noLeader ? where() + QStringLiteral(" has no leader (are most of its members "
+                                                       "down or cut off?)")
+                            : QStringLiteral("%1 ended the watch: %2").arg(where(), m.error),
+                   noLeader);
+        return;
+    }
+    if (m.canceled) {
+        if (m.compactRevision > 0) {
+            qWarning("cluster: etcd compacted to revision %lld, past revision %lld where the "
+                     "watch resumes; listing %s again",
+                     static_cast<long long>(m.compactRevision),
+                     static_cast<long long>(m_lastRevision + 1), m_prefix.constData());
+            m_compactRevision = m.compactRevision;
+            m_needList = true;
+            ++m_attempt;
+            dropStream();
+            m_state->setStatus(
+                ClusterState::Status::Connecting,
+                QStringLiteral("etcd compacted to revision %1; reloading").arg(m.compactRevision));
+            connectNow();
+            return;
+        }
+        retryLater(QStringLiteral("%1 canceled the watch: %2")
+                       .arg(where(), m.cancelReason.isEmpty() ? QStringLiteral("no reason given")
+                                                              : m.cancelReason),
+                   false);
+        return;
+    }
+    if (m.created) {
+        if (m.headerRevision > 0 && m.headerRevision < m_lastRevision) {
+            // A different etcd (restored or rebuilt) whose history is behind ours: our resume
+            // point means nothing there.
+            qWarning("cluster: %s is at revision %lld, behind revision %lld seen before; "
+                     "listing again",
+                     qPrintable(where()), static_cast<long long>(m.headerRevision),
+                     static_cast<long long>(m_lastRevision));
+            m_needList = true;
+            ++m_attempt;
+            dropStream();
+            connectNow();
+            return;
+        }
+        m_watching = true;
+        m_step = Step::Watching;
+        m_backoffMs = m_options.minBackoffMs;
+        QString note;
+        if (m_compactRevision > 0) {
+            note = QStringLiteral("etcd compacted to revision %1; reloaded at revision %2")
+                       .arg(m_compactRevision)
+                       .arg(m_lastRevision);
+            Q_EMIT reloaded(m_lastRevision, std::exchange(m_compactRevision, 0));
+        }
+        if (m_state->status() != ClusterState::Status::Ready && !m_state->errorString().isEmpty())
+            qInfo("cluster: watching %s on %s again from revision %lld", m_prefix.constData(),
+                  qPrintable(EtcdClient::displayName(m_streamEndpoint)),
+                  static_cast<long long>(m_lastRevision + 1));
+        m_state->setStatus(ClusterState::Status::Ready, note);
+        m_probeTimer->start();
+        Q_EMIT watchStarted(m_lastRevision + 1);
+        return;
+    }
+    if (m.events.isEmpty()) {
+        // Progress notification: everything up to the header revision has been sent.
+        if (m.headerRevision > m_lastRevision) {
+            m_lastRevision = m.headerRevision;
+            m_state->noteRevision(m.headerRevision);
+        }
+        return;
+    }
+    for (const EtcdWatchMessage::Event &e : m.events) {
+        if (e.isDelete)
+            m_state->applyDelete(e.kv.key, e.kv.modRevision);
+        else
+            m_state->applyPut(e.kv.key, e.kv.value, e.kv.modRevision);
+        m_lastRevision = std::max(m_lastRevision, e.kv.modRevision);
+    }
+}
+
+void EtcdClusterSource::probe()
+{
+    if (!m_watching || m_probeInFlight || !m_client)
+        return;
+    m_probeInFlight = true;
+    const quint64 attempt = m_attempt;
+    m_client->post(
+        QStringLiteral("/v3/kv/range"),
+        {{QStringLiteral("key"), EtcdClient::encode(m_prefix)},
+         {QStringLiteral("range_end"), EtcdClient::encode(EtcdClient::prefixRangeEnd(m_prefix))},
+         {QStringLiteral("limit"), 1},
+         {QStringLiteral("keys_only"), true}},
+        this, [this, attempt](const EtcdResponse &r) {
+            if (attempt != m_attempt)
+                return;
+            m_probeInFlight = false;
+            if (r.error.isError()) {
+                const bool noLeader = isNoLeader(r.error.message);
+                retryLater(
+                    noLeader
+                        ? EtcdClient::displayName(r.endpoint).prepend(QStringLiteral("etcd at ")) +
+                              QStringLiteral(" has no leader (are most "
+                                             "of its members down or "
+                                             "cut off?)")
+                        : r.error.message,
+                    true);
+                return;
+            }
+            if (r.endpoint != m_streamEndpoint) {
+                qInfo("cluster: %s stopped answering, moving the watch to %s", qPrintable(where()),
+                      qPrintable(EtcdClient::displayName(r.endpoint)));
+                restartWatch();
+            }
+        });
+}
