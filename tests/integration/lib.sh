@@ -26,6 +26,7 @@ IT_PIDS=()          # background helpers (watchers) to stop on exit
 IT_FAILED=0
 IT_TORN_DOWN=0
 AGENT_PID=""
+IT_WATCHDOG=""
 AGENT_LOG=""
 AGENT_RUNS=0
 DOCKERD_PID=""
@@ -84,16 +85,41 @@ need_root() {
     [ "$(id -u)" = 0 ] || fail "must run as root: the scenarios start a private dockerd"
 }
 
-need_tools curl "$IT_PY"
-[ -n "${PORTOLAN_BIN:-}" ] || fail "PORTOLAN_BIN is not set (ctest sets it to the built portolan binary)"
-[ -x "$PORTOLAN_BIN" ] || fail "PORTOLAN_BIN=$PORTOLAN_BIN is not an executable file; build the 'portolan' target first"
-
-# Fails the scenario after PORTOLAN_IT_DEADLINE seconds, so teardown runs before ctest's
-# TIMEOUT kills the script outright.
-( sleep "${PORTOLAN_IT_DEADLINE:-240}" && kill -TERM $$ ) 2>/dev/null &
-IT_WATCHDOG=$!
-disown "$IT_WATCHDOG"
-
+# Each run records what it owns in /tmp/portolan-it-runs/<pid>, so a later run can clean up
+# after one that was killed outright (ctest's TIMEOUT uses SIGKILL, no trap runs then).
+IT_RUNS=/tmp/portolan-it-runs
+mkdir -p "$IT_RUNS"
+_record_run() { printf 'IT_DIR=%q\nDOCKER_RUN=%q\nDOCKER_BRIDGE=%q\n' "$IT_DIR" "${DOCKER_RUN:-}" "$DOCKER_BRIDGE" >"$IT_RUNS/$$"; }
+_reap_stale_runs() {
+    local f pid
+    for f in "$IT_RUNS"/*; do
+        [ -f "$f" ] || continue
+        pid=${f##*/}
+        [ -d "/proc/$pid" ] && continue
+        (
+            set +eE
+            trap - ERR
+            . "$f"
+            local p victims=()
+            for p in $(ls /proc | grep -E '^[0-9]+$'); do
+                # by command line (dockerd, containerd, shims, etcd) or open files (agent, watchers)
+                { tr '\0' ' ' <"/proc/$p/cmdline"; ls -l "/proc/$p/fd"; } 2>/dev/null |
+                    grep -qF -e "$IT_DIR/" ${DOCKER_RUN:+-e "$DOCKER_RUN/"} && victims+=("$p")
+            done
+            echo "cleaning up after killed run $pid ($IT_DIR): processes ${victims[*]:-none}"
+            [ ${#victims[@]} -gt 0 ] && kill -KILL "${victims[@]}" 2>/dev/null
+            sleep 0.5
+            for m in $(awk -v a="$IT_DIR" -v b="${DOCKER_RUN:-/nonexistent}" \
+                'index($2, a) == 1 || index($2, b) == 1 { print $2 }' /proc/mounts | sort -r); do
+                umount -l "$m" 2>/dev/null
+            done
+            [ -n "$DOCKER_BRIDGE" ] && ip link del "$DOCKER_BRIDGE" 2>/dev/null
+            [ -n "$DOCKER_RUN" ] && rm -rf "$DOCKER_RUN"
+            rm -rf "$IT_DIR/docker-data" "$IT_DIR/etcd-data"
+        )
+        rm -f "$f"
+    done
+}
 # ---------------------------------------------------------------- processes
 
 _pid_alive() {
@@ -172,6 +198,7 @@ start_dockerd() {
         echo '{}' >"$DOCKER_RUN/daemon.json"
         mkdir -p "$DOCKER_DATA"
         _make_bridge
+        _record_run
     fi
     export DOCKER_HOST=unix://$DOCKER_RUN/docker.sock
     dockerd --data-root "$DOCKER_DATA" --exec-root "$DOCKER_RUN/exec" \
@@ -492,7 +519,7 @@ _teardown() {
     trap - ERR TERM INT
     [ "$rc" = 0 ] || IT_FAILED=1
     local pid
-    for pid in $(_children "$IT_WATCHDOG") "$IT_WATCHDOG"; do kill -KILL "$pid" 2>/dev/null; done
+    [ -n "$IT_WATCHDOG" ] && for pid in $(_children "$IT_WATCHDOG") "$IT_WATCHDOG"; do kill -KILL "$pid" 2>/dev/null; done
     [ -n "$AGENT_PID" ] && _stop_pid "$AGENT_PID" 5
     for pid in ${IT_PIDS[@]+"${IT_PIDS[@]}"}; do
         for c in $(_children "$pid"); do kill -TERM "$c" 2>/dev/null; done
@@ -509,6 +536,7 @@ _teardown() {
     [ -n "${DOCKER_RUN:-}" ] && rm -rf "$DOCKER_RUN"
     [ -n "$ETCD_PID" ] && _stop_pid "$ETCD_PID" 10
     rm -rf "$IT_DIR/docker-data" "$IT_DIR/etcd-data" 2>/dev/null
+    rm -f "$IT_RUNS/$$"
     if [ "$IT_FAILED" = 0 ] && [ "${PORTOLAN_TEST_KEEP:-0}" != 1 ]; then
         rm -rf "$IT_DIR"
     else
@@ -516,3 +544,18 @@ _teardown() {
     fi
     exit "$rc"
 }
+
+# ---------------------------------------------------------------- start of every scenario
+
+_reap_stale_runs
+_record_run
+
+need_tools curl "$IT_PY"
+[ -n "${PORTOLAN_BIN:-}" ] || fail "PORTOLAN_BIN is not set (ctest sets it to the built portolan binary)"
+[ -x "$PORTOLAN_BIN" ] || fail "PORTOLAN_BIN=$PORTOLAN_BIN is not an executable file; build the 'portolan' target first"
+
+# Fails the scenario after PORTOLAN_IT_DEADLINE seconds, so teardown runs before ctest's
+# TIMEOUT kills the script outright.
+( sleep "${PORTOLAN_IT_DEADLINE:-240}" && kill -TERM $$ ) 2>/dev/null &
+IT_WATCHDOG=$!
+disown "$IT_WATCHDOG"
