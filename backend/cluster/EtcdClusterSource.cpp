@@ -67,6 +67,29 @@ EtcdWatchMessage EtcdWatchMessage::parse(const QByteArray &line)
     return m;
 }
 
+qint64 EtcdWatchMessage::applyTo(ClusterState *state, qint64 seen) const
+{
+    if (isProgress()) {
+        // Everything up to the header revision has been sent (etcd only notifies watchers that
+        // are caught up).
+        if (headerRevision > seen) {
+            state->noteRevision(headerRevision);
+            return headerRevision;
+        }
+        return seen;
+    }
+    if (!valid || !error.isEmpty() || created || canceled)
+        return seen;
+    for (const Event &e : events) {
+        if (e.isDelete)
+            state->applyDelete(e.kv.key, e.kv.modRevision);
+        else
+            state->applyPut(e.kv.key, e.kv.value, e.kv.modRevision);
+        seen = std::max(seen, e.kv.modRevision);
+    }
+    return seen;
+}
+
 EtcdClusterSource::EtcdClusterSource(EtcdClient *client, ClusterState *state, QObject *parent)
     : EtcdClusterSource(client, state, Options(), parent)
 {
@@ -362,21 +385,7 @@ void EtcdClusterSource::handleMessage(const EtcdWatchMessage &m)
         Q_EMIT watchStarted(m_lastRevision + 1);
         return;
     }
-    if (m.events.isEmpty()) {
-        // Progress notification: everything up to the header revision has been sent.
-        if (m.headerRevision > m_lastRevision) {
-            m_lastRevision = m.headerRevision;
-            m_state->noteRevision(m.headerRevision);
-        }
-        return;
-    }
-    for (const EtcdWatchMessage::Event &e : m.events) {
-        if (e.isDelete)
-            m_state->applyDelete(e.kv.key, e.kv.modRevision);
-        else
-            m_state->applyPut(e.kv.key, e.kv.value, e.kv.modRevision);
-        m_lastRevision = std::max(m_lastRevision, e.kv.modRevision);
-    }
+    m_lastRevision = m.applyTo(m_state, m_lastRevision);
 }
 
 void EtcdClusterSource::probe()

@@ -34,6 +34,10 @@ struct EtcdWatchMessage {
         return valid && error.isEmpty() && !created && !canceled && events.isEmpty();
     }
     static EtcdWatchMessage parse(const QByteArray &line);
+    // Applies the events in order (or notes a progress notification's revision) and returns the
+    // revision the watcher has now seen everything up to: the highest event mod_revision, or the
+    // header revision of a progress notification; `seen` when the message tells nothing new.
+    qint64 applyTo(ClusterState *state, qint64 seen) const;
 };
 
 // Drives a ClusterState from etcd alone:
