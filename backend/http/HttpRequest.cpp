@@ -26,11 +26,12 @@ bool isVisible(const QByteArray &s, bool allowSpace)
     return true;
 }
 
-bool setError(QString *error, const QString &message)
+// Sets *error and returns the empty array that signals failure.
+QByteArray rejected(QString *error, const QString &message)
 {
     if (error)
         *error = message;
-    return false;
+    return QByteArray();
 }
 
 } // namespace
@@ -38,28 +39,25 @@ bool setError(QString *error, const QString &message)
 QByteArray HttpRequest::serialize(QString *error) const
 {
     if (!isToken(method))
-        return setError(error, QStringLiteral("invalid HTTP method")), QByteArray();
+        return rejected(error, QStringLiteral("invalid HTTP method"));
     if (!target.startsWith('/') || !isVisible(target, false))
-        return setError(error, QStringLiteral("invalid request target \"%1\"")
-                                   .arg(QString::fromLatin1(target.toPercentEncoding("/?=&")))),
-               QByteArray();
+        return rejected(error, QStringLiteral("invalid request target \"%1\"")
+                                   .arg(QString::fromLatin1(target.toPercentEncoding("/?=&"))));
     if (host.isEmpty() || !isVisible(host, false))
-        return setError(error, QStringLiteral("invalid Host")), QByteArray();
+        return rejected(error, QStringLiteral("invalid Host"));
 
     QByteArray out;
     out.reserve(128 + target.size() + body.size());
     out += method + ' ' + target + " HTTP/1.1\r\nHost: " + host + "\r\n";
     for (const auto &h : headers) {
         if (!isToken(h.first) || !isVisible(h.second, true))
-            return setError(error, QStringLiteral("invalid header field \"%1\"")
-                                       .arg(QString::fromLatin1(h.first.toPercentEncoding()))),
-                   QByteArray();
+            return rejected(error, QStringLiteral("invalid header field \"%1\"")
+                                       .arg(QString::fromLatin1(h.first.toPercentEncoding())));
         const QByteArray lower = h.first.toLower();
         if (lower == "host" || lower == "connection" || lower == "content-length" ||
             lower == "transfer-encoding")
-            return setError(error, QStringLiteral("header %1 is set by the request writer")
-                                       .arg(QString::fromLatin1(h.first))),
-                   QByteArray();
+            return rejected(error, QStringLiteral("header %1 is set by the request writer")
+                                       .arg(QString::fromLatin1(h.first)));
         out += h.first + ": " + h.second + "\r\n";
     }
     if (!body.isEmpty() || method == "POST" || method == "PUT")

@@ -564,7 +564,9 @@ void TestDockerClient::realEventStream()
     QVERIFY(run.waitForFinished(30000));
     const QString id = QString::fromLatin1(run.readAllStandardOutput()).trimmed();
     QVERIFY2(run.exitCode() == 0, run.readAllStandardError().constData());
-    QProcess::execute(docker, host + QStringList{QStringLiteral("rm"), QStringLiteral("-f"), id});
+    QProcess rm;
+    rm.start(docker, host + QStringList{QStringLiteral("rm"), QStringLiteral("-f"), id});
+    QVERIFY(rm.waitForFinished(30000));
     auto seen = [&](const char *action) {
         for (const QJsonObject &e : events)
             if (e.value("Action").toString() == QLatin1String(action) &&
