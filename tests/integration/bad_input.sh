@@ -32,7 +32,7 @@ check() {
 check bogus-flag -bogus-flag "$E"
 check ttl -ttl=abc "$E"
 check foo foo://x
-check etcd etcd://
+check "" etcd://
 check "" # no URI at all
 check extra "$E" extra
 check "" "$E" -ip=10.0.0.5 # options after the URI are extra arguments (Go flag parsing)
