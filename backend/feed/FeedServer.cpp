@@ -250,6 +250,14 @@ QList<FeedServer::ClientStats> FeedServer::clientStats() const
     return stats;
 }
 
+qint64 FeedServer::peakPendingBytes() const
+{
+    qint64 peak = m_peakPendingBytesOfGoneClients;
+    for (const FeedClient *client : m_clients)
+        peak = std::max(peak, client->peakPendingBytes());
+    return peak;
+}
+
 std::optional<QByteArray> FeedServer::readTokenFile(const QString &path, QString *error)
 {
     QFile file(path);
@@ -389,6 +397,8 @@ void FeedServer::takeWebSockets()
         m_clients.append(client);
         connect(client, &FeedClient::finished, this, [this, client] {
             m_clients.removeOne(client);
+            m_peakPendingBytesOfGoneClients =
+                std::max(m_peakPendingBytesOfGoneClients, client->peakPendingBytes());
             client->deleteLater();
             Q_EMIT clientCountChanged(clientCount());
         });

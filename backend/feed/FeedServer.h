@@ -57,6 +57,8 @@ public:
 
     int clientCount() const { return int(m_clients.size()); }
     QList<ClientStats> clientStats() const;
+    // The most bytes any client, connected or gone, ever had pending: the memory bound in use.
+    qint64 peakPendingBytes() const;
 
     // Reads -feed-token-file: the first line, trimmed. Empty optional and `error` on failure.
     static std::optional<QByteArray> readTokenFile(const QString &path, QString *error);
@@ -87,5 +89,6 @@ private:
     KeyValueProvider m_keyProvider;
     QList<FeedClient *> m_clients;
     quint64 m_nextClientId = 1;
+    qint64 m_peakPendingBytesOfGoneClients = 0;
     bool m_tls = false;
 };

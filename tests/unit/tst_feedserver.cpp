@@ -1,0 +1,651 @@
+// FeedServer against real sockets on 127.0.0.1: the WebSocket feed, the JSON API, the token,
+// garbage frames, a client that never reads, the compiled-in page, and TLS.
+#include "cluster/ClusterState.h"
+#include "etcd/EtcdClient.h"
+#include "feed/FeedServer.h"
+
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QNetworkAccessManager>
+#include <QNetworkReply>
+#include <QProcess>
+#include <QSignalSpy>
+#include <QSslConfiguration>
+#include <QStandardPaths>
+#include <QTcpServer>
+#include <QTcpSocket>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QTimer>
+#include <QWebSocket>
+
+namespace {
+
+const QByteArray kToken = "s3cret-feed-token";
+
+QByteArray hostValue(const QString &hostname)
+{
+    return QJsonDocument(QJsonObject{{"hostname", hostname},
+                                     {"address", "10.0.0.5"},
+                                     {"agentVersion", "0.1.0"},
+                                     {"dockerVersion", "20.10.24"},
+                                     {"feedUrl", "http://10.0.0.5:8080/"},
+                                     {"startedAt", "2026-11-27T05:00:00.000Z"}})
+        .toJson(QJsonDocument::Compact);
+}
+
+QByteArray serviceKey(const QString &host, const QString &id)
+{
+    return QStringLiteral("/portolan/services/%1/%2").arg(host, id).toUtf8();
+}
+
+QByteArray serviceValue(const QString &host, const QString &name, const QString &container,
+                        int port, const QString &env = QStringLiteral("prod"))
+{
+    const QString id = QStringLiteral("%1:%2:6379").arg(host, container);
+    return QJsonDocument(QJsonObject{{"id", id},
+                                     {"name", name},
+                                     {"host", host},
+                                     {"ip", "10.0.0.5"},
+                                     {"port", port},
+                                     {"protocol", "tcp"},
+                                     {"tags", QJsonArray{"db"}},
+                                     {"attributes", QJsonObject{{"env", env}}},
+                                     {"containerId", "8f1c0000"},
+                                     {"containerName", container},
+                                     {"image", "example/" + name + ":latest"},
+                                     {"key", QStringLiteral("/services/%1/%2").arg(name, id)},
+                                     {"registeredAt", "2026-11-27T05:00:01.000Z"}})
+        .toJson(QJsonDocument::Compact);
+}
+
+EtcdKeyValue kv(const QByteArray &key, const QByteArray &value, qint64 revision)
+{
+    EtcdKeyValue result;
+    result.key = key;
+    result.value = value;
+    result.createRevision = revision;
+    result.modRevision = revision;
+    result.version = 1;
+    return result;
+}
+
+struct HttpResult {
+    int status = 0;
+    QByteArray body;
+    QJsonObject json;
+    QNetworkReply::NetworkError error = QNetworkReply::NoError;
+    QHash<QByteArray, QByteArray> headers; // lower-case names
+};
+
+// A WebSocket client that records what it receives.
+struct FeedTestClient {
+    QWebSocket socket;
+    QList<QJsonObject> messages;
+    bool disconnected = false;
+
+    FeedTestClient()
+    {
+        QObject::connect(&socket, &QWebSocket::textMessageReceived, &socket,
+                         [this](const QString &text) {
+                             messages.append(QJsonDocument::fromJson(text.toUtf8()).object());
+                         });
+        QObject::connect(&socket, &QWebSocket::disconnected, &socket,
+                         [this] { disconnected = true; });
+    }
+    QList<QJsonObject> ofType(const QString &type) const
+    {
+        QList<QJsonObject> found;
+        for (const QJsonObject &message : messages) {
+            if (message.value("type").toString() == type)
+                found.append(message);
+        }
+        return found;
+    }
+};
+
+} // namespace
+
+class TestFeedServer : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void init();
+    void cleanup();
+    void webSocketGetsHelloSnapshotThenDeltas();
+    void pingAndResync();
+    void jsonEndpoints_data();
+    void jsonEndpoints();
+    void treeAndKeyGoThroughProviders();
+    void tokenIsRequiredWhenConfigured();
+    void listenRefusals();
+    void garbageFramesCloseWithDocumentedCodes_data();
+    void garbageFramesCloseWithDocumentedCodes();
+    void clientThatNeverReadsStaysBounded();
+    void servesThePageWithSecurityHeaders();
+    void onlyGetIsAllowed();
+    void servesOverTls();
+
+private:
+    void start(FeedServerOptions options = {});
+    QUrl url(const QString &pathAndQuery, const QString &scheme = QStringLiteral("http")) const;
+    HttpResult request(const QByteArray &verb, const QString &pathAndQuery,
+                       const QList<std::pair<QByteArray, QByteArray>> &headers = {});
+    bool openClient(FeedTestClient &client, const QString &pathAndQuery = QStringLiteral("/ws"));
+
+    std::unique_ptr<ClusterState> m_state;
+    std::unique_ptr<FeedServer> m_server;
+    QNetworkAccessManager m_network;
+};
+
+void TestFeedServer::init()
+{
+    m_state = std::make_unique<ClusterState>(QStringLiteral("/portolan"));
+    m_state->resetFromSnapshot({kv("/portolan/hosts/core-01", hostValue("core-01"), 10),
+                                kv(serviceKey("core-01", "core-01:redis.1:6379"),
+                                   serviceValue("core-01", "redis", "redis.1", 49153), 11),
+                                kv(serviceKey("core-01", "core-01:nginx.1:6379"),
+                                   serviceValue("core-01", "nginx", "nginx.1", 49154), 12)},
+                               12);
+    m_state->setStatus(ClusterState::Status::Ready);
+}
+
+void TestFeedServer::cleanup()
+{
+    m_server.reset();
+    m_state.reset();
+}
+
+void TestFeedServer::start(FeedServerOptions options)
+{
+    options.agentVersion = QStringLiteral("0.1.0");
+    options.hostname = QStringLiteral("core-01");
+    m_server = std::make_unique<FeedServer>(m_state.get(), options);
+    const QString error = m_server->listen();
+    QVERIFY2(error.isEmpty(), qPrintable(error));
+    QVERIFY(m_server->serverPort() != 0);
+}
+
+QUrl TestFeedServer::url(const QString &pathAndQuery, const QString &scheme) const
+{
+    return QUrl(QStringLiteral("%1://127.0.0.1:%2%3")
+                    .arg(scheme)
+                    .arg(m_server->serverPort())
+                    .arg(pathAndQuery));
+}
+
+HttpResult TestFeedServer::request(const QByteArray &verb, const QString &pathAndQuery,
+                                   const QList<std::pair<QByteArray, QByteArray>> &headers)
+{
+    QNetworkRequest req(url(pathAndQuery));
+    for (const auto &header : headers)
+        req.setRawHeader(header.first, header.second);
+    QNetworkReply *reply = m_network.sendCustomRequest(req, verb);
+    QSignalSpy finished(reply, &QNetworkReply::finished);
+    HttpResult result;
+    if (!finished.wait(5000))
+        return result;
+    result.status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+    result.error = reply->error();
+    result.body = reply->readAll();
+    result.json = QJsonDocument::fromJson(result.body).object();
+    for (const auto &pair : reply->rawHeaderPairs())
+        result.headers.insert(pair.first.toLower(), pair.second);
+    reply->deleteLater();
+    return result;
+}
+
+bool TestFeedServer::openClient(FeedTestClient &client, const QString &pathAndQuery)
+{
+    QSignalSpy connected(&client.socket, &QWebSocket::connected);
+    client.socket.open(url(pathAndQuery, QStringLiteral("ws")));
+    return connected.wait(5000);
+}
+
+void TestFeedServer::webSocketGetsHelloSnapshotThenDeltas()
+{
+    start();
+    QSignalSpy count(m_server.get(), &FeedServer::clientCountChanged);
+    FeedTestClient client;
+    QVERIFY(openClient(client));
+    QTRY_COMPARE(client.messages.size(), 3);
+    QCOMPARE(m_server->clientCount(), 1);
+    QCOMPARE(count.size(), 1);
+
+    const QJsonObject hello = client.messages.at(0);
+    QCOMPARE(hello.value("type").toString(), QStringLiteral("hello"));
+    QCOMPARE(hello.value("protocol").toInt(), 1);
+    QCOMPARE(hello.value("agent").toString(), QStringLiteral("0.1.0"));
+    QCOMPARE(hello.value("hostname").toString(), QStringLiteral("core-01"));
+    const QJsonObject snapshot = client.messages.at(1);
+    QCOMPARE(snapshot.value("type").toString(), QStringLiteral("snapshot"));
+    QCOMPARE(snapshot.value("reason").toString(), QStringLiteral("initial"));
+    QCOMPARE(snapshot.value("revision").toInteger(), 12);
+    QCOMPARE(snapshot.value("hosts").toArray().size(), 1);
+    QCOMPARE(snapshot.value("services").toArray().size(), 2);
+    QCOMPARE(client.messages.at(2).value("type").toString(), QStringLiteral("status"));
+    QCOMPARE(client.messages.at(2).value("status").toString(), QStringLiteral("ready"));
+
+    client.messages.clear();
+    m_state->applyPut(serviceKey("core-01", "core-01:pg.1:6379"),
+                      serviceValue("core-01", "pg", "pg.1", 49155), 13);
+    QTRY_VERIFY(!client.ofType("service").isEmpty());
+    const QJsonObject delta = client.ofType("service").first();
+    QCOMPARE(delta.value("op").toString(), QStringLiteral("added"));
+    QCOMPARE(delta.value("service").toObject().value("name").toString(), QStringLiteral("pg"));
+    QCOMPARE(delta.value("service").toObject().value("address").toString(),
+             QStringLiteral("10.0.0.5:49155"));
+    QTRY_VERIFY(!client.ofType("event").isEmpty());
+    QCOMPARE(client.ofType("event").first().value("event").toObject().value("action").toString(),
+             QStringLiteral("added"));
+
+    m_state->applyPut(serviceKey("core-01", "core-01:pg.1:6379"),
+                      serviceValue("core-01", "pg", "pg.1", 49155, "staging"), 14);
+    QTRY_COMPARE(client.ofType("service").size(), 2);
+    QCOMPARE(client.ofType("service").at(1).value("op").toString(), QStringLiteral("changed"));
+    m_state->applyDelete(serviceKey("core-01", "core-01:pg.1:6379"), 15);
+    QTRY_COMPARE(client.ofType("service").size(), 3);
+    QCOMPARE(client.ofType("service").at(2).value("op").toString(), QStringLiteral("removed"));
+    m_state->applyDelete("/portolan/hosts/core-01", 16);
+    QTRY_COMPARE(client.ofType("host").size(), 1);
+    QCOMPARE(client.ofType("host").first().value("host").toObject().value("up").toBool(true),
+             false);
+    m_state->setStatus(ClusterState::Status::Error,
+                       QStringLiteral("etcd at 127.0.0.1:2379 refused the connection"));
+    QTRY_VERIFY(!client.ofType("status").isEmpty());
+    QCOMPARE(client.ofType("status").last().value("status").toString(), QStringLiteral("error"));
+
+    client.socket.close();
+    QTRY_COMPARE(m_server->clientCount(), 0);
+}
+
+void TestFeedServer::pingAndResync()
+{
+    start();
+    FeedTestClient client;
+    QVERIFY(openClient(client));
+    QTRY_COMPARE(client.messages.size(), 3);
+    client.socket.sendTextMessage(R"({"type":"ping","id":41})");
+    QTRY_COMPARE(client.ofType("pong").size(), 1);
+    QCOMPARE(client.ofType("pong").first().value("id").toInt(), 41);
+    client.socket.sendTextMessage(R"({"type":"resync"})");
+    QTRY_COMPARE(client.ofType("snapshot").size(), 2);
+    QCOMPARE(client.ofType("snapshot").last().value("reason").toString(), QStringLiteral("resync"));
+    m_state->resetFromSnapshot({kv("/portolan/hosts/core-01", hostValue("core-01"), 20)}, 20);
+    QTRY_COMPARE(client.ofType("snapshot").size(), 3);
+    QCOMPARE(client.ofType("snapshot").last().value("services").toArray().size(), 0);
+    QVERIFY(!client.disconnected);
+}
+
+void TestFeedServer::jsonEndpoints_data()
+{
+    QTest::addColumn<QString>("path");
+    QTest::addColumn<int>("status");
+    QTest::addColumn<QString>("listField");
+    QTest::addColumn<int>("listSize");
+
+    QTest::newRow("snapshot") << "/api/v1/snapshot" << 200 << "services" << 2;
+    QTest::newRow("hosts") << "/api/v1/hosts" << 200 << "hosts" << 1;
+    QTest::newRow("services") << "/api/v1/services" << 200 << "services" << 2;
+    QTest::newRow("services by host") << "/api/v1/services?host=core-01" << 200 << "services" << 2;
+    QTest::newRow("services other host") << "/api/v1/services?host=x" << 200 << "services" << 0;
+    QTest::newRow("services by name") << "/api/v1/services?name=nginx" << 200 << "services" << 1;
+    QTest::newRow("events") << "/api/v1/events" << 200 << "events" << 3;
+    QTest::newRow("events after 2") << "/api/v1/events?after=2" << 200 << "events" << 1;
+    QTest::newRow("events after all") << "/api/v1/events?after=99" << 200 << "events" << 0;
+    QTest::newRow("events bad after") << "/api/v1/events?after=x" << 400 << "" << 0;
+    QTest::newRow("unknown endpoint") << "/api/v1/nope" << 404 << "" << 0;
+    QTest::newRow("tree without provider") << "/api/v1/tree?prefix=/portolan/" << 503 << "" << 0;
+    QTest::newRow("tree limit 0") << "/api/v1/tree?limit=0" << 400 << "" << 0;
+    QTest::newRow("tree limit 1001") << "/api/v1/tree?limit=1001" << 400 << "" << 0;
+    QTest::newRow("key missing") << "/api/v1/key" << 400 << "" << 0;
+}
+
+void TestFeedServer::jsonEndpoints()
+{
+    QFETCH(QString, path);
+    QFETCH(int, status);
+    QFETCH(QString, listField);
+    QFETCH(int, listSize);
+
+    start();
+    const HttpResult result = request("GET", path);
+    QCOMPARE(result.status, status);
+    QCOMPARE(result.headers.value("content-type"), QByteArray("application/json"));
+    QCOMPARE(result.headers.value("cache-control"), QByteArray("no-store"));
+    if (status != 200) {
+        QVERIFY(!result.json.value("error").toString().isEmpty());
+        return;
+    }
+    QCOMPARE(result.json.value("revision").toInteger(), 12);
+    QCOMPARE(result.json.value(listField).toArray().size(), listSize);
+    if (path == QLatin1String("/api/v1/snapshot")) {
+        QCOMPARE(result.json.value("protocol").toInt(), 1);
+        QCOMPARE(result.json.value("hosts").toArray().size(), 1);
+        QCOMPARE(result.json.value("events").toArray().size(), 3);
+    }
+    if (path.contains("name=nginx")) {
+        const QJsonObject service = result.json.value("services").toArray().first().toObject();
+        QCOMPARE(service.value("address").toString(), QStringLiteral("10.0.0.5:49154"));
+        QCOMPARE(service.value("registryKey").toString(),
+                 QStringLiteral("/services/nginx/core-01:nginx.1:6379"));
+    }
+}
+
+void TestFeedServer::treeAndKeyGoThroughProviders()
+{
+    start();
+    KeyTreeQuery asked;
+    // A stub provider standing in for the etcd key browser; it answers on a later turn of the
+    // event loop, as the real one does.
+    m_server->setKeyTreeProvider([&asked](const KeyTreeQuery &query, FeedReplyCallback reply) {
+        asked = query;
+        QTimer::singleShot(10, [query, reply] {
+            reply(
+                {200,
+                 {{"prefix", query.prefix},
+                  {"revision", 12},
+                  {"children", QJsonArray{QJsonObject{
+                                   {"name", "hosts"}, {"key", "/portolan/hosts/"}, {"dir", true}}}},
+                  {"more", false},
+                  {"next", QJsonValue()}}});
+        });
+    });
+    m_server->setKeyValueProvider([](const QString &key, FeedReplyCallback reply) {
+        if (key != QLatin1String("/portolan/hosts/core-01"))
+            return reply(FeedReply::error(404, QStringLiteral("no such key")));
+        reply({200, {{"key", key}, {"value", QString::fromUtf8(hostValue("core-01"))}}});
+    });
+
+    HttpResult tree = request("GET", "/api/v1/tree?prefix=/portolan/&limit=50&after=/portolan/a");
+    QCOMPARE(tree.status, 200);
+    QCOMPARE(asked.prefix, QStringLiteral("/portolan/"));
+    QCOMPARE(asked.limit, 50);
+    QCOMPARE(asked.after, QStringLiteral("/portolan/a"));
+    QCOMPARE(tree.json.value("children").toArray().first().toObject().value("name").toString(),
+             QStringLiteral("hosts"));
+    tree = request("GET", "/api/v1/tree?prefix=%2Fportolan%2Fservices%2F");
+    QCOMPARE(tree.status, 200);
+    QCOMPARE(asked.prefix, QStringLiteral("/portolan/services/"));
+    QCOMPARE(asked.limit, 100);
+
+    HttpResult key = request("GET", "/api/v1/key?key=/portolan/hosts/core-01");
+    QCOMPARE(key.status, 200);
+    QCOMPARE(key.json.value("key").toString(), QStringLiteral("/portolan/hosts/core-01"));
+    key = request("GET", "/api/v1/key?key=/nope");
+    QCOMPARE(key.status, 404);
+}
+
+void TestFeedServer::tokenIsRequiredWhenConfigured()
+{
+    FeedServerOptions options;
+    options.token = kToken;
+    start(options);
+
+    QCOMPARE(request("GET", "/api/v1/hosts").status, 401);
+    QCOMPARE(request("GET", "/api/v1/hosts", {{"Authorization", "Bearer wrong"}}).status, 401);
+    QCOMPARE(request("GET", "/api/v1/hosts?token=wrong").status, 401);
+    QCOMPARE(request("GET", "/").status, 401);
+    const HttpResult unauthorized = request("GET", "/api/v1/snapshot");
+    QVERIFY(unauthorized.headers.value("www-authenticate").startsWith("Bearer"));
+    QVERIFY(!unauthorized.body.contains("services"));
+    QCOMPARE(request("GET", "/api/v1/hosts", {{"Authorization", "Bearer " + kToken}}).status, 200);
+    QCOMPARE(request("GET", "/api/v1/hosts?token=" + kToken).status, 200);
+
+    // Refused before the upgrade: no WebSocket, no data.
+    FeedTestClient refused;
+    QSignalSpy refusedError(&refused.socket,
+                            QOverload<QAbstractSocket::SocketError>::of(&QWebSocket::error));
+    refused.socket.open(url("/ws", "ws"));
+    QTRY_VERIFY(!refusedError.isEmpty() || refused.disconnected);
+    QVERIFY(refused.messages.isEmpty());
+    QCOMPARE(m_server->clientCount(), 0);
+
+    FeedTestClient byQuery;
+    QVERIFY(openClient(byQuery, "/ws?token=" + kToken));
+    QTRY_COMPARE(byQuery.messages.size(), 3);
+
+    FeedTestClient byHeader;
+    QNetworkRequest upgrade(url("/ws", "ws"));
+    upgrade.setRawHeader("Authorization", "Bearer " + kToken);
+    QSignalSpy connected(&byHeader.socket, &QWebSocket::connected);
+    byHeader.socket.open(upgrade);
+    QVERIFY(connected.wait(5000));
+    QTRY_COMPARE(byHeader.messages.size(), 3);
+    QCOMPARE(m_server->clientCount(), 2);
+
+    QVERIFY(FeedServer::tokensEqual(kToken, kToken));
+    QVERIFY(!FeedServer::tokensEqual(kToken + "x", kToken));
+    QVERIFY(!FeedServer::tokensEqual({}, kToken));
+    QVERIFY(!FeedServer::tokensEqual({}, {}));
+}
+
+void TestFeedServer::listenRefusals()
+{
+    const auto refusal = [this](FeedServerOptions options) {
+        FeedServer server(m_state.get(), options);
+        return server.listen();
+    };
+    FeedServerOptions open;
+    open.address = QStringLiteral("0.0.0.0");
+    open.port = 8080;
+    QCOMPARE(refusal(open),
+             QStringLiteral("refusing to serve the feed on 0.0.0.0:8080 without -feed-token-file"));
+
+    FeedServerOptions name;
+    name.address = QStringLiteral("feed.example");
+    QVERIFY(refusal(name).contains("is not an IP address"));
+
+    QTcpServer occupier;
+    QVERIFY(occupier.listen(QHostAddress::LocalHost));
+    FeedServerOptions busy;
+    busy.port = occupier.serverPort();
+    const QString busyError = refusal(busy);
+    QVERIFY2(busyError.startsWith(
+                 QStringLiteral("cannot serve the feed on 127.0.0.1:%1: ").arg(busy.port)),
+             qPrintable(busyError));
+
+    FeedServerOptions tls;
+    tls.certFile = QStringLiteral("/nonexistent/feed.crt");
+    tls.keyFile = QStringLiteral("/nonexistent/feed.key");
+    QVERIFY(refusal(tls).startsWith("cannot read the feed certificate /nonexistent/feed.crt"));
+
+    QString error;
+    QVERIFY(!FeedServer::readTokenFile(QStringLiteral("/nonexistent/token"), &error));
+    QVERIFY(error.contains("/nonexistent/token"));
+    QTemporaryDir dir;
+    QFile file(dir.filePath("token"));
+    QVERIFY(file.open(QIODevice::WriteOnly));
+    file.write(kToken + "\n");
+    file.close();
+    QCOMPARE(FeedServer::readTokenFile(file.fileName(), &error).value_or(QByteArray()), kToken);
+}
+
+void TestFeedServer::garbageFramesCloseWithDocumentedCodes_data()
+{
+    QTest::addColumn<int>("kind"); // 0 text, 1 binary
+    QTest::addColumn<QByteArray>("frame");
+    QTest::addColumn<int>("code");
+    QTest::addColumn<QString>("reason");
+
+    QTest::newRow("binary") << 1 << QByteArray("\x01\x02") << 1003 << "binary";
+    QTest::newRow("invalid JSON") << 0 << QByteArray("{nope") << 1003 << "invalid JSON";
+    QTest::newRow("not an object") << 0 << QByteArray("[1]") << 1003 << "object";
+    QTest::newRow("unknown type") << 0 << QByteArray(R"({"type":"delete","key":"/"})") << 1003
+                                  << "unknown type";
+    QTest::newRow("100 KiB") << 0 << QByteArray(100 * 1024, 'x') << 1009 << "";
+}
+
+void TestFeedServer::garbageFramesCloseWithDocumentedCodes()
+{
+    QFETCH(int, kind);
+    QFETCH(QByteArray, frame);
+    QFETCH(int, code);
+    QFETCH(QString, reason);
+
+    start();
+    FeedTestClient bystander;
+    QVERIFY(openClient(bystander));
+    FeedTestClient offender;
+    QVERIFY(openClient(offender));
+    QTRY_COMPARE(offender.messages.size(), 3);
+
+    if (kind == 1)
+        offender.socket.sendBinaryMessage(frame);
+    else
+        offender.socket.sendTextMessage(QString::fromUtf8(frame));
+    QTRY_VERIFY(offender.disconnected);
+    qInfo() << "closed with" << offender.socket.closeCode() << offender.socket.closeReason();
+    QCOMPARE(int(offender.socket.closeCode()), code);
+    QVERIFY2(offender.socket.closeReason().contains(reason),
+             qPrintable(offender.socket.closeReason()));
+
+    // The server keeps serving the others.
+    QTRY_COMPARE(m_server->clientCount(), 1);
+    bystander.socket.sendTextMessage(R"({"type":"ping","id":5})");
+    QTRY_COMPARE(bystander.ofType("pong").size(), 1);
+    QCOMPARE(request("GET", "/api/v1/hosts").status, 200);
+}
+
+void TestFeedServer::clientThatNeverReadsStaysBounded()
+{
+    FeedServerOptions options;
+    options.clientLimits.closeGraceMs = 500;
+    start(options);
+    QSignalSpy overflowed(m_server.get(), &FeedServer::clientOverflowed);
+
+    // A hand-made upgrade, then the client stops reading.
+    QTcpSocket raw;
+    raw.setReadBufferSize(4096);
+    raw.connectToHost(QHostAddress::LocalHost, m_server->serverPort());
+    QVERIFY(raw.waitForConnected(5000));
+    raw.setSocketOption(QAbstractSocket::ReceiveBufferSizeSocketOption, 4096);
+    raw.write("GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
+              "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+              "Sec-WebSocket-Version: 13\r\n\r\n");
+    QByteArray response;
+    QTRY_VERIFY((response += raw.read(4096)).contains("\r\n\r\n"));
+    QVERIFY2(response.startsWith("HTTP/1.1 101"), response.constData());
+    QTRY_COMPARE(m_server->clientCount(), 1);
+
+    for (int i = 0; i < 20000; ++i) {
+        const QString container = QStringLiteral("flood.%1").arg(i % 100);
+        m_state->applyPut(
+            serviceKey("core-01", "core-01:" + container + ":6379"),
+            serviceValue("core-01", "flood", container, 40000 + i % 100, QString::number(i)),
+            100 + i);
+        if (i % 250 == 0)
+            QCoreApplication::processEvents();
+    }
+    // The picture stays at 102 services, so this is about the largest snapshot it was sent.
+    const qint64 largestSnapshot =
+        QJsonDocument(FeedApi::snapshot(*m_state)).toJson(QJsonDocument::Compact).size() + 4096;
+
+    const FeedClientLimits limits;
+    const qint64 bound = limits.queueBytes + limits.writeWindow + largestSnapshot + 4096;
+    QVERIFY(overflowed.size() >= 1);
+    // The queue really filled up to its limit, and never beyond the bound.
+    qInfo("peak pending %lld bytes (bound %lld)", m_server->peakPendingBytes(), bound);
+    QVERIFY(m_server->peakPendingBytes() >= limits.queueBytes / 2);
+    QVERIFY(m_server->peakPendingBytes() <= bound);
+    // Falling behind twice within 10 s closes it (1013); one that still does not read is cut.
+    QTRY_VERIFY(overflowed.size() >= 2);
+    QVERIFY(overflowed.last().at(1).toBool());
+    QTRY_COMPARE_WITH_TIMEOUT(m_server->clientCount(), 0, 10000);
+
+    // And the server still serves.
+    FeedTestClient fresh;
+    QVERIFY(openClient(fresh));
+    QTRY_COMPARE(fresh.messages.size(), 3);
+    QCOMPARE(fresh.messages.at(1).value("services").toArray().size(), 102);
+}
+
+void TestFeedServer::servesThePageWithSecurityHeaders()
+{
+    start();
+    const bool havePage = QFile::exists(QStringLiteral(":/web/index.html"));
+    const HttpResult page = request("GET", "/");
+    if (havePage) {
+        QCOMPARE(page.status, 200);
+        QCOMPARE(page.headers.value("content-type"), QByteArray("text/html; charset=utf-8"));
+    } else {
+        QCOMPARE(page.status, 404);
+        qWarning("resources/web/index.html is not there yet; GET / answers 404");
+    }
+    QCOMPARE(page.headers.value("content-security-policy"),
+             QByteArray("default-src 'self'; connect-src 'self' ws: wss:"));
+    QCOMPARE(page.headers.value("x-content-type-options"), QByteArray("nosniff"));
+
+    QVERIFY(QFile::exists(QStringLiteral(":/web/assets/app.js")));
+    const HttpResult script = request("GET", "/assets/app.js");
+    QCOMPARE(script.status, 200);
+    QCOMPARE(script.headers.value("content-type"), QByteArray("text/javascript; charset=utf-8"));
+    QCOMPARE(script.headers.value("cache-control"), QByteArray("no-cache"));
+    QFile source(QStringLiteral(":/web/assets/app.js"));
+    QVERIFY(source.open(QIODevice::ReadOnly));
+    QCOMPARE(script.body, source.readAll());
+    const QByteArray etag = script.headers.value("etag");
+    QVERIFY(!etag.isEmpty());
+    QCOMPARE(request("GET", "/assets/app.js", {{"If-None-Match", etag}}).status, 304);
+    QCOMPARE(request("GET", "/assets/style.css").headers.value("content-type"),
+             QByteArray("text/css; charset=utf-8"));
+
+    QCOMPARE(request("GET", "/assets/../../../etc/passwd").status, 404);
+    QCOMPARE(request("GET", "/assets/%2e%2e/%2e%2e/etc/passwd").status, 404);
+    QCOMPARE(request("GET", "/nope.html").status, 404);
+    QCOMPARE(request("GET", "/ws").status, 426);
+}
+
+void TestFeedServer::onlyGetIsAllowed()
+{
+    start();
+    for (const QByteArray verb : {"POST", "PUT", "DELETE", "PATCH"}) {
+        const HttpResult result = request(verb, "/api/v1/hosts");
+        QCOMPARE(result.status, 405);
+        QCOMPARE(result.headers.value("allow"), QByteArray("GET"));
+    }
+    QCOMPARE(request("POST", "/").status, 405);
+    QCOMPARE(m_state->services().size(), 2);
+}
+
+void TestFeedServer::servesOverTls()
+{
+    const QString openssl = QStandardPaths::findExecutable(QStringLiteral("openssl"));
+    if (openssl.isEmpty())
+        QSKIP("openssl is needed to make a test certificate");
+    QTemporaryDir dir;
+    const QString cert = dir.filePath("feed.crt"), key = dir.filePath("feed.key");
+    QProcess make;
+    make.start(openssl, {"req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj",
+                         "/CN=127.0.0.1", "-keyout", key, "-out", cert});
+    QVERIFY(make.waitForFinished(30000));
+    QCOMPARE(make.exitCode(), 0);
+
+    FeedServerOptions options;
+    options.certFile = cert;
+    options.keyFile = key;
+    start(options);
+    QVERIFY(m_server->isTls());
+    QVERIFY(m_server->url().startsWith("https://127.0.0.1:"));
+
+    QSslConfiguration trustAll = QSslConfiguration::defaultConfiguration();
+    trustAll.setPeerVerifyMode(QSslSocket::VerifyNone);
+    FeedTestClient client;
+    client.socket.setSslConfiguration(trustAll);
+    QSignalSpy connected(&client.socket, &QWebSocket::connected);
+    client.socket.open(url("/ws", "wss"));
+    QVERIFY(connected.wait(5000));
+    QTRY_COMPARE(client.messages.size(), 3);
+    QCOMPARE(client.messages.at(1).value("services").toArray().size(), 2);
+
+    QNetworkRequest req(url("/api/v1/hosts", "https"));
+    req.setSslConfiguration(trustAll);
+    QNetworkReply *reply = m_network.get(req);
+    QSignalSpy finished(reply, &QNetworkReply::finished);
+    QVERIFY(finished.wait(5000));
+    QCOMPARE(reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt(), 200);
+    reply->deleteLater();
+}
+
+QTEST_GUILESS_MAIN(TestFeedServer)
+#include "tst_feedserver.moc"
