@@ -150,8 +150,18 @@ void DockerApiCall::start()
     connect(socket, &QTcpSocket::disconnected, this, &DockerApiCall::onPeerClosed);
     connect(socket, &QTcpSocket::errorOccurred, this,
             [this, socket](QAbstractSocket::SocketError e) {
-                if (e == QAbstractSocket::RemoteHostClosedError)
+                auto *ssl = qobject_cast<QSslSocket *>(socket);
+                const bool network = e == QAbstractSocket::ConnectionRefusedError ||
+                                     e == QAbstractSocket::HostNotFoundError ||
+                                     e == QAbstractSocket::RemoteHostClosedError;
+                if (e == QAbstractSocket::RemoteHostClosedError && (!ssl || ssl->isEncrypted()))
                     onPeerClosed();
+                else if (ssl && !network)
+                    // With TLS 1.3 a rejected client certificate shows up after the handshake.
+                    onSocketError(QStringLiteral("%1: %2").arg(
+                        ssl->isEncrypted() ? QStringLiteral("TLS error")
+                                           : QStringLiteral("TLS handshake failed"),
+                        socket->errorString()));
                 else
                     onSocketError(tcpSocketError(e, socket->errorString()));
             });

@@ -11,7 +11,12 @@
 #include <QPointer>
 #include <QProcess>
 #include <QSignalSpy>
+#include <QSslCertificate>
+#include <QSslConfiguration>
+#include <QSslKey>
+#include <QSslSocket>
 #include <QStandardPaths>
+#include <QTcpServer>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QTimer>
@@ -47,32 +52,81 @@ const QByteArray StreamHeaders = "HTTP/1.1 200 OK\r\nApi-Version: 1.41\r\nConten
 
 } // namespace
 
-// A stand-in for dockerd on a unix socket. Each connection gets the next scripted reply (the
-// last one repeats): its pieces are written with a pause between them, then the connection is
-// closed unless the reply says to keep it open. A reply with no pieces never answers.
+// Accepts TLS connections with the test server certificate and requires a client certificate
+// signed by the test CA, as dockerd --tlsverify does.
+class FakeTlsServer : public QTcpServer {
+protected:
+    void incomingConnection(qintptr descriptor) override
+    {
+        auto *socket = new QSslSocket(this);
+        if (!socket->setSocketDescriptor(descriptor)) {
+            delete socket;
+            return;
+        }
+        const QString dir = QStringLiteral(PORTOLAN_TEST_DATA "/docker/tls/");
+        QSslConfiguration config = QSslConfiguration::defaultConfiguration();
+        config.setCaCertificates(QSslCertificate::fromPath(dir + QLatin1String("ca.pem")));
+        config.setLocalCertificate(
+            QSslCertificate::fromPath(dir + QLatin1String("server-cert.pem")).value(0));
+        QFile key(dir + QLatin1String("server-key.pem"));
+        key.open(QIODevice::ReadOnly);
+        config.setPrivateKey(QSslKey(key.readAll(), QSsl::Rsa));
+        config.setPeerVerifyMode(QSslSocket::VerifyPeer);
+        socket->setSslConfiguration(config);
+        addPendingConnection(socket);
+        socket->startServerEncryption();
+    }
+};
+
+// A stand-in for dockerd on a unix socket, plain TCP or TLS on 127.0.0.1. Each connection gets
+// the next scripted reply (the last one repeats): its pieces are written with a pause between
+// them, then the connection is closed unless the reply says to keep it open. A reply with no
+// pieces never answers.
 class FakeDockerDaemon : public QObject {
 public:
+    enum class Transport { Unix, Tcp, Tls };
     struct Reply {
         QList<QByteArray> pieces;
         int gapMs = 0;
         bool keepOpen = false;
     };
 
-    FakeDockerDaemon()
+    explicit FakeDockerDaemon(Transport transport = Transport::Unix) : m_transport(transport)
     {
-        m_path = m_dir.filePath(QStringLiteral("docker.sock"));
-        QObject::connect(&m_server, &QLocalServer::newConnection, this, [this] {
-            while (QLocalSocket *s = m_server.nextPendingConnection())
+        if (transport == Transport::Unix) {
+            m_path = m_dir.filePath(QStringLiteral("docker.sock"));
+            QObject::connect(&m_local, &QLocalServer::newConnection, this, [this] {
+                while (QLocalSocket *s = m_local.nextPendingConnection())
+                    accept(s);
+            });
+            if (!m_local.listen(m_path))
+                qFatal("FakeDockerDaemon cannot listen on %s", qPrintable(m_path));
+            return;
+        }
+        QTcpServer *server = transport == Transport::Tls ? &m_tls : &m_tcp;
+        QObject::connect(server, &QTcpServer::pendingConnectionAvailable, this, [this, server] {
+            while (QTcpSocket *s = server->nextPendingConnection())
                 accept(s);
         });
-        if (!m_server.listen(m_path))
-            qFatal("FakeDockerDaemon cannot listen on %s", qPrintable(m_path));
+        if (!server->listen(QHostAddress::LocalHost))
+            qFatal("FakeDockerDaemon cannot listen on 127.0.0.1");
+        m_port = server->serverPort();
     }
 
     DockerEndpoint endpoint() const
     {
         DockerEndpoint e;
-        e.socketPath = m_path;
+        if (m_transport == Transport::Unix) {
+            e.socketPath = m_path;
+            return e;
+        }
+        e.kind = DockerEndpoint::Kind::Tcp;
+        e.host = QStringLiteral("127.0.0.1");
+        e.port = m_port;
+        if (m_transport == Transport::Tls) {
+            e.tls = e.tlsVerify = true;
+            e.certPath = QStringLiteral(PORTOLAN_TEST_DATA "/docker/tls");
+        }
         return e;
     }
     void script(const QList<Reply> &replies) { m_replies = replies; }
@@ -80,12 +134,15 @@ public:
     int connections = 0;
 
 private:
-    void accept(QLocalSocket *socket)
+    void accept(QIODevice *socket)
     {
         ++connections;
         auto buffer = std::make_shared<QByteArray>();
-        QObject::connect(socket, &QLocalSocket::disconnected, socket, &QObject::deleteLater);
-        QObject::connect(socket, &QLocalSocket::readyRead, this, [this, socket, buffer] {
+        if (auto *local = qobject_cast<QLocalSocket *>(socket))
+            QObject::connect(local, &QLocalSocket::disconnected, local, &QObject::deleteLater);
+        else if (auto *tcp = qobject_cast<QTcpSocket *>(socket))
+            QObject::connect(tcp, &QTcpSocket::disconnected, tcp, &QObject::deleteLater);
+        QObject::connect(socket, &QIODevice::readyRead, this, [this, socket, buffer] {
             buffer->append(socket->readAll());
             if (!buffer->contains("\r\n\r\n") || buffer->isNull())
                 return;
@@ -98,24 +155,31 @@ private:
         });
     }
 
-    void send(QPointer<QLocalSocket> socket, const Reply &reply, int index)
+    void send(QPointer<QIODevice> socket, const Reply &reply, int index)
     {
         if (!socket)
             return;
         if (index >= reply.pieces.size()) {
-            if (!reply.keepOpen && !reply.pieces.isEmpty())
-                socket->disconnectFromServer();
+            if (!reply.keepOpen && !reply.pieces.isEmpty()) {
+                if (auto *local = qobject_cast<QLocalSocket *>(socket.data()))
+                    local->disconnectFromServer();
+                else if (auto *tcp = qobject_cast<QTcpSocket *>(socket.data()))
+                    tcp->disconnectFromHost();
+            }
             return;
         }
         socket->write(reply.pieces.at(index));
-        socket->flush();
         QTimer::singleShot(reply.gapMs, this,
                            [this, socket, reply, index] { send(socket, reply, index + 1); });
     }
 
+    Transport m_transport;
     QTemporaryDir m_dir;
     QString m_path;
-    QLocalServer m_server;
+    quint16 m_port = 0;
+    QLocalServer m_local;
+    QTcpServer m_tcp;
+    FakeTlsServer m_tls;
     QList<Reply> m_replies;
     int m_next = 0;
 };
@@ -127,6 +191,9 @@ private Q_SLOTS:
     void pingNegotiatesVersion();
     void faults_data();
     void faults();
+    void tcpAndTls_data();
+    void tcpAndTls();
+    void tcpRefused();
     void missingSocket();
     void refusedConnection();
     void requestsNegotiateFirstAndUseVersionPrefix();
@@ -235,6 +302,73 @@ void TestDockerClient::faults()
     QVERIFY2(result->error.contains(error), qPrintable(result->error));
     QCOMPARE(result->status, status);
     QVERIFY(client.apiVersion().isEmpty());
+}
+
+void TestDockerClient::tcpAndTls_data()
+{
+    QTest::addColumn<int>("transport");
+    QTest::addColumn<QString>("certPath"); // overrides the endpoint's when set
+    QTest::addColumn<QString>("error");
+    const int tcp = int(FakeDockerDaemon::Transport::Tcp);
+    const int tls = int(FakeDockerDaemon::Transport::Tls);
+    QTest::newRow("tcp") << tcp << ""
+                         << "";
+    QTest::newRow("tls with client certificate") << tls << ""
+                                                 << "";
+    QTest::newRow("tls with an unknown CA") << tls << "wrong-ca"
+                                            << "TLS handshake failed";
+}
+
+void TestDockerClient::tcpAndTls()
+{
+    QFETCH(int, transport);
+    QFETCH(QString, certPath);
+    QFETCH(QString, error);
+    if (transport == int(FakeDockerDaemon::Transport::Tls) && !QSslSocket::supportsSsl())
+        QSKIP("Qt has no TLS backend here");
+    FakeDockerDaemon daemon(static_cast<FakeDockerDaemon::Transport>(transport));
+    daemon.script({{{fixture("ping_response.http")}}, {{response(200, "OK", "[]")}}});
+    DockerEndpoint e = daemon.endpoint();
+    QTemporaryDir wrong;
+    if (certPath == QLatin1String("wrong-ca")) {
+        // The client's own CA file names a CA that did not sign the server certificate.
+        QFile::copy(e.certPath + QLatin1String("/cert.pem"), wrong.filePath("cert.pem"));
+        QFile::copy(e.certPath + QLatin1String("/key.pem"), wrong.filePath("key.pem"));
+        QFile::copy(e.certPath + QLatin1String("/cert.pem"), wrong.filePath("ca.pem"));
+        e.certPath = wrong.path();
+    }
+    DockerClient client(e);
+    std::optional<DockerResult> result;
+    client.listContainers(this, [&](const DockerResult &r) { result = r; });
+    QTRY_VERIFY_WITH_TIMEOUT(result.has_value(), 5000);
+    if (error.isEmpty()) {
+        QVERIFY2(result->ok(), qPrintable(result->error));
+        QVERIFY(result->json.isArray());
+        QCOMPARE(daemon.requests.size(), 2);
+        QVERIFY(daemon.requests[1].startsWith("GET /v1.41/containers/json HTTP/1.1\r\n"));
+    } else {
+        QVERIFY2(result->error.startsWith(
+                     QStringLiteral("Docker at tcp://127.0.0.1:%1 (TLS): ").arg(e.port)),
+                 qPrintable(result->error));
+        QVERIFY2(result->error.contains(error), qPrintable(result->error));
+    }
+}
+
+void TestDockerClient::tcpRefused()
+{
+    QTcpServer probe; // a port that was free a moment ago
+    QVERIFY(probe.listen(QHostAddress::LocalHost));
+    DockerEndpoint e;
+    e.kind = DockerEndpoint::Kind::Tcp;
+    e.host = QStringLiteral("127.0.0.1");
+    e.port = probe.serverPort();
+    probe.close();
+    DockerClient client(e);
+    std::optional<DockerResult> result;
+    client.ping(this, [&](const DockerResult &r) { result = r; });
+    QTRY_VERIFY(result.has_value());
+    QCOMPARE(result->error,
+             QStringLiteral("Docker at tcp://127.0.0.1:%1: connection refused").arg(e.port));
 }
 
 void TestDockerClient::missingSocket()
