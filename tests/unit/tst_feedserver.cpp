@@ -4,6 +4,7 @@
 #include "etcd/EtcdClient.h"
 #include "feed/FeedServer.h"
 
+#include <QElapsedTimer>
 #include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -121,6 +122,7 @@ private Q_SLOTS:
     void listenRefusals();
     void garbageFramesCloseWithDocumentedCodes_data();
     void garbageFramesCloseWithDocumentedCodes();
+    void invalidUtf8ClosesWith1007();
     void clientThatNeverReadsStaysBounded();
     void servesThePageWithSecurityHeaders();
     void onlyGetIsAllowed();
@@ -132,6 +134,8 @@ private:
     HttpResult request(const QByteArray &verb, const QString &pathAndQuery,
                        const QList<std::pair<QByteArray, QByteArray>> &headers = {});
     bool openClient(FeedTestClient &client, const QString &pathAndQuery = QStringLiteral("/ws"));
+    // The upgrade by hand, for what a QWebSocket client would never send or would always read.
+    bool rawUpgrade(QTcpSocket &raw);
 
     std::unique_ptr<ClusterState> m_state;
     std::unique_ptr<FeedServer> m_server;
@@ -507,6 +511,51 @@ void TestFeedServer::garbageFramesCloseWithDocumentedCodes()
     QCOMPARE(request("GET", "/api/v1/hosts").status, 200);
 }
 
+bool TestFeedServer::rawUpgrade(QTcpSocket &raw)
+{
+    raw.connectToHost(QHostAddress::LocalHost, m_server->serverPort());
+    if (!raw.waitForConnected(5000))
+        return false;
+    raw.write("GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
+              "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+              "Sec-WebSocket-Version: 13\r\n\r\n");
+    QByteArray response;
+    QElapsedTimer timer;
+    timer.start();
+    while (!response.contains("\r\n\r\n") && timer.elapsed() < 5000) {
+        QTest::qWait(10); // the server runs on this thread: spin, do not block
+        // Byte by byte, so no WebSocket frame after the handshake is consumed here.
+        char c;
+        while (!response.contains("\r\n\r\n") && raw.getChar(&c))
+            response.append(c);
+    }
+    return response.startsWith("HTTP/1.1 101");
+}
+
+void TestFeedServer::invalidUtf8ClosesWith1007()
+{
+    start();
+    QTcpSocket raw;
+    QVERIFY(rawUpgrade(raw));
+    // A masked text frame holding bytes that are not UTF-8.
+    const QByteArray payload("\xff\xfe\xfd", 3);
+    const QByteArray mask("\x01\x02\x03\x04", 4);
+    QByteArray frame("\x81", 1);
+    frame.append(char(0x80 | payload.size()));
+    frame.append(mask);
+    for (int i = 0; i < payload.size(); ++i)
+        frame.append(char(payload[i] ^ mask[i % 4]));
+    raw.write(frame);
+    // Skip the server's frames until its close frame: 0x88, length, code.
+    QByteArray received;
+    QTRY_VERIFY((received += raw.readAll()).contains("\x88"));
+    QTRY_VERIFY((received += raw.readAll()).size() >= received.indexOf('\x88') + 4);
+    const int at = received.indexOf('\x88');
+    const int code = (quint8(received[at + 2]) << 8) | quint8(received[at + 3]);
+    QCOMPARE(code, 1007);
+    QTRY_COMPARE(m_server->clientCount(), 0);
+}
+
 void TestFeedServer::clientThatNeverReadsStaysBounded()
 {
     FeedServerOptions options;
@@ -517,15 +566,8 @@ void TestFeedServer::clientThatNeverReadsStaysBounded()
     // A hand-made upgrade, then the client stops reading.
     QTcpSocket raw;
     raw.setReadBufferSize(4096);
-    raw.connectToHost(QHostAddress::LocalHost, m_server->serverPort());
-    QVERIFY(raw.waitForConnected(5000));
+    QVERIFY(rawUpgrade(raw));
     raw.setSocketOption(QAbstractSocket::ReceiveBufferSizeSocketOption, 4096);
-    raw.write("GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
-              "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-              "Sec-WebSocket-Version: 13\r\n\r\n");
-    QByteArray response;
-    QTRY_VERIFY((response += raw.read(4096)).contains("\r\n\r\n"));
-    QVERIFY2(response.startsWith("HTTP/1.1 101"), response.constData());
     QTRY_COMPARE(m_server->clientCount(), 1);
 
     for (int i = 0; i < 20000; ++i) {
