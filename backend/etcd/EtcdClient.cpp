@@ -160,7 +160,8 @@ void EtcdClient::attempt(const std::shared_ptr<Call> &call)
         QTimer::singleShot(0, this, [this, call, r] { finish(call, r); });
         return;
     }
-    if (call->request.v3Auth && !m_options.username.isEmpty() && m_token.isEmpty()) {
+    if (call->request.v3Auth && !m_options.username.isEmpty() && m_token.isEmpty() &&
+        !m_authDisabled) {
         ensureAuthenticated(this, [this, call](const EtcdResponse &auth) {
             if (auth.error.isError())
                 finish(call, auth);
@@ -187,6 +188,8 @@ void EtcdClient::attempt(const std::shared_ptr<Call> &call)
             text << e.errorString();
         reply->setProperty("portolanSslErrors", text.join(QStringLiteral("; ")));
     });
+    connect(reply, &QNetworkReply::encrypted, reply,
+            [reply] { reply->setProperty("portolanEncrypted", true); });
 
     connect(reply, &QNetworkReply::finished, this, [this, call, reply, endpoint] {
         reply->deleteLater();
@@ -194,7 +197,8 @@ void EtcdClient::attempt(const std::shared_ptr<Call> &call)
         r.endpoint = endpoint;
         const QString where = QStringLiteral("etcd at ") + displayName(endpoint);
         const QVariant status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute);
-        r.body = reply->readAll();
+        if (reply->isOpen())
+            r.body = reply->readAll();
         const bool timedOut = reply->property("portolanTimedOut").toBool();
 
         if (timedOut || !status.isValid()) {
@@ -210,12 +214,18 @@ void EtcdClient::attempt(const std::shared_ptr<Call> &call)
                 e.message = where + QStringLiteral(" refused the connection");
             } else if (err == QNetworkReply::HostNotFoundError) {
                 e.message = where + QStringLiteral(": host name not found");
-            } else if (err == QNetworkReply::RemoteHostClosedError) {
+            } else if (err == QNetworkReply::RemoteHostClosedError &&
+                       !endpoint.startsWith(QLatin1String("https:"))) {
                 e.message = where + QStringLiteral(" closed the connection");
             } else if (err == QNetworkReply::SslHandshakeFailedError ||
-                       !reply->property("portolanSslErrors").toString().isEmpty()) {
+                       !reply->property("portolanSslErrors").toString().isEmpty() ||
+                       (endpoint.startsWith(QLatin1String("https:")) &&
+                        !reply->property("portolanEncrypted").toBool())) {
                 e.kind = EtcdError::Kind::Tls;
                 QString reason = reply->property("portolanSslErrors").toString();
+                if (reason.isEmpty() && err == QNetworkReply::RemoteHostClosedError)
+                    reason = QStringLiteral("the server closed the connection (is it serving "
+                                            "plain http?)");
                 if (reason.isEmpty())
                     reason = reply->errorString();
                 e.message = where + QStringLiteral(": TLS handshake failed: ") + reason;
@@ -259,6 +269,7 @@ void EtcdClient::attempt(const std::shared_ptr<Call> &call)
             (isInvalidToken(r) || r.error.message.contains(QLatin1String("user name is empty")))) {
             call->reauthenticated = true;
             m_token.clear();
+            m_authDisabled = false;
             attempt(call);
             return;
         }
@@ -279,7 +290,7 @@ void EtcdClient::attempt(const std::shared_ptr<Call> &call)
 
 void EtcdClient::ensureAuthenticated(QObject *context, Callback callback)
 {
-    if (m_options.username.isEmpty() || !m_token.isEmpty()) {
+    if (m_options.username.isEmpty() || !m_token.isEmpty() || m_authDisabled) {
         EtcdResponse ok;
         ok.endpoint = currentEndpoint();
         QPointer<QObject> ctx = context;
@@ -316,6 +327,10 @@ void EtcdClient::authenticate()
                                 QStringLiteral("etcd at %1 answered authenticate without a token")
                                     .arg(displayName(resp.endpoint))};
             }
+        } else if (resp.error.message.contains(QLatin1String("authentication is not enabled"))) {
+            // A user is configured but etcd runs without auth: go on without a token.
+            m_authDisabled = true;
+            result.error = EtcdError();
         } else if (resp.error.kind == EtcdError::Kind::Rejected) {
             result.error.kind = EtcdError::Kind::Auth;
             result.error.message = QStringLiteral("etcd at %1 did not accept user \"%2\": %3")

@@ -157,5 +157,6 @@ private:
     int m_current = 0;       // index of the endpoint tried first
     QByteArray m_token;
     bool m_authenticating = false;
+    bool m_authDisabled = false; // a user is configured, but etcd said auth is not enabled
     QList<std::pair<QPointer<QObject>, Callback>> m_authWaiters;
 };
