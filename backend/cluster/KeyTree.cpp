@@ -45,6 +45,9 @@ struct KeyTree::Job {
     QByteArray prefix;
     QByteArray end;    // range_end of the whole prefix
     QByteArray cursor; // where the next range starts
+    // A narrower range_end guessed from the last directory's name (see step()); empty: `end`.
+    QByteArray window;
+    bool lastGuessMissed = false;
     int limit = KeyTree::DefaultLimit;
     KeyTreePage page;
     QPointer<QObject> context;
@@ -93,7 +96,8 @@ void KeyTree::step(const std::shared_ptr<Job> &job)
     // One child more than the page holds tells whether there is a next page.
     const int want = job->limit + 1 - int(page.children.size());
     QJsonObject body{{QStringLiteral("key"), EtcdClient::encode(job->cursor)},
-                     {QStringLiteral("range_end"), EtcdClient::encode(job->end)},
+                     {QStringLiteral("range_end"),
+                      EtcdClient::encode(job->window.isEmpty() ? job->end : job->window)},
                      {QStringLiteral("limit"), std::max(1, want)},
                      {QStringLiteral("keys_only"), true}};
     if (page.revision > 0)
@@ -136,10 +140,18 @@ void KeyTree::step(const std::shared_ptr<Job> &job)
             page.children.resize(job->limit);
             page.more = true;
             page.next = page.children.last().key;
-        } else if (r.json.value(QLatin1String("more")).toBool() && !kvs.isEmpty()) {
+        } else if (!kvs.isEmpty() && r.json.value(QLatin1String("more")).toBool()) {
             // Continue after the last key read, or past the directory it opened.
             job->cursor =
                 !openDir.isEmpty() ? EtcdClient::prefixRangeEnd(openDir) : kvs.last().key + '\0';
+            guessWindow(job, openDir);
+            return step(job);
+        } else if (!job->window.isEmpty()) {
+            // The guessed window is exhausted: go on with the rest of the prefix.
+            job->lastGuessMissed = kvs.isEmpty();
+            job->cursor = job->window;
+            job->window.clear();
+            guessWindow(job, openDir);
             return step(job);
         }
         if (m_leafSizes)
@@ -147,6 +159,27 @@ void KeyTree::step(const std::shared_ptr<Job> &job)
         else
             finish(job);
     });
+}
+
+// etcd 3.4 answers a range in time proportional to all the keys between key and range_end (it
+// counts them), whatever the limit. After a directory like ".../core-07/", its siblings are
+// likely named alike, so the next range first covers only names sharing all but the last
+// character (".../core-0"); only when that window is empty does a range run to the end of the
+// prefix. After a miss the next directory skips the guess, so unlike names cost at most half a
+// request more per directory.
+void KeyTree::guessWindow(const std::shared_ptr<Job> &job, const QByteArray &dir)
+{
+    if (dir.isEmpty())
+        return;
+    job->window.clear();
+    const QByteArray name = dir.mid(job->prefix.size()).chopped(1);
+    if (job->lastGuessMissed || name.size() < 2) {
+        job->lastGuessMissed = false;
+        return;
+    }
+    const QByteArray end = EtcdClient::prefixRangeEnd(job->prefix + name.chopped(1));
+    if (end > job->cursor && (job->end == QByteArray(1, '\0') || end < job->end))
+        job->window = end;
 }
 
 // Values of the page's leaves, read in one transaction per MaxTxnOps leaves at the page's

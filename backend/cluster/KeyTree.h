@@ -83,6 +83,7 @@ public:
 private:
     struct Job;
     void step(const std::shared_ptr<Job> &job);
+    void guessWindow(const std::shared_ptr<Job> &job, const QByteArray &dir);
     void readSizes(const std::shared_ptr<Job> &job, int from);
     void finish(const std::shared_ptr<Job> &job);
 
