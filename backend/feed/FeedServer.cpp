@@ -119,7 +119,7 @@ FeedServer::FeedServer(ClusterState *state, FeedServerOptions options, QObject *
       m_http(std::make_unique<QHttpServer>())
 {
     m_http->route<FeedRouterRule>(
-        QStringLiteral(".*"),
+        QStringLiteral("(?s).*"), // every path, even one with a decoded newline
         [this](const QHttpServerRequest &request) {
             return !isWebSocketUpgrade(request) || acceptsWebSocket(request);
         },
@@ -148,8 +148,16 @@ FeedServer::FeedServer(ClusterState *state, FeedServerOptions options, QObject *
     connect(state, &ClusterState::eventAppended, this, [this](const ClusterEvent &event) {
         broadcast(FeedProtocol::eventMessage(event.toJson()));
     });
-    connect(state, &ClusterState::statusChanged, this, [this] { broadcast(statusMessage()); });
-    connect(state, &ClusterState::errorStringChanged, this, [this] { broadcast(statusMessage()); });
+    // setStatus() can emit both signals for one change; clients get one message.
+    const auto statusUpdate = [this] {
+        const QByteArray status = statusMessage();
+        if (status != m_lastStatus)
+            broadcast(status);
+        m_lastStatus = status;
+    };
+    connect(state, &ClusterState::statusChanged, this, statusUpdate);
+    connect(state, &ClusterState::errorStringChanged, this, statusUpdate);
+    m_lastStatus = statusMessage();
     connect(state, &ClusterState::snapshotReset, this, [this] {
         for (FeedClient *client : std::as_const(m_clients))
             client->sendSnapshot(FeedProtocol::SnapshotReason::Resync);
@@ -357,7 +365,9 @@ void FeedServer::handleRequest(const QHttpServerRequest &request, QHttpServerRes
 void FeedServer::handleRefusedRequest(const QHttpServerRequest &request,
                                       QHttpServerResponder &&responder)
 {
-    // Only refused WebSocket upgrades get here; Qt closes the connection afterwards.
+    // Refused WebSocket upgrades get here; Qt closes the connection afterwards.
+    if (!isWebSocketUpgrade(request))
+        return handleRequest(request, std::move(responder));
     if (request.url().path() != QLatin1String("/ws"))
         return writeError(responder, 404, QStringLiteral("the WebSocket feed is at /ws"));
     if (request.method() != QHttpServerRequest::Method::Get)

@@ -90,5 +90,6 @@ private:
     QList<FeedClient *> m_clients;
     quint64 m_nextClientId = 1;
     qint64 m_peakPendingBytesOfGoneClients = 0;
+    QByteArray m_lastStatus;
     bool m_tls = false;
 };
