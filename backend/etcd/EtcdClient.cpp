@@ -322,6 +322,7 @@ void EtcdClient::authenticate()
         EtcdResponse result = resp;
         if (!resp.error.isError()) {
             m_token = resp.json.value(QLatin1String("token")).toString().toUtf8();
+            ++m_authentications;
             if (m_token.isEmpty()) {
                 result.error = {EtcdError::Kind::Protocol, 0, resp.httpStatus,
                                 QStringLiteral("etcd at %1 answered authenticate without a token")

@@ -99,6 +99,9 @@ public:
     const EtcdClientOptions &options() const { return m_options; }
     // The endpoint requests go to first ("http://127.0.0.1:2379").
     QString currentEndpoint() const;
+    // How many times a token was obtained (1 after the first request with a user; more after
+    // re-authentication).
+    int authentications() const { return m_authentications; }
 
     // Generic request with failover, timeout and auth: the plumbing every call below uses.
     void send(const EtcdRequest &request, QObject *context, Callback callback);
@@ -157,6 +160,7 @@ private:
     int m_current = 0;       // index of the endpoint tried first
     QByteArray m_token;
     bool m_authenticating = false;
+    int m_authentications = 0;
     bool m_authDisabled = false; // a user is configured, but etcd said auth is not enabled
     QList<std::pair<QPointer<QObject>, Callback>> m_authWaiters;
 };

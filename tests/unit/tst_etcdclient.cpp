@@ -363,6 +363,7 @@ private Q_SLOTS:
         EtcdClient c(o);
         auto r = wait([&](auto cb) { c.put("/app/x", "1", 0, this, cb); });
         QVERIFY2(r && !r->error.isError(), r ? qPrintable(r->error.message) : "no answer");
+        QCOMPARE(c.authentications(), 1);
 
         r = wait([&](auto cb) { c.put("/other/x", "1", 0, this, cb); });
         QVERIFY(r);
@@ -374,6 +375,7 @@ private Q_SLOTS:
         r = wait([&](auto cb) { c.range("/app/x", {}, this, cb); });
         QVERIFY2(r && !r->error.isError(), r ? qPrintable(r->error.message) : "no answer");
         QCOMPARE(EtcdClient::keyValues(r->json).value(0).value, QByteArray("1"));
+        QCOMPARE(c.authentications(), 2); // the expired token was replaced once
 
         o.password = QStringLiteral("wrong");
         EtcdClient wrong(o);

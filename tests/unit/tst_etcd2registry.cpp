@@ -1,0 +1,187 @@
+#include "EtcdTestServer.h"
+#include "registry/Etcd2Registry.h"
+#include "registry/RegistryFactory.h"
+
+#include <QElapsedTimer>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QNetworkAccessManager>
+#include <QNetworkProxy>
+#include <QNetworkReply>
+#include <QSignalSpy>
+#include <QtTest>
+
+namespace {
+ServiceDefinition service(const QString &container, int port)
+{
+    ServiceDefinition s;
+    s.hostname = QStringLiteral("core-01");
+    s.id = QStringLiteral("core-01:%1:%2").arg(container).arg(port);
+    s.name = QStringLiteral("redis");
+    s.ip = QStringLiteral("10.0.0.5");
+    s.port = 49153;
+    return s;
+}
+
+RegistryConfig config(const QString &endpoint, int ttl = 30, int refresh = 0)
+{
+    RegistryConfig c;
+    c.backend = RegistryConfig::Backend::EtcdV2;
+    c.endpoints = {endpoint};
+    c.prefix = QStringLiteral("/services");
+    c.hostname = QStringLiteral("core-01");
+    c.ttlSeconds = ttl;
+    c.refreshSeconds = refresh;
+    c.requestTimeoutMs = 2000;
+    return c;
+}
+
+bool waitIdle(Etcd2Registry &r, int timeoutMs = 10000)
+{
+    QSignalSpy idle(&r, &Etcd2Registry::idle);
+    return r.isIdle() || idle.wait(timeoutMs);
+}
+} // namespace
+
+class TestEtcd2Registry : public QObject {
+    Q_OBJECT
+private:
+    EtcdTestServer m_etcd{{true, {}}}; // --enable-v2
+    QNetworkAccessManager m_net;
+
+    // Raw v2 call: returns the JSON answer (empty object on 404 or failure).
+    QJsonObject v2(const QByteArray &method, const QString &key, const QByteArray &body = {})
+    {
+        QNetworkRequest req(QUrl(m_etcd.endpoint() + Etcd2Registry::keysPath(key)));
+        req.setHeader(QNetworkRequest::ContentTypeHeader, "application/x-www-form-urlencoded");
+        QNetworkReply *reply = m_net.sendCustomRequest(req, method, body);
+        QSignalSpy done(reply, &QNetworkReply::finished);
+        done.wait(5000);
+        reply->deleteLater();
+        if (reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt() >= 300)
+            return {};
+        return QJsonDocument::fromJson(reply->readAll()).object();
+    }
+    QString valueOf(const QString &key)
+    {
+        return v2("GET", key)[QLatin1String("node")][QLatin1String("value")].toString();
+    }
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        m_net.setProxy(QNetworkProxy::NoProxy);
+        QVERIFY2(m_etcd.start(), qPrintable(m_etcd.lastError()));
+    }
+
+    void ownId_data()
+    {
+        QTest::addColumn<QString>("id");
+        QTest::addColumn<bool>("own");
+        QTest::newRow("tcp") << "core-01:redis.1:6379" << true;
+        QTest::newRow("udp") << "core-01:dns_1:53:udp" << true;
+        QTest::newRow("other host") << "core-02:redis.1:6379" << false;
+        QTest::newRow("host prefix only") << "core-01x:redis.1:6379" << false;
+        QTest::newRow("custom SERVICE_ID") << "my-redis" << false;
+        QTest::newRow("no port") << "core-01:redis.1" << false;
+        QTest::newRow("bad container start") << "core-01:-x:80" << false;
+    }
+    void ownId()
+    {
+        QFETCH(QString, id);
+        QFETCH(bool, own);
+        QCOMPARE(Etcd2Registry::isOwnId(id, QStringLiteral("core-01")), own);
+    }
+
+    void keysPathEncodes()
+    {
+        QCOMPARE(Etcd2Registry::keysPath(QStringLiteral("/services/redis/core-01:redis.1:6379")),
+                 QStringLiteral("/v2/keys/services/redis/core-01%3Aredis.1%3A6379"));
+        QCOMPARE(Etcd2Registry::keysPath(QStringLiteral("/a b/c?d")),
+                 QStringLiteral("/v2/keys/a%20b/c%3Fd"));
+    }
+
+    void registerRefreshDeregister()
+    {
+        Etcd2Registry reg(config(m_etcd.endpoint(), 2)); // refresh every ~667 ms
+        QSignalSpy conn(&reg, &Registry::connectionChanged);
+        QSignalSpy registered(&reg, &Registry::serviceRegistered);
+        QSignalSpy deregistered(&reg, &Registry::serviceDeregistered);
+        reg.start();
+        const ServiceDefinition s = service(QStringLiteral("redis.1"), 6379);
+        reg.registerService(s);
+        QVERIFY(registered.wait(5000));
+        QCOMPARE(conn.size(), 1);
+        const QJsonObject node =
+            v2("GET", QStringLiteral("/services/redis/core-01:redis.1:6379"))[QLatin1String("node")]
+                .toObject();
+        QCOMPARE(node[QLatin1String("value")].toString(), QStringLiteral("10.0.0.5:49153"));
+        QVERIFY(node[QLatin1String("ttl")].toInt() > 0 && node[QLatin1String("ttl")].toInt() <= 2);
+
+        QTest::qWait(3500); // outlives the TTL thanks to the refresh
+        QCOMPARE(valueOf(QStringLiteral("/services/redis/core-01:redis.1:6379")),
+                 QStringLiteral("10.0.0.5:49153"));
+
+        reg.deregisterService(s);
+        QVERIFY(deregistered.wait(5000));
+        QVERIFY(valueOf(QStringLiteral("/services/redis/core-01:redis.1:6379")).isEmpty());
+    }
+
+    void reconcileDeletesOwnStaleKeysOnly()
+    {
+        for (const char *id : {"core-01:gone.1:80", "core-02:other.1:80", "custom-id"})
+            v2("PUT", QStringLiteral("/services/old/") + QLatin1String(id), "value=10.0.0.9:1");
+        Etcd2Registry reg(config(m_etcd.endpoint()));
+        QSignalSpy stale(&reg, &Registry::staleRemoved);
+        reg.start();
+        reg.reconcile({service(QStringLiteral("web.1"), 80)});
+        QVERIFY(waitIdle(reg));
+        QCOMPARE(stale.size(), 1);
+        QCOMPARE(stale.first().first().toString(),
+                 QStringLiteral("/services/old/core-01:gone.1:80"));
+        QVERIFY(valueOf(QStringLiteral("/services/old/core-01:gone.1:80")).isEmpty());
+        QVERIFY(!valueOf(QStringLiteral("/services/old/core-02:other.1:80")).isEmpty());
+        QVERIFY(!valueOf(QStringLiteral("/services/old/custom-id")).isEmpty());
+        QVERIFY(!valueOf(QStringLiteral("/services/redis/core-01:web.1:80")).isEmpty());
+    }
+
+    void restartHeals()
+    {
+        EtcdTestServer etcd({true, {}});
+        QVERIFY2(etcd.start(), qPrintable(etcd.lastError()));
+        Etcd2Registry reg(config(etcd.endpoint(), 30));
+        QSignalSpy conn(&reg, &Registry::connectionChanged);
+        reg.start();
+        reg.registerService(service(QStringLiteral("redis.1"), 6379));
+        QVERIFY(waitIdle(reg));
+        etcd.stop();
+        reg.registerService(service(QStringLiteral("redis.2"), 6380));
+        QTRY_COMPARE_WITH_TIMEOUT(conn.size(), 2, 5000);
+        QTest::qWait(1000);
+        QCOMPARE(conn.size(), 2);
+        QVERIFY2(etcd.start(), qPrintable(etcd.lastError()));
+        QElapsedTimer t;
+        t.start();
+        QTRY_COMPARE_WITH_TIMEOUT(conn.size(), 3, 3000);
+        QVERIFY(waitIdle(reg));
+        qInfo("v2 keys back %lld ms after etcd answered again", t.elapsed());
+        QVERIFY(t.elapsed() < 1500);
+        QNetworkRequest req(QUrl(etcd.endpoint() + Etcd2Registry::keysPath(QStringLiteral(
+                                                       "/services/redis/core-01:redis.2:6380"))));
+        QNetworkReply *reply = m_net.get(req);
+        QSignalSpy done(reply, &QNetworkReply::finished);
+        QVERIFY(done.wait(5000));
+        QCOMPARE(reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt(), 200);
+        delete reply;
+    }
+
+    void factory()
+    {
+        std::unique_ptr<Registry> r(createRegistry(config(m_etcd.endpoint()), nullptr));
+        QVERIFY(qobject_cast<Etcd2Registry *>(r.get()));
+        QVERIFY(r->describe().startsWith(QStringLiteral("etcd v2 at 127.0.0.1:")));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestEtcd2Registry)
+#include "tst_etcd2registry.moc"
