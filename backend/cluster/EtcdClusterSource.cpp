@@ -142,7 +142,6 @@ void EtcdClusterSource::stop()
     ++m_attempt;
     m_retryTimer->stop();
     dropStream();
-    m_step = Step::Idle;
     if (m_state)
         m_state->setStatus(ClusterState::Status::Disconnected);
 }
@@ -174,7 +173,6 @@ void EtcdClusterSource::retryLater(const QString &reason, bool isError)
 {
     ++m_attempt;
     dropStream();
-    m_step = Step::Waiting;
     const int delay = m_backoffMs;
     m_backoffMs = std::min(m_options.maxBackoffMs, std::max(1, m_backoffMs) * 2);
     const QString text = reason + QStringLiteral("; retrying in ") + inSeconds(delay);
@@ -195,7 +193,6 @@ void EtcdClusterSource::connectNow()
     if (!m_running || !m_client)
         return;
     const quint64 attempt = ++m_attempt;
-    m_step = Step::Probing;
     const QByteArray end = EtcdClient::prefixRangeEnd(m_prefix);
     m_client->post(QStringLiteral("/v3/kv/range"),
                    {{QStringLiteral("key"), EtcdClient::encode(m_prefix)},
@@ -220,7 +217,6 @@ void EtcdClusterSource::connectNow()
 void EtcdClusterSource::list()
 {
     const quint64 attempt = m_attempt;
-    m_step = Step::Listing;
     m_client->rangePrefix(m_prefix, this, [this, attempt](const EtcdResponse &r) {
         if (attempt != m_attempt)
             return;
@@ -247,7 +243,6 @@ void EtcdClusterSource::list()
 
 void EtcdClusterSource::openWatch()
 {
-    m_step = Step::Opening;
     const QByteArray end = EtcdClient::prefixRangeEnd(m_prefix);
     const QJsonObject create{
         {QStringLiteral("key"), EtcdClient::encode(m_prefix)},
@@ -367,7 +362,6 @@ void EtcdClusterSource::handleMessage(const EtcdWatchMessage &m)
             return;
         }
         m_watching = true;
-        m_step = Step::Watching;
         m_backoffMs = m_options.minBackoffMs;
         QString note;
         if (m_compactRevision > 0) {

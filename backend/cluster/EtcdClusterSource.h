@@ -99,8 +99,6 @@ Q_SIGNALS:
     void reloaded(qint64 revision, qint64 compactRevision);
 
 private:
-    enum class Step { Idle, Probing, Listing, Opening, Watching, Waiting };
-
     void connectNow();
     void list();
     void openWatch();
@@ -119,7 +117,6 @@ private:
     Options m_options;
     QByteArray m_prefix;
     bool m_running = false;
-    Step m_step = Step::Idle;
     quint64 m_attempt = 0; // invalidates callbacks of an abandoned attempt
     QNetworkReply *m_stream = nullptr;
     QString m_streamEndpoint;
