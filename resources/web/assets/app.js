@@ -86,18 +86,17 @@ function renderConnection(now = Date.now()) {
   pill.title = s.name === 'live' ? 'Receiving live updates from the agent' : `${s.detail || label} — click to retry now`;
   document.body.classList.toggle('is-stale', s.name !== 'live');
 
+  // Before the first snapshot the empty state of the view says what is going on; the banner is
+  // for trouble while there is a picture on screen that may be getting old.
   let banner = '';
   let action = false;
   if (s.name === 'reconnecting') {
-    banner = `Lost the connection to the agent (${s.detail || 'closed'}). Showing the picture as of ${formatClock(new Date(lastLiveAt).toISOString())}; ${wait ? `reconnecting in ${wait} s` : 'reconnecting now'}.`;
+    banner = `Lost the connection to the agent: ${s.detail || 'closed'}. Showing the picture as of ${formatClock(new Date(lastLiveAt).toISOString()).slice(0, 8)}; ${wait ? `reconnecting in ${wait} s` : 'reconnecting now'}.`;
     action = !!wait;
   } else if (s.name === 'unauthorized') {
     banner = `Not authorised: ${s.detail}.`;
-  } else if (s.name === 'connecting' && s.detail) {
-    banner = `Cannot reach the agent: ${s.detail}. ${wait ? `Retrying in ${wait} s.` : 'Retrying now.'}`;
-    action = !!wait;
-  } else if (store.hasSnapshot && etcdDown()) {
-    banner = `etcd unreachable: ${store.etcd.error || store.etcd.status}. The agent shows the last picture it had and catches up when etcd is back.`;
+  } else if (store.hasSnapshot && store.services.size > 0 && etcdDown()) {
+    banner = `etcd unreachable: ${store.etcd.error || store.etcd.status}. Showing the last picture the agent had; it catches up when etcd is back.`;
   }
   $('#banner').hidden = !banner;
   $('#banner').dataset.kind = s.name === 'live' ? 'etcd' : s.name;

@@ -35,8 +35,9 @@ export function formatAge(iso, now = Date.now()) {
   const m = Math.floor(s / 60);
   if (m < 60) return `${m}m`;
   const h = Math.floor(m / 60);
-  if (h < 48) return `${h}h ${m % 60}m`;
-  return `${Math.floor(h / 24)}d`;
+  if (h < 24) return `${h}h ${m % 60}m`;
+  const d = Math.floor(h / 24);
+  return d < 10 ? `${d}d ${h % 24}h` : `${d}d`;
 }
 
 export function formatAgo(iso, now = Date.now()) {

@@ -157,6 +157,7 @@ export class EventsView {
     if (!reason && !items.length) reason = `No events match the filters (${plural(source.length, 'event')} hidden)`;
     this.empty.hidden = !reason;
     setText(this.empty, reason || '');
+    this.viewport.hidden = !!reason && !items.length;
     this.list.setGroups(items.length ? [{ key: 'events', items, collapsed: false }] : []);
   }
 }

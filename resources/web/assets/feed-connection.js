@@ -123,8 +123,8 @@ export class FeedConnection {
     };
     socket.onclose = (e) => {
       if (this.socket !== socket) return;
-      const why = e.reason ? `${e.code} ${e.reason}` : `code ${e.code}`;
-      this.drop(socket, opened ? `connection closed (${why})` : 'could not connect', opened);
+      const why = e.reason ? `code ${e.code}, ${e.reason}` : `code ${e.code}`;
+      this.drop(socket, opened ? `the connection closed (${why})` : 'could not connect', opened);
     };
     socket.onerror = () => {}; // onclose follows and carries what there is to know
   }

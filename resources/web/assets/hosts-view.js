@@ -114,7 +114,8 @@ export class HostsView {
       groups.push({ key: hostname, host, items, total: all.length, collapsed: this.collapsed.has(hostname) });
     }
     const counts = store.hostCounts();
-    setText(this.count, needle
+    if (!store.hasSnapshot) setText(this.count, '');
+    else setText(this.count, needle
       ? `${plural(shown, 'service')} on ${plural(groups.length, 'host')} match`
       : `${plural(counts.up, 'host')} up${counts.gone ? `, ${counts.gone} gone` : ''}`);
     let reason = this.emptyReason();
@@ -122,6 +123,7 @@ export class HostsView {
     if (!reason && !store.hostnames.length) reason = 'No services registered yet — start a container with docker run -P';
     this.empty.hidden = !reason;
     setText(this.empty, reason || '');
+    this.viewport.hidden = !!reason && !groups.length;
     this.list.setGroups(groups);
   }
 }

@@ -45,12 +45,18 @@ export function renderServiceRow(row, s, firstField, now) {
   setText(c.age, formatAge(s.registeredAt, now));
 }
 
-// Case-insensitive match over everything a person might type to find a service.
+// Case-insensitive match over everything a person might type to find a service. The lowered
+// text is built once per service object (deltas bring new objects), so filtering 10k is cheap.
+const haystacks = new WeakMap();
 export function serviceMatches(s, needle) {
   if (!needle) return true;
-  const hay = [s.name, s.id, s.host, s.address, s.containerName, s.containerId, s.image, ...(s.tags || [])];
-  for (const v of hay) if (v && String(v).toLowerCase().includes(needle)) return true;
-  return false;
+  let hay = haystacks.get(s);
+  if (hay === undefined) {
+    hay = [s.name, s.id, s.host, s.address, s.containerName, s.containerId, s.image, ...(s.tags || [])]
+      .filter(Boolean).join('\n').toLowerCase();
+    haystacks.set(s, hay);
+  }
+  return hay.includes(needle);
 }
 
 export function columnHeader(firstLabel) {

@@ -100,7 +100,8 @@ export class ServicesView {
       shown += items.length;
       groups.push({ key: name, items, all, collapsed: this.collapsed.has(name) });
     }
-    setText(this.count, needle
+    if (!store.hasSnapshot) setText(this.count, '');
+    else setText(this.count, needle
       ? `${plural(shown, 'instance')} of ${plural(groups.length, 'service')} match`
       : `${plural(store.names.length, 'service')}, ${plural(store.services.size, 'instance')}`);
     let reason = this.emptyReason();
@@ -110,6 +111,7 @@ export class ServicesView {
     }
     this.empty.hidden = !reason;
     setText(this.empty, reason || '');
+    this.viewport.hidden = !!reason && !groups.length;
     this.list.setGroups(groups);
   }
 }
