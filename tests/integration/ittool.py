@@ -133,10 +133,14 @@ def expected(inspects, hostname, prefix, ip):
         ports = (c.get("NetworkSettings") or {}).get("Ports") or {}
         published = {}
         for spec, bindings in ports.items():
-            if bindings:
-                published[spec] = bindings[0]  # registrator uses the first binding only
+            # registrator took bindings[0]; Portolan takes the first IPv4 (or empty HostIp)
+            # binding with a host port, else any with a host port (docs/compatibility.md)
+            usable = [b for b in bindings or [] if b.get("HostPort")]
+            v4 = [b for b in usable if ":" not in (b.get("HostIp") or "")]
+            if usable:
+                published[spec] = (v4 or usable)[0]
         is_group = len(published) > 1
-        default_name = c["Config"]["Image"].split("/")[-1].split(":")[0]
+        default_name = c["Config"]["Image"].split("/")[-1].split("@")[0].split(":")[0]
         cname = c["Name"].lstrip("/")
         for spec, binding in published.items():
             port, proto = spec.split("/")
@@ -149,7 +153,7 @@ def expected(inspects, hostname, prefix, ip):
             sid = meta.get("id") or "%s:%s:%s" % (hostname, cname, port)
             if proto == "udp" and not meta.get("id"):
                 sid += ":udp"
-            host_ip = ip or binding.get("HostIp") or "0.0.0.0"
+            host_ip = ip or binding.get("HostIp") or "0.0.0.0"  # wildcards: pass --ip
             addr = ("[%s]:%s" if ":" in host_ip else "%s:%s") % (host_ip, binding["HostPort"])
             out["%s/%s/%s" % (prefix.rstrip("/"), name, sid)] = addr
     return out

@@ -280,11 +280,13 @@ _umount_under() {
 
 dk() { timeout 60 docker "$@"; }
 
-# host_port CONTAINER PORT[/PROTO]: the host port Docker published for it (first binding).
+# host_port CONTAINER PORT[/PROTO]: the host port Docker published for it (the IPv4 binding
+# when there are several, as docs/compatibility.md says the agent picks).
 host_port() {
-    local spec=$2
+    local spec=$2 lines
     [[ $spec == */* ]] || spec=$spec/tcp
-    dk port "$1" "$spec" | head -n 1 | sed 's/.*://'
+    lines=$(dk port "$1" "$spec")
+    { grep -v '^\[' <<<"$lines" || echo "$lines"; } | head -n 1 | sed 's/.*://'
 }
 
 id12() { dk inspect -f '{{.Id}}' "$1" | cut -c1-12; }

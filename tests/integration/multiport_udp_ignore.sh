@@ -53,7 +53,8 @@ dk run -d --name web.2 -P -e SERVICE_443_NAME=https example/web >/dev/null
 expect_value "$S/https/core-01:web.2:443" "10.0.0.5:$(host_port web.2 443)"
 expect_value "$S/web-80/core-01:web.2:80" "10.0.0.5:$(host_port web.2 80)"
 
-# 127.0.0.1 and ::1 bindings of one port: one service, first binding's host port.
+# 127.0.0.1 and ::1 bindings of one port (Docker may give them different host ports): one
+# service, on the IPv4 binding's host port (docs/compatibility.md).
 dk run -d --name dual.1 -p 127.0.0.1::6379 -p '[::1]::6379' example/redis >/dev/null
 expect_value "$S/redis/core-01:dual.1:6379" "10.0.0.5:$(host_port dual.1 6379)"
 n=$(etcd_get_prefix "$S/" | grep -cF ":dual.1:" || true)
