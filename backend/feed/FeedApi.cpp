@@ -1,6 +1,7 @@
 #include "feed/FeedApi.h"
 
 #include "cluster/ClusterState.h"
+#include "cluster/KeyTree.h"
 #include "feed/FeedProtocol.h"
 
 #include <QJsonArray>
@@ -18,6 +19,13 @@ template <typename Records> QJsonArray toArray(const Records &records)
     for (const auto &record : records)
         array.append(record.toJson());
     return array;
+}
+
+FeedReply etcdFault(const EtcdError &error)
+{
+    const int status = error.kind == EtcdError::Kind::Timeout ? 504 : 502;
+    return FeedReply::error(status,
+                            QStringLiteral("etcd could not be read: %1").arg(error.message));
 }
 
 } // namespace
@@ -99,6 +107,31 @@ bool treeQuery(const QUrlQuery &query, KeyTreeQuery *out, FeedReply *error)
     }
     *out = parsed;
     return true;
+}
+
+KeyTreeProvider keyTreeProvider(KeyTree *tree, QObject *context)
+{
+    return [tree, context](const KeyTreeQuery &query, FeedReplyCallback reply) {
+        tree->list(
+            query.prefix.toUtf8(), query.after.toUtf8(), query.limit, context,
+            [reply](const KeyTreePage &page) {
+                reply(page.error.isError() ? etcdFault(page.error) : FeedReply{200, page.toJson()});
+            });
+    };
+}
+
+KeyValueProvider keyValueProvider(KeyTree *tree, QObject *context)
+{
+    return [tree, context](const QString &key, FeedReplyCallback reply) {
+        tree->get(key.toUtf8(), context, [reply, key](const KeyTreeValue &value) {
+            if (value.error.isError())
+                reply(etcdFault(value.error));
+            else if (!value.found)
+                reply(FeedReply::error(404, QStringLiteral("no key %1").arg(key)));
+            else
+                reply({200, value.toJson()});
+        });
+    };
 }
 
 } // namespace FeedApi

@@ -7,6 +7,8 @@
 #include <functional>
 
 class ClusterState;
+class KeyTree;
+class QObject;
 
 // An HTTP answer of the JSON API: a status and a JSON body ({"error": "..."} on failure).
 struct FeedReply {
@@ -38,5 +40,10 @@ FeedReply services(const ClusterState &state, const QUrlQuery &query); // ?host=
 FeedReply events(const ClusterState &state, const QUrlQuery &query);   // ?after=SEQ
 // Validates ?prefix=P&limit=N&after=K; on failure `error` holds the 400 reply.
 bool treeQuery(const QUrlQuery &query, KeyTreeQuery *out, FeedReply *error);
+
+// The tree endpoints answered by the cluster's KeyTree: 404 for a missing key, 504 when etcd
+// timed out, 502 for any other etcd fault. Answers are dropped once `context` is gone.
+KeyTreeProvider keyTreeProvider(KeyTree *tree, QObject *context);
+KeyValueProvider keyValueProvider(KeyTree *tree, QObject *context);
 
 } // namespace FeedApi

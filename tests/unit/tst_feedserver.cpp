@@ -1,6 +1,8 @@
 // FeedServer against real sockets on 127.0.0.1: the WebSocket feed, the JSON API, the token,
 // garbage frames, a client that never reads, the compiled-in page, and TLS.
+#include "EtcdTestServer.h"
 #include "cluster/ClusterState.h"
+#include "cluster/KeyTree.h"
 #include "etcd/EtcdClient.h"
 #include "feed/FeedServer.h"
 
@@ -118,6 +120,7 @@ private Q_SLOTS:
     void jsonEndpoints_data();
     void jsonEndpoints();
     void treeAndKeyGoThroughProviders();
+    void treeAndKeyFromARealEtcd();
     void tokenIsRequiredWhenConfigured();
     void listenRefusals();
     void garbageFramesCloseWithDocumentedCodes_data();
@@ -380,6 +383,39 @@ void TestFeedServer::treeAndKeyGoThroughProviders()
     QCOMPARE(key.json.value("key").toString(), QStringLiteral("/portolan/hosts/core-01"));
     key = request("GET", "/api/v1/key?key=/nope");
     QCOMPARE(key.status, 404);
+}
+
+void TestFeedServer::treeAndKeyFromARealEtcd()
+{
+    EtcdTestServer etcd;
+    QVERIFY2(etcd.start(), qPrintable(etcd.lastError()));
+    EtcdClient client(EtcdClientOptions{{etcd.endpoint()}, 10000, {}, {}, {}, {}, {}});
+    int stored = 0;
+    for (const QByteArray key : {"/portolan/hosts/core-01", "/portolan/services/core-01/a",
+                                 "/portolan/services/core-01/b", "/portolan/x"}) {
+        client.put(key, hostValue("core-01"), 0, this,
+                   [&stored](const EtcdResponse &) { ++stored; });
+    }
+    QTRY_COMPARE(stored, 4);
+    start();
+    KeyTree tree(&client);
+    m_server->setKeyTreeProvider(FeedApi::keyTreeProvider(&tree, m_server.get()));
+    m_server->setKeyValueProvider(FeedApi::keyValueProvider(&tree, m_server.get()));
+
+    const HttpResult page = request("GET", "/api/v1/tree?prefix=/portolan/");
+    QCOMPARE(page.status, 200);
+    QCOMPARE(page.json.value("prefix").toString(), QStringLiteral("/portolan/"));
+    QStringList names;
+    for (const QJsonValue &child : page.json.value("children").toArray())
+        names << child.toObject().value("name").toString();
+    QCOMPARE(names, QStringList({"hosts", "services", "x"}));
+    const HttpResult key = request("GET", "/api/v1/key?key=/portolan/x");
+    QCOMPARE(key.status, 200);
+    QCOMPARE(key.json.value("key").toString(), QStringLiteral("/portolan/x"));
+    QCOMPARE(request("GET", "/api/v1/key?key=/portolan/none").status, 404);
+    etcd.stop();
+    const int down = request("GET", "/api/v1/tree?prefix=/portolan/").status;
+    QVERIFY2(down == 502 || down == 504, qPrintable(QString::number(down)));
 }
 
 void TestFeedServer::tokenIsRequiredWhenConfigured()
