@@ -220,7 +220,10 @@ void EtcdClient::attempt(const std::shared_ptr<Call> &call)
             } else if (err == QNetworkReply::SslHandshakeFailedError ||
                        !reply->property("portolanSslErrors").toString().isEmpty() ||
                        (endpoint.startsWith(QLatin1String("https:")) &&
-                        !reply->property("portolanEncrypted").toBool())) {
+                        (!reply->property("portolanEncrypted").toBool() ||
+                         reply->errorString().contains(QLatin1String("SSL routines"))))) {
+                // With TLS 1.3 a refused client certificate arrives as an alert after the
+                // handshake; it is still a TLS problem for the person reading the message.
                 e.kind = EtcdError::Kind::Tls;
                 QString reason = reply->property("portolanSslErrors").toString();
                 if (reason.isEmpty() && err == QNetworkReply::RemoteHostClosedError)

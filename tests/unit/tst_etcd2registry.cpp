@@ -46,7 +46,7 @@ bool waitIdle(Etcd2Registry &r, int timeoutMs = 10000)
 class TestEtcd2Registry : public QObject {
     Q_OBJECT
 private:
-    EtcdTestServer m_etcd{{true, {}}}; // --enable-v2
+    EtcdTestServer m_etcd{EtcdTestServer::Options::v2()}; // --enable-v2
     QNetworkAccessManager m_net;
 
     // Raw v2 call: returns the JSON answer (empty object on 404 or failure).
@@ -147,7 +147,7 @@ private Q_SLOTS:
 
     void restartHeals()
     {
-        EtcdTestServer etcd({true, {}});
+        EtcdTestServer etcd(EtcdTestServer::Options::v2());
         QVERIFY2(etcd.start(), qPrintable(etcd.lastError()));
         Etcd2Registry reg(config(etcd.endpoint(), 30));
         QSignalSpy conn(&reg, &Registry::connectionChanged);

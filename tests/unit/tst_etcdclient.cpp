@@ -4,9 +4,11 @@
 #include <QElapsedTimer>
 #include <QFile>
 #include <QJsonDocument>
+#include <QProcess>
 #include <QSignalSpy>
 #include <QTcpServer>
 #include <QTcpSocket>
+#include <QTemporaryDir>
 #include <QtTest>
 #include <optional>
 
@@ -52,6 +54,50 @@ QJsonObject fixture(const QString &name)
         return {};
     return QJsonDocument::fromJson(f.readAll()).object();
 }
+
+// A throwaway CA, a server certificate for 127.0.0.1 (also usable as a client certificate) and
+// a client certificate, made with openssl. EC keys: quick to make.
+struct TestPki {
+    QTemporaryDir dir;
+    QString path(const char *name) const { return dir.filePath(QLatin1String(name)); }
+    bool make()
+    {
+        auto run = [this](const QStringList &args) {
+            QProcess p;
+            p.setWorkingDirectory(dir.path());
+            p.setProcessChannelMode(QProcess::MergedChannels);
+            p.start(QStringLiteral("openssl"), args);
+            const bool ok = p.waitForFinished(20000) && p.exitCode() == 0;
+            if (!ok)
+                qWarning() << "openssl" << args << p.readAll();
+            return ok;
+        };
+        const QStringList ec{"-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"};
+        QFile ext(path("server.ext"));
+        ext.open(QIODevice::WriteOnly);
+        ext.write("subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth,clientAuth\n");
+        ext.close();
+        QFile cext(path("client.ext"));
+        cext.open(QIODevice::WriteOnly);
+        cext.write("extendedKeyUsage=clientAuth\n");
+        cext.close();
+        return run(QStringList{"req", "-x509"} + ec +
+                   QStringList{"-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj",
+                               "/CN=portolan-test-ca"}) &&
+               run(QStringList{"req"} + ec +
+                   QStringList{"-keyout", "server.key", "-out", "server.csr", "-subj",
+                               "/CN=127.0.0.1"}) &&
+               run({"x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
+                    "-CAcreateserial", "-out", "server.pem", "-days", "2", "-extfile",
+                    "server.ext"}) &&
+               run(QStringList{"req"} + ec +
+                   QStringList{"-keyout", "client.key", "-out", "client.csr", "-subj",
+                               "/CN=portolan-agent"}) &&
+               run({"x509", "-req", "-in", "client.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
+                    "-CAcreateserial", "-out", "client.pem", "-days", "2", "-extfile",
+                    "client.ext"});
+    }
+};
 
 EtcdClientOptions options(const QStringList &endpoints, int timeoutMs)
 {
@@ -341,10 +387,53 @@ private Q_SLOTS:
         qInfo() << "https to a plain etcd:" << r->error.message;
     }
 
+    void tls()
+    {
+        TestPki pki;
+        QVERIFY(pki.make());
+        EtcdTestServer::Options so;
+        so.certFile = pki.path("server.pem");
+        so.keyFile = pki.path("server.key");
+        so.clientCaFile = pki.path("ca.pem");
+        EtcdTestServer etcd(so);
+        QVERIFY2(etcd.start(), qPrintable(etcd.lastError()));
+        QVERIFY(etcd.endpoint().startsWith(QLatin1String("https://")));
+
+        EtcdClientOptions o = options({etcd.endpoint()}, 3000);
+        o.caFile = pki.path("ca.pem");
+        o.certFile = pki.path("client.pem");
+        o.keyFile = pki.path("client.key");
+        EtcdClient good(o);
+        auto r = wait([&](auto cb) { good.put("/tls/x", "1", 0, this, cb); });
+        QVERIFY2(r && !r->error.isError(), r ? qPrintable(r->error.message) : "no answer");
+
+        // The system CAs do not know our CA: verification fails with a readable reason.
+        EtcdClientOptions unknownCa = o;
+        unknownCa.caFile.clear();
+        EtcdClient untrusting(unknownCa);
+        r = wait([&](auto cb) { untrusting.range("/tls/x", {}, this, cb); });
+        QVERIFY(r);
+        QCOMPARE(r->error.kind, EtcdError::Kind::Tls);
+        QVERIFY2(r->error.message.startsWith(
+                     QStringLiteral("etcd at %1: TLS handshake failed: ").arg(etcd.endpoint())),
+                 qPrintable(r->error.message));
+        qInfo() << "unknown CA:" << r->error.message;
+
+        // etcd requires a client certificate.
+        EtcdClientOptions noCert = o;
+        noCert.certFile.clear();
+        noCert.keyFile.clear();
+        EtcdClient anonymous(noCert);
+        r = wait([&](auto cb) { anonymous.range("/tls/x", {}, this, cb); });
+        QVERIFY(r);
+        QCOMPARE(r->error.kind, EtcdError::Kind::Tls);
+        qInfo() << "no client certificate:" << r->error.message;
+    }
+
     void auth()
     {
         // Short token TTL, so the token expires and the client must authenticate again.
-        EtcdTestServer etcd({false, {QStringLiteral("--auth-token-ttl"), QStringLiteral("1")}});
+        EtcdTestServer etcd(EtcdTestServer::Options::withArgs({"--auth-token-ttl", "1"}));
         QVERIFY2(etcd.start(), qPrintable(etcd.lastError()));
         QString out;
         for (const QStringList &args :
