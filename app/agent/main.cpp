@@ -83,7 +83,7 @@ int main(int argc, char **argv)
     }
 
     Registry *registry = createRegistry(registryConfig, &app);
-    qInfo().noquote() << "Using" << registry->describe() << "as" << hostname;
+    qInfo().noquote() << QStringLiteral("Using %1 as host %2").arg(registry->describe(), hostname);
     qInfo().noquote() << "Using Docker at" << endpoint.describe();
 
     DockerClient docker(endpoint);
@@ -98,7 +98,7 @@ int main(int argc, char **argv)
                          if (connected)
                              qInfo().noquote() << "Connected to" << registry->describe();
                          else
-                             qWarning().noquote() << why << "; retrying";
+                             qWarning().noquote() << why + QStringLiteral("; retrying");
                      });
     QObject::connect(registry, &Registry::staleRemoved, &app, [](const QString &key) {
         qInfo().noquote() << "dangling:" << key << "removed";
@@ -123,9 +123,10 @@ int main(int argc, char **argv)
     signalWatcher.watch(SIGINT);
     QObject::connect(&signalWatcher, &UnixSignalWatcher::received, &app, [&](int number) {
         qInfo().noquote() << (number == SIGTERM ? "SIGTERM" : "SIGINT")
-                          << "received: stopping without deregistering; services stay until the "
-                             "lease expires ("
-                          << o.ttl << "s ) unless an agent starts again";
+                          << QStringLiteral("received: stopping without deregistering; services "
+                                            "stay until the lease expires (%1 s) unless an agent "
+                                            "starts again")
+                                 .arg(o.ttl);
         bridge.stop();
         registry->stop();
         QCoreApplication::quit();

@@ -144,6 +144,10 @@ bool RegistryConfig::parseUri(const QString &uri, RegistryConfig *out, QString *
         c.domain = domain.toLower();
         c.prefix = QStringLiteral("/skydns/") + labels.join(QLatin1Char('/'));
     } else {
+        // An empty prefix would scatter services over the root of the keyspace.
+        if (path.isEmpty())
+            return fail(QStringLiteral("a key prefix is required, e.g. %1://127.0.0.1:2379/services")
+                            .arg(scheme));
         c.prefix = path;
     }
     c.uri = masked;

@@ -20,23 +20,35 @@ void tst_AgentOptions::parses_data()
     QTest::addColumn<QString>("expected");
 
     const QString uri = QStringLiteral("etcd://127.0.0.1:2379/services");
-    QTest::newRow("ip equals") << QStringList{"-ip=10.0.0.5", uri} << "ip" << "10.0.0.5";
-    QTest::newRow("ip separate") << QStringList{"-ip", "10.0.0.5", uri} << "ip" << "10.0.0.5";
-    QTest::newRow("double dash") << QStringList{"--ip=10.0.0.5", uri} << "ip" << "10.0.0.5";
-    QTest::newRow("bool bare") << QStringList{"-internal", uri} << "internal" << "true";
-    QTest::newRow("bool false") << QStringList{"-internal=false", uri} << "internal" << "false";
-    QTest::newRow("explicit") << QStringList{"-explicit=1", uri} << "explicit" << "true";
-    QTest::newRow("ttl") << QStringList{"-ttl", "12", uri} << "ttl" << "12";
-    QTest::newRow("ttl default") << QStringList{uri} << "ttl" << "30";
+    QTest::newRow("ip equals") << QStringList{"-ip=10.0.0.5", uri} << "ip"
+                               << "10.0.0.5";
+    QTest::newRow("ip separate") << QStringList{"-ip", "10.0.0.5", uri} << "ip"
+                                 << "10.0.0.5";
+    QTest::newRow("double dash") << QStringList{"--ip=10.0.0.5", uri} << "ip"
+                                 << "10.0.0.5";
+    QTest::newRow("bool bare") << QStringList{"-internal", uri} << "internal"
+                               << "true";
+    QTest::newRow("bool false") << QStringList{"-internal=false", uri} << "internal"
+                                << "false";
+    QTest::newRow("explicit") << QStringList{"-explicit=1", uri} << "explicit"
+                              << "true";
+    QTest::newRow("ttl") << QStringList{"-ttl", "12", uri} << "ttl"
+                         << "12";
+    QTest::newRow("ttl default") << QStringList{uri} << "ttl"
+                                 << "30";
     QTest::newRow("ttl-refresh") << QStringList{"-ttl=30", "-ttl-refresh=10", uri} << "ttl-refresh"
                                  << "10";
     QTest::newRow("deregister") << QStringList{"-deregister=on-success", uri} << "deregister"
                                 << "on-success";
-    QTest::newRow("tags with spaces") << QStringList{"-tags", "{{ .Config.Hostname }},x", uri}
-                                      << "tags" << "{{ .Config.Hostname }},x";
-    QTest::newRow("retry default") << QStringList{uri} << "retry-attempts" << "-1";
-    QTest::newRow("hostname") << QStringList{"-hostname=core-01", uri} << "hostname" << "core-01";
-    QTest::newRow("uri after --") << QStringList{"--", "-odd://uri"} << "uri" << "-odd://uri";
+    QTest::newRow("tags with spaces")
+        << QStringList{"-tags", "{{ .Config.Hostname }},x", uri} << "tags"
+        << "{{ .Config.Hostname }},x";
+    QTest::newRow("retry default") << QStringList{uri} << "retry-attempts"
+                                   << "-1";
+    QTest::newRow("hostname") << QStringList{"-hostname=core-01", uri} << "hostname"
+                              << "core-01";
+    QTest::newRow("uri after --") << QStringList{"--", "-odd://uri"} << "uri"
+                                  << "-odd://uri";
     QTest::newRow("uri") << QStringList{"-cleanup", uri} << "uri" << uri;
 }
 
@@ -86,22 +98,22 @@ void tst_AgentOptions::rejects_data()
     QTest::newRow("no uri") << QStringList{} << "missing required argument";
     QTest::newRow("only flags") << QStringList{"-internal"} << "missing required argument";
     QTest::newRow("unknown flag") << QStringList{"-bogus", uri} << "not defined: -bogus";
-    QTest::newRow("flag after uri") << QStringList{uri, "-ip=1.2.3.4"}
-                                    << "options must come before the registry URI";
+    QTest::newRow("flag after uri")
+        << QStringList{uri, "-ip=1.2.3.4"} << "options must come before the registry URI";
     QTest::newRow("missing value") << QStringList{"-ip"} << "flag needs an argument: -ip";
     QTest::newRow("bad int") << QStringList{"-ttl=abc", uri} << "not an integer";
     QTest::newRow("ttl too small") << QStringList{"-ttl=1", uri} << "at least 2";
     QTest::newRow("bad bool") << QStringList{"-internal=yes", uri} << "invalid boolean";
     QTest::newRow("bad deregister") << QStringList{"-deregister=never", uri} << "-deregister";
-    QTest::newRow("refresh >= ttl") << QStringList{"-ttl=10", "-ttl-refresh=10", uri}
-                                    << "greater than -ttl-refresh";
+    QTest::newRow("refresh >= ttl")
+        << QStringList{"-ttl=10", "-ttl-refresh=10", uri} << "greater than -ttl-refresh";
     QTest::newRow("triple dash") << QStringList{"---ip=1", uri} << "bad flag syntax";
     QTest::newRow("hostname slash") << QStringList{"-hostname=a/b", uri} << "-hostname";
     QTest::newRow("feed without port") << QStringList{"-feed=127.0.0.1", uri} << "-feed must be";
     QTest::newRow("feed bad port") << QStringList{"-feed=127.0.0.1:http", uri} << "-feed must be";
     QTest::newRow("feed cert alone") << QStringList{"-feed-cert=/x", uri} << "together";
-    QTest::newRow("password without user") << QStringList{"-etcd-password-file=/x", uri}
-                                           << "needs -etcd-user";
+    QTest::newRow("password without user")
+        << QStringList{"-etcd-password-file=/x", uri} << "needs -etcd-user";
 }
 
 void tst_AgentOptions::rejects()

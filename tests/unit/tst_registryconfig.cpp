@@ -21,32 +21,44 @@ void tst_RegistryConfig::parses_data()
     QTest::addColumn<QString>("password");
 
     using B = RegistryConfig::Backend;
-    QTest::newRow("registrator example")
-        << "etcd://127.0.0.1:2379/services" << int(B::EtcdV3)
-        << QStringList{"http://127.0.0.1:2379"} << "/services" << "" << "";
+    QTest::newRow("registrator example") << "etcd://127.0.0.1:2379/services" << int(B::EtcdV3)
+                                         << QStringList{"http://127.0.0.1:2379"} << "/services"
+                                         << ""
+                                         << "";
     QTest::newRow("default port") << "etcd://10.0.0.2/services" << int(B::EtcdV3)
-                                  << QStringList{"http://10.0.0.2:2379"} << "/services" << ""
+                                  << QStringList{"http://10.0.0.2:2379"} << "/services"
+                                  << ""
                                   << "";
     QTest::newRow("several endpoints")
         << "etcd://127.0.0.1:2379,127.0.0.2:22379/a/b/" << int(B::EtcdV3)
-        << QStringList{"http://127.0.0.1:2379", "http://127.0.0.2:22379"} << "/a/b" << "" << "";
+        << QStringList{"http://127.0.0.1:2379", "http://127.0.0.2:22379"} << "/a/b"
+        << ""
+        << "";
     QTest::newRow("tls") << "etcds://etcd-1:2379/services" << int(B::EtcdV3)
-                         << QStringList{"https://etcd-1:2379"} << "/services" << "" << "";
+                         << QStringList{"https://etcd-1:2379"} << "/services"
+                         << ""
+                         << "";
     QTest::newRow("ipv6") << "etcd://[::1]:2379/services" << int(B::EtcdV3)
-                          << QStringList{"http://[::1]:2379"} << "/services" << "" << "";
+                          << QStringList{"http://[::1]:2379"} << "/services"
+                          << ""
+                          << "";
     QTest::newRow("userinfo") << "etcd://agent:s%40cret@127.0.0.1:2379/services" << int(B::EtcdV3)
-                              << QStringList{"http://127.0.0.1:2379"} << "/services" << "agent"
+                              << QStringList{"http://127.0.0.1:2379"} << "/services"
+                              << "agent"
                               << "s@cret";
     QTest::newRow("no host: registrator's default")
         << "etcd:///services" << int(B::EtcdV3) << QStringList{"http://127.0.0.1:2379"}
-        << "/services" << "" << "";
-    QTest::newRow("no path") << "etcd://127.0.0.1:2379" << int(B::EtcdV3)
-                             << QStringList{"http://127.0.0.1:2379"} << "" << "" << "";
-    QTest::newRow("etcd2") << "etcd2://127.0.0.1:4001/services" << int(B::EtcdV2)
-                           << QStringList{"http://127.0.0.1:4001"} << "/services" << "" << "";
+        << "/services"
+        << ""
+        << "";
+        QTest::newRow("etcd2") << "etcd2://127.0.0.1:4001/services" << int(B::EtcdV2)
+                           << QStringList{"http://127.0.0.1:4001"} << "/services"
+                           << ""
+                           << "";
     QTest::newRow("skydns2") << "skydns2://127.0.0.1:2379/Cluster.Local" << int(B::SkyDns2)
                              << QStringList{"http://127.0.0.1:2379"} << "/skydns/local/cluster"
-                             << "" << "";
+                             << ""
+                             << "";
 }
 
 void tst_RegistryConfig::parses()
@@ -72,17 +84,30 @@ void tst_RegistryConfig::rejects_data()
 {
     QTest::addColumn<QString>("uri");
     QTest::addColumn<QString>("errorContains");
-    QTest::newRow("no scheme") << "127.0.0.1:2379/services" << "expected SCHEME://";
-    QTest::newRow("unknown scheme") << "consul://127.0.0.1:8500" << "unrecognized adapter";
-    QTest::newRow("bad port") << "etcd://127.0.0.1:99999/services" << "bad port";
-    QTest::newRow("port not a number") << "etcd://127.0.0.1:abc/services" << "bad port";
-    QTest::newRow("empty host in list") << "etcd://127.0.0.1:2379,/services" << "no host";
-    QTest::newRow("bad host char") << "etcd://exa mple:2379/services" << "bad host name";
-    QTest::newRow("query") << "etcd://127.0.0.1:2379/services?x=1" << "query";
-    QTest::newRow("double slash path") << "etcd://127.0.0.1:2379/a//b" << "empty segment";
-    QTest::newRow("skydns without domain") << "skydns2://127.0.0.1:2379/" << "DNS domain";
-    QTest::newRow("unterminated v6") << "etcd://[::1:2379/x" << "unterminated";
-    QTest::newRow("empty user") << "etcd://:pw@127.0.0.1/x" << "empty user";
+    QTest::newRow("no scheme") << "127.0.0.1:2379/services"
+                               << "expected SCHEME://";
+    QTest::newRow("unknown scheme") << "consul://127.0.0.1:8500"
+                                    << "unrecognized adapter";
+    QTest::newRow("bad port") << "etcd://127.0.0.1:99999/services"
+                              << "bad port";
+    QTest::newRow("port not a number") << "etcd://127.0.0.1:abc/services"
+                                       << "bad port";
+    QTest::newRow("empty host in list") << "etcd://127.0.0.1:2379,/services"
+                                        << "no host";
+    QTest::newRow("bad host char") << "etcd://exa mple:2379/services"
+                                   << "bad host name";
+    QTest::newRow("query") << "etcd://127.0.0.1:2379/services?x=1"
+                           << "query";
+    QTest::newRow("double slash path") << "etcd://127.0.0.1:2379/a//b"
+                                       << "empty segment";
+    QTest::newRow("skydns without domain") << "skydns2://127.0.0.1:2379/"
+                                           << "DNS domain";
+    QTest::newRow("unterminated v6") << "etcd://[::1:2379/x"
+                                     << "unterminated";
+    QTest::newRow("no path") << "etcd://127.0.0.1:2379" << "key prefix is required";
+    QTest::newRow("root path") << "etcd2://127.0.0.1:2379/" << "key prefix is required";
+    QTest::newRow("empty user") << "etcd://:pw@127.0.0.1/x"
+                                << "empty user";
 }
 
 void tst_RegistryConfig::rejects()
