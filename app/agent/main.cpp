@@ -1,5 +1,6 @@
 // portolan: the host agent. Watches this host's Docker daemon and registers every published
 // port in etcd, with registrator's command line, naming rules and key layout.
+#include "agent/AgentFeed.h"
 #include "agent/AgentOptions.h"
 #include "agent/AgentSetup.h"
 #include "agent/RegistrationBridge.h"
@@ -8,12 +9,14 @@
 #include "core/Version.h"
 #include "docker/DockerClient.h"
 #include "docker/DockerEventStream.h"
+#include "registry/EtcdV3Registry.h"
 #include "registry/Registry.h"
 #include "registry/RegistryFactory.h"
 #include "service/ServiceBuilder.h"
 #include "service/TagTemplate.h"
 
 #include <QCoreApplication>
+#include <QJsonObject>
 #include <QTextStream>
 #include <QTimer>
 #include <csignal>
@@ -86,7 +89,45 @@ int main(int argc, char **argv)
     qInfo().noquote() << QStringLiteral("Using %1 as host %2").arg(registry->describe(), hostname);
     qInfo().noquote() << "Using Docker at" << endpoint.describe();
 
+    // Host record details (docs/feed.md): what a person needs to find this agent.
+    auto *v3 = qobject_cast<EtcdV3Registry *>(registry);
+    QJsonObject hostInfo{{QStringLiteral("address"), !o.hostIp.isEmpty()
+                                                         ? o.hostIp
+                                                         : serviceOptions.resolvedHostIp}};
+    AgentFeed *feed = nullptr;
+    if (!o.feed.isEmpty()) {
+        if (!v3)
+            return usageError(QStringLiteral("-feed needs an etcd v3 registry (etcd://, etcds:// "
+                                             "or skydns2://)"));
+        feed = new AgentFeed(v3->client(),
+                             {o.feed, o.feedTokenFile, o.feedCertFile, o.feedKeyFile, hostname,
+                              registryConfig.portolanPrefix},
+                             &app);
+        const QString feedError = feed->start();
+        if (!feedError.isEmpty()) {
+            qCritical().noquote() << "feed:" << feedError;
+            return 1;
+        }
+        QString url = feed->url();
+        const QString address = hostInfo.value(QStringLiteral("address")).toString();
+        if (!address.isEmpty())
+            url.replace(QLatin1String("://0.0.0.0:"), QStringLiteral("://%1:").arg(address));
+        hostInfo.insert(QStringLiteral("feedUrl"), url);
+        qInfo().noquote() << "Browser view and live feed at" << url;
+    }
+    if (v3)
+        v3->setHostInfo(hostInfo);
+
     DockerClient docker(endpoint);
+    if (v3) {
+        docker.version(&app, [v3, hostInfo](const DockerResult &r) mutable {
+            if (!r.ok())
+                return;
+            hostInfo.insert(QStringLiteral("dockerVersion"),
+                            r.json.object().value(QLatin1String("Version")).toString());
+            v3->setHostInfo(hostInfo);
+        });
+    }
     DockerEventStream events(endpoint);
     RegistrationBridge::Settings settings;
     settings.deregisterOnSuccessOnly = o.deregister == QLatin1String("on-success");

@@ -1,0 +1,54 @@
+#include "agent/AgentFeed.h"
+
+#include "cluster/ClusterState.h"
+#include "cluster/EtcdClusterSource.h"
+#include "cluster/KeyTree.h"
+#include "core/Version.h"
+#include "feed/FeedServer.h"
+
+AgentFeed::AgentFeed(EtcdClient *client, Settings settings, QObject *parent)
+    : QObject(parent), m_settings(std::move(settings)),
+      m_state(new ClusterState(m_settings.portolanPrefix, this)),
+      m_source(new EtcdClusterSource(client, m_state, this)), m_tree(new KeyTree(client, this))
+{
+    connect(m_state, &ClusterState::statusChanged, this, [this] {
+        if (m_state->status() == ClusterState::Status::Error)
+            qWarning().noquote() << "feed: cluster view:" << m_state->errorString();
+    });
+}
+
+AgentFeed::~AgentFeed() = default;
+
+QString AgentFeed::start()
+{
+    FeedServerOptions options;
+    const int colon = m_settings.listen.lastIndexOf(QLatin1Char(':'));
+    options.address = m_settings.listen.left(colon);
+    if (options.address.startsWith(QLatin1Char('[')) && options.address.endsWith(QLatin1Char(']')))
+        options.address = options.address.mid(1, options.address.size() - 2);
+    options.port = quint16(m_settings.listen.mid(colon + 1).toUInt());
+    options.certFile = m_settings.certFile;
+    options.keyFile = m_settings.keyFile;
+    options.agentVersion = Portolan::version();
+    options.hostname = m_settings.hostname;
+    if (!m_settings.tokenFile.isEmpty()) {
+        QString error;
+        const auto token = FeedServer::readTokenFile(m_settings.tokenFile, &error);
+        if (!token)
+            return QStringLiteral("-feed-token-file: %1").arg(error);
+        options.token = *token;
+    }
+    m_server = new FeedServer(m_state, options, this);
+    const QString error = m_server->listen();
+    if (!error.isEmpty())
+        return error;
+    m_server->setKeyTreeProvider(FeedApi::keyTreeProvider(m_tree, m_server));
+    m_server->setKeyValueProvider(FeedApi::keyValueProvider(m_tree, m_server));
+    m_source->start();
+    return {};
+}
+
+QString AgentFeed::url() const
+{
+    return m_server ? m_server->url() : QString();
+}

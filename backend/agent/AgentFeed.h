@@ -1,0 +1,38 @@
+#pragma once
+
+#include <QObject>
+#include <QString>
+
+class ClusterState;
+class EtcdClient;
+class EtcdClusterSource;
+class FeedServer;
+class KeyTree;
+
+// The agent's -feed: the cluster picture read back from etcd (ClusterState), served to
+// browsers and dashboards by a FeedServer. Reads only; it shares the registry's etcd client.
+class AgentFeed : public QObject {
+    Q_OBJECT
+public:
+    struct Settings {
+        QString listen;    // ADDR:PORT
+        QString tokenFile; // may be empty on loopback
+        QString certFile, keyFile;
+        QString hostname;
+        QString portolanPrefix;
+    };
+    AgentFeed(EtcdClient *client, Settings settings, QObject *parent = nullptr);
+    ~AgentFeed() override;
+
+    // Binds the port; returns an error sentence or an empty string.
+    QString start();
+    // The URL a person opens, with the listen address as given ("http://127.0.0.1:8080/").
+    QString url() const;
+
+private:
+    Settings m_settings;
+    ClusterState *m_state;
+    EtcdClusterSource *m_source;
+    KeyTree *m_tree;
+    FeedServer *m_server = nullptr;
+};
