@@ -90,7 +90,7 @@ const QList<Flag> &flags()
         integer("retry-interval", &AgentOptions::retryInterval, 1,
                 "Interval in milliseconds between retry-attempts (default 2000)"),
         boolean("cleanup", &AgentOptions::cleanup,
-                "Also remove dangling services of this host written by other agents"),
+                "Remove dangling services (always on; accepted for registrator compatibility)"),
         str("hostname", &AgentOptions::hostname,
             "Hostname used in service ids (default: the OS hostname)"),
         str("etcd-cacert", &AgentOptions::etcdCaFile, "CA certificate file to verify etcd"),

@@ -16,7 +16,7 @@ struct AgentOptions {
     QString deregister = QStringLiteral("always"); // -deregister always|on-success
     int retryAttempts = -1; // -retry-attempts: initial connection attempts, -1 forever
     int retryInterval = 2000; // -retry-interval, ms
-    bool cleanup = false;   // -cleanup: also remove foreign-lease keys that match our hostname
+    bool cleanup = false;   // -cleanup: accepted; cleanup of this host's keys is always on
     QString hostname;       // -hostname: overrides the OS hostname in service ids
     QString etcdCaFile, etcdCertFile, etcdKeyFile; // -etcd-cacert, -etcd-cert, -etcd-key
     QString etcdUser;         // -etcd-user user[:password]

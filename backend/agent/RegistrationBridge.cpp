@@ -194,8 +194,15 @@ void RegistrationBridge::finishSync()
     m_services = m_syncResult;
     m_syncResult.clear();
     QList<ServiceDefinition> all;
-    for (const auto &list : std::as_const(m_services))
+    QSet<QString> ids;
+    for (const auto &list : std::as_const(m_services)) {
         all += list;
+        for (const ServiceDefinition &s : list)
+            ids.insert(s.id);
+    }
+    // Services gone while we were away are deleted by reconcile ("dangling: ..."); forget them
+    // so that a later start logs "added:" again.
+    m_announced.intersect(ids);
     m_registry->reconcile(all);
     Q_EMIT synced(m_syncContainers);
 
