@@ -1,0 +1,86 @@
+#include "dashboard/ClusterListModel.h"
+
+#include "dashboard/UpdateBatcher.h"
+
+ClusterListModel::ClusterListModel(QObject *parent)
+    : QAbstractListModel(parent), m_batcher(new UpdateBatcher(100, this))
+{
+    connect(m_batcher, &UpdateBatcher::flush, this, [this] {
+        refresh();
+        if (rowCount() != m_lastCount) {
+            m_lastCount = rowCount();
+            Q_EMIT countChanged();
+        }
+    });
+}
+
+ClusterListModel::~ClusterListModel() = default;
+
+QString ClusterListModel::statusName(ClusterState::Status status)
+{
+    switch (status) {
+    case ClusterState::Status::Connecting:
+        return QStringLiteral("connecting");
+    case ClusterState::Status::Ready:
+        return QStringLiteral("ready");
+    case ClusterState::Status::Error:
+        return QStringLiteral("error");
+    case ClusterState::Status::Disconnected:
+        break;
+    }
+    return QStringLiteral("disconnected");
+}
+
+void ClusterListModel::setCluster(ClusterState *cluster)
+{
+    if (m_cluster == cluster)
+        return;
+    if (m_cluster)
+        disconnect(m_cluster, nullptr, this, nullptr);
+    m_cluster = cluster;
+    if (m_cluster) {
+        connect(m_cluster, &ClusterState::statusChanged, this, &ClusterListModel::syncStatus);
+        connect(m_cluster, &ClusterState::errorStringChanged, this, &ClusterListModel::syncStatus);
+        connect(m_cluster, &QObject::destroyed, this, [this] { setCluster(nullptr); });
+        watch(m_cluster);
+    }
+    reload();
+    syncStatus();
+    m_lastCount = rowCount();
+    Q_EMIT countChanged();
+    Q_EMIT clusterChanged();
+}
+
+void ClusterListModel::watch(ClusterState *cluster)
+{
+    connect(cluster, &ClusterState::hostChanged, this, &ClusterListModel::scheduleRefresh);
+    connect(cluster, &ClusterState::hostRemoved, this, &ClusterListModel::scheduleRefresh);
+    connect(cluster, &ClusterState::serviceAdded, this, &ClusterListModel::scheduleRefresh);
+    connect(cluster, &ClusterState::serviceChanged, this, &ClusterListModel::scheduleRefresh);
+    connect(cluster, &ClusterState::serviceRemoved, this, &ClusterListModel::scheduleRefresh);
+}
+
+void ClusterListModel::scheduleRefresh()
+{
+    m_batcher->schedule();
+}
+
+void ClusterListModel::flush()
+{
+    m_batcher->flushNow();
+}
+
+void ClusterListModel::syncStatus()
+{
+    const ClusterState::Status status =
+        m_cluster ? m_cluster->status() : ClusterState::Status::Disconnected;
+    const QString error = m_cluster ? m_cluster->errorString() : QString();
+    if (status != m_status) {
+        m_status = status;
+        Q_EMIT statusChanged();
+    }
+    if (error != m_errorString) {
+        m_errorString = error;
+        Q_EMIT errorStringChanged();
+    }
+}

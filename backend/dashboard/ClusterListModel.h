@@ -1,0 +1,113 @@
+#pragma once
+
+#include "cluster/ClusterState.h"
+
+#include <QAbstractListModel>
+#include <QPointer>
+
+class UpdateBatcher;
+
+// Base of the dashboard's list models over a ClusterState: the `cluster` they read, their
+// status and errorString (mirrored from the cluster, so a view can always say why it is empty or
+// stale), and a batcher that turns bursts of cluster signals into one refresh() per interval.
+class ClusterListModel : public QAbstractListModel {
+    Q_OBJECT
+    Q_PROPERTY(ClusterState *cluster READ cluster WRITE setCluster NOTIFY clusterChanged)
+    Q_PROPERTY(ClusterState::Status status READ status NOTIFY statusChanged)
+    Q_PROPERTY(QString statusName READ statusName NOTIFY statusChanged)
+    Q_PROPERTY(QString errorString READ errorString NOTIFY errorStringChanged)
+    Q_PROPERTY(int count READ count NOTIFY countChanged)
+public:
+    explicit ClusterListModel(QObject *parent = nullptr);
+    ~ClusterListModel() override;
+
+    ClusterState *cluster() const { return m_cluster; }
+    void setCluster(ClusterState *cluster);
+    ClusterState::Status status() const { return m_status; }
+    QString statusName() const { return statusName(m_status); }
+    QString errorString() const { return m_errorString; }
+    int count() const { return rowCount(); }
+    UpdateBatcher *batcher() const { return m_batcher; }
+
+    // Applies pending changes now instead of at the next batch (tests, user actions).
+    Q_INVOKABLE void flush();
+
+    static QString statusName(ClusterState::Status status); // "ready", "connecting", ...
+
+    // The hooks applySortedDiff calls.
+    void beginRemoveRowsFor(int first, int last) { beginRemoveRows({}, first, last); }
+    void endRemoveRowsFor() { endRemoveRows(); }
+    void beginInsertRowsFor(int first, int last) { beginInsertRows({}, first, last); }
+    void endInsertRowsFor() { endInsertRows(); }
+    void rowChanged(int row) { Q_EMIT dataChanged(index(row), index(row)); }
+
+Q_SIGNALS:
+    void clusterChanged();
+    void statusChanged();
+    void errorStringChanged();
+    void countChanged();
+
+protected:
+    // Brings the rows up to date with the cluster using row inserts, removals and dataChanged.
+    virtual void refresh() = 0;
+    // The cluster was replaced: load everything again (the only full reset these models do).
+    virtual void reload() = 0;
+    // Connects the cluster signals this model listens to; by default all change signals.
+    virtual void watch(ClusterState *cluster);
+    void scheduleRefresh();
+
+private:
+    void syncStatus();
+
+    QPointer<ClusterState> m_cluster;
+    ClusterState::Status m_status = ClusterState::Status::Disconnected;
+    QString m_errorString;
+    UpdateBatcher *m_batcher;
+    int m_lastCount = 0;
+};
+
+// Walks two lists sorted by `less` and turns `rows` into `next` with row removals, inserts and
+// dataChanged on `model`, so views keep their scroll position and selection.
+template <typename Row, typename Less, typename Same, typename Model>
+void applySortedDiff(Model *model, QList<Row> &rows, const QList<Row> &next, Less less, Same same)
+{
+    qsizetype i = 0, j = 0;
+    while (i < rows.size() && j < next.size()) {
+        if (less(rows.at(i), next.at(j))) {
+            qsizetype end = i + 1; // a run of rows that are gone
+            while (end < rows.size() && less(rows.at(end), next.at(j)))
+                ++end;
+            model->beginRemoveRowsFor(int(i), int(end - 1));
+            rows.remove(i, end - i);
+            model->endRemoveRowsFor();
+        } else if (less(next.at(j), rows.at(i))) {
+            qsizetype end = j + 1; // a run of new rows
+            while (end < next.size() && less(next.at(end), rows.at(i)))
+                ++end;
+            model->beginInsertRowsFor(int(i), int(i + end - j - 1));
+            for (qsizetype k = j; k < end; ++k)
+                rows.insert(i + (k - j), next.at(k));
+            model->endInsertRowsFor();
+            i += end - j;
+            j = end;
+        } else {
+            if (!same(rows.at(i), next.at(j))) {
+                rows[i] = next.at(j);
+                model->rowChanged(int(i));
+            }
+            ++i;
+            ++j;
+        }
+    }
+    if (i < rows.size()) {
+        model->beginRemoveRowsFor(int(i), int(rows.size() - 1));
+        rows.remove(i, rows.size() - i);
+        model->endRemoveRowsFor();
+    }
+    if (j < next.size()) {
+        model->beginInsertRowsFor(int(rows.size()), int(rows.size() + next.size() - j - 1));
+        for (qsizetype k = j; k < next.size(); ++k)
+            rows.append(next.at(k));
+        model->endInsertRowsFor();
+    }
+}

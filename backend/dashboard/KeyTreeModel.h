@@ -1,0 +1,97 @@
+#pragma once
+
+#include "cluster/ClusterState.h"
+#include "dashboard/KeyTreeSource.h"
+
+#include <QAbstractItemModel>
+#include <QPointer>
+#include <QVariantMap>
+#include <memory>
+#include <vector>
+
+// The etcd keyspace for a TreeView, read lazily: a directory lists its first page when it is
+// expanded (canFetchMore/fetchMore), and a trailing "more" row loads the next page when
+// activated. `select` reads one key for the value pane: pretty JSON, revisions, lease. Read-only.
+class KeyTreeModel : public QAbstractItemModel {
+    Q_OBJECT
+    Q_PROPERTY(KeyTreeSource *source READ source WRITE setSource NOTIFY sourceChanged)
+    Q_PROPERTY(QString rootPrefix READ rootPrefix WRITE setRootPrefix NOTIFY rootPrefixChanged)
+    Q_PROPERTY(int pageSize READ pageSize WRITE setPageSize NOTIFY pageSizeChanged)
+    Q_PROPERTY(ClusterState::Status status READ status NOTIFY statusChanged)
+    Q_PROPERTY(QString statusName READ statusName NOTIFY statusChanged)
+    Q_PROPERTY(QString errorString READ errorString NOTIFY errorStringChanged)
+    Q_PROPERTY(int topLevelCount READ topLevelCount NOTIFY topLevelCountChanged)
+    Q_PROPERTY(QVariantMap selected READ selected NOTIFY selectedChanged)
+public:
+    enum Role {
+        NameRole = Qt::UserRole + 1,
+        KeyRole,
+        IsDirRole,
+        SizeRole,
+        IsMoreRole, // the "load more" row at the end of a directory with more pages
+        LoadingRole,
+    };
+    Q_ENUM(Role)
+
+    explicit KeyTreeModel(QObject *parent = nullptr);
+    ~KeyTreeModel() override;
+
+    KeyTreeSource *source() const { return m_source; }
+    void setSource(KeyTreeSource *source);
+    QString rootPrefix() const { return m_rootPrefix; }
+    void setRootPrefix(const QString &prefix);
+    int pageSize() const { return m_pageSize; }
+    void setPageSize(int size);
+    ClusterState::Status status() const { return m_status; }
+    QString statusName() const;
+    QString errorString() const { return m_errorString; }
+    int topLevelCount() const;
+    // {key, found, value, pretty, isJson, createRevision, modRevision, version, lease, size,
+    //  loading, error}
+    QVariantMap selected() const { return m_selected; }
+
+    QModelIndex index(int row, int column, const QModelIndex &parent = {}) const override;
+    QModelIndex parent(const QModelIndex &child) const override;
+    int rowCount(const QModelIndex &parent = {}) const override;
+    int columnCount(const QModelIndex &parent = {}) const override;
+    bool hasChildren(const QModelIndex &parent = {}) const override;
+    QVariant data(const QModelIndex &index, int role) const override;
+    QHash<int, QByteArray> roleNames() const override;
+    bool canFetchMore(const QModelIndex &parent) const override;
+    void fetchMore(const QModelIndex &parent) override;
+
+    Q_INVOKABLE void loadChildren(const QModelIndex &index); // first page of a directory
+    Q_INVOKABLE void activate(const QModelIndex &index); // a key: select; a "more" row: next page
+    Q_INVOKABLE void selectKey(const QString &key);
+    Q_INVOKABLE void reload();
+    Q_INVOKABLE QModelIndex indexForKey(const QString &key) const; // loaded nodes only
+
+    static QString prettyValue(const QByteArray &value, bool *isJson = nullptr);
+
+Q_SIGNALS:
+    void sourceChanged();
+    void rootPrefixChanged();
+    void pageSizeChanged();
+    void statusChanged();
+    void errorStringChanged();
+    void topLevelCountChanged();
+    void selectedChanged();
+    void pageLoaded(const QString &prefix); // after rows of a page were inserted
+
+private:
+    struct Node;
+    Node *nodeFor(const QModelIndex &index) const;
+    QModelIndex indexFor(Node *node) const;
+    void requestPage(Node *dir);
+    void setStatus(ClusterState::Status status, const QString &error);
+
+    QPointer<KeyTreeSource> m_source;
+    QString m_rootPrefix = QStringLiteral("/");
+    int m_pageSize = 100;
+    std::unique_ptr<Node> m_root;
+    quint64 m_generation = 0; // drops page answers for a tree that was reloaded
+    quint64 m_selectSerial = 0;
+    ClusterState::Status m_status = ClusterState::Status::Disconnected;
+    QString m_errorString;
+    QVariantMap m_selected;
+};

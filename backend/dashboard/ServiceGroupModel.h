@@ -1,0 +1,42 @@
+#pragma once
+
+#include "dashboard/ClusterListModel.h"
+
+// Services grouped by name across hosts: "redis: 3 instances on core-01, core-02".
+class ServiceGroupModel : public ClusterListModel {
+    Q_OBJECT
+public:
+    enum Role {
+        NameRole = Qt::UserRole + 1,
+        InstanceCountRole,
+        HostCountRole,
+        HostsRole,     // QStringList, sorted, each once
+        SummaryRole,   // "redis: 3 instances on core-01, core-02"
+        InstancesRole, // QVariantList of {host, address, containerName, serviceId, protocol}
+    };
+    Q_ENUM(Role)
+
+    struct Group {
+        QString name;
+        QList<ServiceRecord> instances; // sorted by host, then id
+        QStringList hosts;
+    };
+
+    explicit ServiceGroupModel(QObject *parent = nullptr);
+
+    int rowCount(const QModelIndex &parent = {}) const override;
+    QVariant data(const QModelIndex &index, int role) const override;
+    QHash<int, QByteArray> roleNames() const override;
+
+    static QString summary(const Group &group);
+
+protected:
+    void refresh() override;
+    void reload() override;
+    void watch(ClusterState *cluster) override;
+
+private:
+    QList<Group> readGroups() const;
+
+    QList<Group> m_groups;
+};

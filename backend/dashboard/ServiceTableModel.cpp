@@ -1,0 +1,118 @@
+#include "dashboard/ServiceTableModel.h"
+
+ServiceTableModel::ServiceTableModel(QObject *parent) : ClusterListModel(parent) {}
+
+void ServiceTableModel::setHost(const QString &host)
+{
+    if (host == m_host)
+        return;
+    m_host = host;
+    reload(); // another host is another table: a reset is what the view expects
+    Q_EMIT hostChanged();
+    Q_EMIT countChanged();
+}
+
+int ServiceTableModel::rowCount(const QModelIndex &parent) const
+{
+    return parent.isValid() ? 0 : int(m_rows.size());
+}
+
+QString ServiceTableModel::ageText(qint64 s)
+{
+    if (s < 0)
+        return QStringLiteral("—");
+    if (s < 60)
+        return QStringLiteral("%1 s").arg(s);
+    if (s < 3600)
+        return QStringLiteral("%1 min").arg(s / 60);
+    if (s < 86400)
+        return QStringLiteral("%1 h").arg(s / 3600);
+    return QStringLiteral("%1 d").arg(s / 86400);
+}
+
+QVariant ServiceTableModel::data(const QModelIndex &index, int role) const
+{
+    if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
+        return {};
+    const ServiceRecord &s = m_rows.at(index.row());
+    switch (role) {
+    case Qt::DisplayRole:
+    case NameRole:
+        return s.name;
+    case ServiceIdRole:
+        return s.id;
+    case HostRole:
+        return s.host;
+    case AddressRole:
+        return s.address();
+    case IpRole:
+        return s.ip;
+    case PortRole:
+        return s.port;
+    case ProtocolRole:
+        return s.protocol;
+    case TagsRole:
+        return s.tags.join(QStringLiteral(", "));
+    case ContainerNameRole:
+        return s.containerName;
+    case ContainerIdRole:
+        return s.containerId.left(12);
+    case ImageRole:
+        return s.image;
+    case RegisteredAtRole:
+        return s.registeredAt;
+    case AgeSecondsRole:
+        return s.registeredAt.isValid() ? s.registeredAt.secsTo(QDateTime::currentDateTimeUtc())
+                                        : qint64(-1);
+    case RegistryKeyRole:
+        return s.registryKey;
+    case KeyRole:
+        return s.key;
+    default:
+        return {};
+    }
+}
+
+QHash<int, QByteArray> ServiceTableModel::roleNames() const
+{
+    return {{NameRole, "name"},
+            {ServiceIdRole, "serviceId"},
+            {HostRole, "host"},
+            {AddressRole, "address"},
+            {IpRole, "ip"},
+            {PortRole, "port"},
+            {ProtocolRole, "protocol"},
+            {TagsRole, "tags"},
+            {ContainerNameRole, "containerName"},
+            {ContainerIdRole, "containerId"},
+            {ImageRole, "image"},
+            {RegisteredAtRole, "registeredAt"},
+            {AgeSecondsRole, "ageSeconds"},
+            {RegistryKeyRole, "registryKey"},
+            {KeyRole, "key"}};
+}
+
+QList<ServiceRecord> ServiceTableModel::readRows() const
+{
+    if (!cluster())
+        return {};
+    return m_host.isEmpty() ? cluster()->services() : cluster()->servicesOnHost(m_host);
+}
+
+void ServiceTableModel::refresh()
+{
+    // Same order as ClusterState::services(): host, then id, then key.
+    applySortedDiff(
+        this, m_rows, readRows(),
+        [](const ServiceRecord &a, const ServiceRecord &b) {
+            return a.host != b.host ? a.host < b.host : a.id != b.id ? a.id < b.id : a.key < b.key;
+        },
+        [](const ServiceRecord &a, const ServiceRecord &b) { return a == b; });
+}
+
+void ServiceTableModel::reload()
+{
+    beginResetModel();
+    m_rows = readRows();
+    endResetModel();
+}

@@ -1,0 +1,55 @@
+#pragma once
+
+#include "dashboard/ClusterListModel.h"
+
+// Services as table rows, for one host (`host` set) or all. Rows keep the cluster's order (host,
+// then id); ServiceFilterModel sorts and filters them for a view.
+class ServiceTableModel : public ClusterListModel {
+    Q_OBJECT
+    Q_PROPERTY(QString host READ host WRITE setHost NOTIFY hostChanged)
+public:
+    enum Role {
+        NameRole = Qt::UserRole + 1,
+        ServiceIdRole,
+        HostRole,
+        AddressRole,
+        IpRole,
+        PortRole,
+        ProtocolRole,
+        TagsRole, // "db, cache"
+        ContainerNameRole,
+        ContainerIdRole, // the first 12 characters, as docker ps shows it
+        ImageRole,
+        RegisteredAtRole,
+        AgeSecondsRole, // seconds since registeredAt, -1 when unknown; sorts like age
+        RegistryKeyRole,
+        KeyRole,
+    };
+    Q_ENUM(Role)
+
+    explicit ServiceTableModel(QObject *parent = nullptr);
+
+    QString host() const { return m_host; }
+    void setHost(const QString &host);
+
+    int rowCount(const QModelIndex &parent = {}) const override;
+    QVariant data(const QModelIndex &index, int role) const override;
+    QHash<int, QByteArray> roleNames() const override;
+    ServiceRecord record(int row) const { return m_rows.value(row); }
+
+    // "4 min", "2 h", "3 d": how long a service has been registered.
+    static QString ageText(qint64 seconds);
+
+Q_SIGNALS:
+    void hostChanged();
+
+protected:
+    void refresh() override;
+    void reload() override;
+
+private:
+    QList<ServiceRecord> readRows() const;
+
+    QString m_host;
+    QList<ServiceRecord> m_rows;
+};

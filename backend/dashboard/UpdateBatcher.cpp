@@ -1,0 +1,45 @@
+#include "dashboard/UpdateBatcher.h"
+
+#include <QTimer>
+
+UpdateBatcher::UpdateBatcher(int intervalMs, QObject *parent)
+    : QObject(parent), m_timer(new QTimer(this))
+{
+    m_timer->setSingleShot(true);
+    m_timer->setInterval(intervalMs);
+    connect(m_timer, &QTimer::timeout, this, [this] {
+        ++m_flushCount;
+        Q_EMIT flush();
+    });
+}
+
+void UpdateBatcher::schedule()
+{
+    // Not restarted while running: a steady stream of changes must not postpone the update.
+    if (!m_timer->isActive())
+        m_timer->start();
+}
+
+void UpdateBatcher::flushNow()
+{
+    if (!m_timer->isActive())
+        return;
+    m_timer->stop();
+    ++m_flushCount;
+    Q_EMIT flush();
+}
+
+bool UpdateBatcher::isPending() const
+{
+    return m_timer->isActive();
+}
+
+int UpdateBatcher::intervalMs() const
+{
+    return m_timer->interval();
+}
+
+void UpdateBatcher::setIntervalMs(int ms)
+{
+    m_timer->setInterval(ms);
+}

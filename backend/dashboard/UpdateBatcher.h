@@ -1,0 +1,28 @@
+#pragma once
+
+#include <QObject>
+
+class QTimer;
+
+// Coalesces bursts of changes into at most one flush per interval (default 100 ms, so views
+// update at most ~10 times a second however fast etcd changes). The first change after a quiet
+// period is shown after one interval, never later.
+class UpdateBatcher : public QObject {
+    Q_OBJECT
+public:
+    explicit UpdateBatcher(int intervalMs = 100, QObject *parent = nullptr);
+
+    void schedule(); // something changed; flush() follows within one interval
+    void flushNow(); // flushes at once when something is pending (tests, user actions)
+    bool isPending() const;
+    int intervalMs() const;
+    void setIntervalMs(int ms);
+    int flushCount() const { return m_flushCount; }
+
+Q_SIGNALS:
+    void flush();
+
+private:
+    QTimer *m_timer;
+    int m_flushCount = 0;
+};
