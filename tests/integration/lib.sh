@@ -35,6 +35,8 @@ ETCD_PID=""
 ETCD_PORT=""
 REGISTRY_API=v3     # v3 or v2: how etcd_get / etcd_get_prefix read keys
 WAITED_MS=0         # set by every wait_* function: how long it waited
+# More dockerds in one scenario (start_extra_dockerd NAME), keyed by NAME.
+declare -A XD_PID=() XD_RUN=() XD_DATA=() XD_BRIDGE=() XD_HOST=()
 
 export DOCKER_CONFIG=$IT_DIR/docker-cli   # keep the CLI away from ~/.docker
 export DOCKER_CLI_HINTS=false
@@ -89,7 +91,13 @@ need_root() {
 # after one that was killed outright (ctest's TIMEOUT uses SIGKILL, no trap runs then).
 IT_RUNS=/tmp/portolan-it-runs
 mkdir -p "$IT_RUNS"
-_record_run() { printf 'IT_DIR=%q\nDOCKER_RUN=%q\nDOCKER_BRIDGE=%q\n' "$IT_DIR" "${DOCKER_RUN:-}" "$DOCKER_BRIDGE" >"$IT_RUNS/$$"; }
+_record_run() {
+    printf 'IT_DIR=%q\nDOCKER_RUN=%q\nDOCKER_BRIDGE=%q\n' "$IT_DIR" "${DOCKER_RUN:-}" "$DOCKER_BRIDGE" >"$IT_RUNS/$$"
+    # extra dockerds (start_extra_dockerd): exec roots and bridges, space-separated
+    [ ${#XD_RUN[@]} -gt 0 ] &&
+        printf 'XD_RUNS=%q\nXD_BRIDGES=%q\n' "${XD_RUN[*]}" "${XD_BRIDGE[*]}" >>"$IT_RUNS/$$"
+    return 0
+}
 _reap_stale_runs() {
     local f pid
     for f in "$IT_RUNS"/*; do
@@ -100,11 +108,12 @@ _reap_stale_runs() {
             set +eE
             trap - ERR
             . "$f"
-            local p victims=()
+            local p victims=() xr xpat=()
+            for xr in ${XD_RUNS:-}; do xpat+=(-e "$xr/"); done
             for p in $(ls /proc | grep -E '^[0-9]+$'); do
                 # by command line (dockerd, containerd, shims, etcd) or open files (agent, watchers)
                 { tr '\0' ' ' <"/proc/$p/cmdline"; ls -l "/proc/$p/fd"; } 2>/dev/null |
-                    grep -qF -e "$IT_DIR/" ${DOCKER_RUN:+-e "$DOCKER_RUN/"} && victims+=("$p")
+                    grep -qF -e "$IT_DIR/" ${DOCKER_RUN:+-e "$DOCKER_RUN/"} ${xpat[@]+"${xpat[@]}"} && victims+=("$p")
             done
             echo "cleaning up after killed run $pid ($IT_DIR): processes ${victims[*]:-none}"
             [ ${#victims[@]} -gt 0 ] && kill -KILL "${victims[@]}" 2>/dev/null
@@ -115,7 +124,14 @@ _reap_stale_runs() {
             done
             [ -n "$DOCKER_BRIDGE" ] && ip link del "$DOCKER_BRIDGE" 2>/dev/null
             [ -n "$DOCKER_RUN" ] && rm -rf "$DOCKER_RUN"
-            rm -rf "$IT_DIR/docker-data" "$IT_DIR/etcd-data"
+            for xr in ${XD_RUNS:-}; do
+                for m in $(awk -v b="$xr" 'index($2, b) == 1 { print $2 }' /proc/mounts | sort -r); do
+                    umount -l "$m" 2>/dev/null
+                done
+                rm -rf "$xr"
+            done
+            for xr in ${XD_BRIDGES:-}; do ip link del "$xr" 2>/dev/null; done
+            rm -rf "$IT_DIR/docker-data" "$IT_DIR/etcd-data" "$IT_DIR"/docker-data-*
         )
         rm -f "$f"
     done
@@ -276,6 +292,89 @@ _umount_under() {
     for m in $(awk -v d="$1" '$2 == d || index($2, d "/") == 1 { print $2 }' /proc/mounts | sort -r); do
         umount -l "$m" 2>/dev/null || true
     done
+}
+
+# ---------------------------------------------------------------- more dockerds in one scenario
+
+# start_extra_dockerd NAME: one more private dockerd, like start_dockerd (own data root, exec
+# root, socket and bridge, --iptables=false, published ports on 127.0.0.1), for scenarios that
+# need several Docker hosts. The primary daemon (DOCKER_HOST, dk, build_image ...) is untouched;
+# reach this one with `with_dockerd NAME CMD...`. Its socket URL is in XD_HOST[NAME], its pid in
+# XD_PID[NAME], its log in $IT_DIR/dockerd-NAME.log. Teardown stops it like the primary.
+start_extra_dockerd() {
+    local name=$1
+    need_root
+    need_tools dockerd docker containerd containerd-shim-runc-v2 busybox
+    if [ -z "${XD_RUN[$name]:-}" ]; then
+        XD_DATA[$name]=$IT_DIR/docker-data-$name
+        XD_RUN[$name]=$(mktemp -d /tmp/ptl.XXXXXX)
+        echo "$IT_DIR" >"${XD_RUN[$name]}/owner"
+        echo '{}' >"${XD_RUN[$name]}/daemon.json"
+        mkdir -p "${XD_DATA[$name]}"
+        local primary_bridge=$DOCKER_BRIDGE
+        DOCKER_BRIDGE=""
+        _make_bridge
+        XD_BRIDGE[$name]=$DOCKER_BRIDGE
+        DOCKER_BRIDGE=$primary_bridge
+        XD_HOST[$name]=unix://${XD_RUN[$name]}/docker.sock
+        _record_run
+    fi
+    local run=${XD_RUN[$name]} log=$IT_DIR/dockerd-$name.log
+    dockerd --data-root "${XD_DATA[$name]}" --exec-root "$run/exec" \
+        --pidfile "$run/dockerd.pid" -H "${XD_HOST[$name]}" \
+        --config-file "$run/daemon.json" --bridge "${XD_BRIDGE[$name]}" \
+        --iptables=false --ip-masq=false --ip=127.0.0.1 \
+        >>"$log" 2>&1 </dev/null &
+    XD_PID[$name]=$!
+    local t0 deadline
+    t0=$(now_ms)
+    deadline=$((t0 + 30000))
+    until [ "$(curl -s -m 2 --unix-socket "$run/docker.sock" http://x/_ping 2>/dev/null)" = OK ]; do
+        _pid_alive "${XD_PID[$name]}" || {
+            tail -n 20 "$log"
+            fail "dockerd $name exited during start-up (log above)"
+        }
+        if [ "$(now_ms)" -ge "$deadline" ]; then
+            tail -n 20 "$log"
+            fail "dockerd $name did not answer _ping within 30 s (log above)"
+        fi
+        sleep 0.1
+    done
+    WAITED_MS=$(($(now_ms) - t0))
+    say "dockerd $name pid ${XD_PID[$name]} ready in $WAITED_MS ms at ${XD_HOST[$name]} (bridge ${XD_BRIDGE[$name]})"
+}
+
+# with_dockerd NAME CMD...: runs CMD (a command or a harness function such as dk, build_image,
+# start_agent, host_port) with DOCKER_HOST pointing at the extra dockerd NAME.
+with_dockerd() {
+    local name=$1
+    shift
+    [ -n "${XD_HOST[$name]:-}" ] || fail "with_dockerd: no dockerd named '$name' (start_extra_dockerd $name first)"
+    DOCKER_HOST=${XD_HOST[$name]} "$@"
+}
+
+# stop_extra_dockerd NAME: SIGTERM (its containers stop with kill/die/stop events), then clean up.
+stop_extra_dockerd() {
+    local name=$1
+    say "stopping dockerd $name (SIGTERM)"
+    kill -TERM "${XD_PID[$name]}" 2>/dev/null || true
+    wait_pid_exit "${XD_PID[$name]}" 60 || fail "dockerd $name did not exit within 60 s of SIGTERM"
+    DOCKER_RUN=${XD_RUN[$name]} DOCKER_DATA=${XD_DATA[$name]} _reap_docker_leftovers
+}
+
+_teardown_extra_dockerds() {
+    local name ids
+    for name in "${!XD_RUN[@]}"; do
+        if _pid_alive "${XD_PID[$name]:-}"; then
+            ids=$(DOCKER_HOST=${XD_HOST[$name]} timeout 10 docker ps -aq 2>/dev/null)
+            [ -n "$ids" ] && DOCKER_HOST=${XD_HOST[$name]} timeout 30 docker rm -f $ids >/dev/null 2>&1
+            _stop_pid "${XD_PID[$name]}" 30
+        fi
+        DOCKER_RUN=${XD_RUN[$name]} DOCKER_DATA=${XD_DATA[$name]} _reap_docker_leftovers
+        ip link del "${XD_BRIDGE[$name]}" 2>/dev/null
+        rm -rf "${XD_RUN[$name]}" "${XD_DATA[$name]}"
+    done
+    return 0
 }
 
 dk() { timeout 60 docker "$@"; }
@@ -533,6 +632,7 @@ _teardown() {
         [ -n "$ids" ] && timeout 30 docker rm -f $ids >/dev/null 2>&1
         _stop_pid "$DOCKERD_PID" 30
     fi
+    _teardown_extra_dockerds
     _reap_docker_leftovers
     [ -n "$DOCKER_BRIDGE" ] && ip link del "$DOCKER_BRIDGE" 2>/dev/null
     [ -n "${DOCKER_RUN:-}" ] && rm -rf "$DOCKER_RUN"
