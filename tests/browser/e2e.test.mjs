@@ -8,6 +8,7 @@
 //   PORTOLAN_E2E_TTL_B          agent B's -ttl in seconds
 //   PORTOLAN_E2E_B_SERVICE_ID   the service already registered by agent B
 //   PORTOLAN_E2E_OUT            where screenshots and figures.json go
+//   PORTOLAN_E2E_PROFILE_DIR    where the fresh chromium profile is made (default: os.tmpdir())
 //
 // Steps (the issue's list): open the page; docker run on host A and see the row under host-a
 // within a second; docker stop and see it go, with "added" and "removed" in the timeline; SIGKILL
@@ -115,7 +116,7 @@ describe('browser view end to end (real agent, etcd and dockerd)', { skip: !FEED
 
   before(async () => {
     mkdirSync(OUT, { recursive: true });
-    profile = mkdtempSync(path.join(os.tmpdir(), 'portolan-e2e-chromium-'));
+    profile = mkdtempSync(path.join(env.PORTOLAN_E2E_PROFILE_DIR || os.tmpdir(), 'chromium-profile-'));
     context = await chromium.launchPersistentContext(profile, {
       executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS,
       viewport: { width: 1280, height: 800 }, colorScheme: 'light',
@@ -222,8 +223,11 @@ describe('browser view end to end (real agent, etcd and dockerd)', { skip: !FEED
     await page.waitForSelector(goneSel('host-b'), { timeout: (TTL_B + 10) * 1000 });
     const w = await watched(page, 'gone');
     fig.goneFromKillMs = w.at - tKill;
-    const ev = (await feedEvents()).find((e) => e.action === 'host-gone' && e.host === 'host-b');
+    const events = await feedEvents();
+    const ev = events.find((e) => e.action === 'host-gone' && e.host === 'host-b');
     assert.ok(ev, 'the feed has a "host-gone" event for host-b');
+    log('host-b events in the feed:', events.filter((e) => e.host === 'host-b')
+      .map((e) => `seq ${e.seq} rev ${e.revision} ${e.action} ${e.serviceId || ''}`).join('; '));
     fig.goneFeedEventFromKillMs = Date.parse(ev.time) - tKill;
     log(`host-b gone in the page ${fig.goneFromKillMs} ms after SIGKILL (feed event at +${fig.goneFeedEventFromKillMs} ms, ttl ${TTL_B} s)`);
     assert.ok(fig.goneFromKillMs >= 1000, `host-b went gone ${fig.goneFromKillMs} ms after SIGKILL: sooner than a ${TTL_B} s lease allows`);

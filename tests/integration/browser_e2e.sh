@@ -54,6 +54,8 @@ B_PORT=$(with_dockerd b host_port redis.b1 6379)
 expect_value /services/redis/host-b:redis.b1:6379 "127.0.0.1:$B_PORT" 15
 say "host B: redis.b1 registered at 127.0.0.1:$B_PORT"
 
+# Its output goes to a file in the work dir and chromium's profile lives there too, so a later
+# run's clean-up finds node and chromium (by open file / command line) if this one is SIGKILLed.
 say "running the browser test (tests/browser/e2e.test.mjs)"
 rc=0
 (
@@ -63,12 +65,17 @@ rc=0
     PORTOLAN_E2E_AGENT_B_PID=$AGENT_B_PID \
     PORTOLAN_E2E_TTL_B=$TTL_B \
     PORTOLAN_E2E_OUT=$E2E_OUT \
+    PORTOLAN_E2E_PROFILE_DIR=$IT_DIR \
     PORTOLAN_E2E_B_SERVICE_ID=host-b:redis.b1:6379 \
         timeout 150 node --test --test-reporter=spec e2e.test.mjs
-) 2>&1 | tee "$IT_DIR/browser.log" || rc=$?
-# The test SIGKILLs agent B itself (exact moment of the kill); the harness reaps it here.
-{ wait_pid_exit "$AGENT_B_PID" 5 || true; } 2>/dev/null
-AGENT_PID=""
+) >"$IT_DIR/browser.log" 2>&1 </dev/null || rc=$?
+cat "$IT_DIR/browser.log"
+# The test SIGKILLs agent B itself (exact moment of the kill) in step 4; the harness reaps it
+# here. When the test failed before that step, agent B still runs and teardown stops it.
+if [ "$rc" = 0 ] || ! _pid_alive "$AGENT_B_PID"; then
+    { wait_pid_exit "$AGENT_B_PID" 5 || true; } 2>/dev/null
+    _pid_alive "$AGENT_B_PID" || AGENT_PID=""
+fi
 if [ "$rc" != 0 ]; then
     AGENT_LOG=$AGENT_A_LOG
     echo "---- agent B log tail ($AGENT_B_LOG)"
