@@ -1,0 +1,634 @@
+#!/usr/bin/env python3
+"""Portolan benchmark driver (see bench/run.sh, which sets up dockerd and etcd and calls this).
+
+  bench.py watch  --etcd PORT --prefix P       etcd v3 watch on P (JSON gateway); prints
+                                               "READY" once created, then for every event
+                                               "<receive ns> PUT|DELETE <key>"
+  bench.py events --sock S                     Docker event stream (container start/die);
+                                               prints "READY", then "<timeNano> <recv ns> <action> <name>"
+  bench.py run    --sock S --etcd PORT --agent BIN --work DIR --out results.json [...]
+                                               every measurement, in order; results as JSON
+
+Every wait is bounded; every child (watchers, agents, the feed client) is stopped on exit.
+Times are CLOCK_REALTIME nanoseconds (Docker's timeNano is too), all on this one machine.
+"""
+import argparse
+import base64
+import collections
+import concurrent.futures
+import http.client
+import json
+import os
+import selectors
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.parse
+
+API = "/v1.41"
+HOSTNAME = "benchhost"
+PREFIX = "/services"          # the agent's registry prefix
+IMAGE = "bench/sleeper"       # service name "sleeper"
+CHILDREN = []                 # Popen objects to stop on exit
+PIDFILE = None                # run.sh reads it to stop strays after a kill
+
+
+# ------------------------------------------------------------------ small helpers
+
+def now_ns():
+    return time.time_ns()
+
+
+def b64(s):
+    return base64.b64encode(s.encode() if isinstance(s, str) else s).decode()
+
+
+def prefix_end(p):
+    b = bytearray(p.encode())
+    b[-1] += 1
+    return bytes(b)
+
+
+def pct(values, p):
+    """Nearest-rank percentile (p in 0..100) of a non-empty list."""
+    v = sorted(values)
+    k = max(0, min(len(v) - 1, int(round(p / 100.0 * len(v) + 0.5)) - 1))
+    return v[k]
+
+
+def summary_ms(samples_ns):
+    ms = [s / 1e6 for s in samples_ns]
+    if not ms:
+        return {"n": 0}
+    return {"n": len(ms), "p50": pct(ms, 50), "p90": pct(ms, 90), "p99": pct(ms, 99),
+            "min": min(ms), "max": max(ms), "mean": statistics.fmean(ms)}
+
+
+def loadavg():
+    with open("/proc/loadavg") as f:
+        return [float(x) for x in f.read().split()[:3]]
+
+
+def log(*a):
+    print(time.strftime("%H:%M:%S"), "[bench]", *a, file=sys.stderr, flush=True)
+
+
+class UnixHTTPConnection(http.client.HTTPConnection):
+    def __init__(self, path, timeout=60):
+        super().__init__("localhost", timeout=timeout)
+        self.unix_path = path
+
+    def connect(self):
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.settimeout(self.timeout)
+        s.connect(self.unix_path)
+        self.sock = s
+
+
+class Docker:
+    def __init__(self, sock):
+        self.sock = sock
+        self.conn = UnixHTTPConnection(sock)
+
+    def req(self, method, path, body=None, ok=(200, 201, 204, 304)):
+        data = json.dumps(body).encode() if body is not None else None
+        headers = {"Content-Type": "application/json"} if data is not None else {}
+        for attempt in range(2):
+            try:
+                self.conn.request(method, API + path, body=data, headers=headers)
+                r = self.conn.getresponse()
+                raw = r.read()
+                break
+            except (http.client.HTTPException, OSError):
+                self.conn.close()
+                self.conn = UnixHTTPConnection(self.sock)
+                if attempt:
+                    raise
+        if r.status not in ok:
+            raise RuntimeError(f"docker {method} {path}: {r.status} {raw[:200]!r}")
+        return json.loads(raw) if raw and raw[:1] in (b"{", b"[") else None
+
+    def run(self, name):
+        c = self.req("POST", "/containers/create?name=" + name,
+                     {"Image": IMAGE, "HostConfig": {"PublishAllPorts": True}})
+        self.req("POST", f"/containers/{c['Id']}/start")
+        return c["Id"]
+
+
+class Etcd:
+    def __init__(self, port):
+        self.port = port
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=15)
+
+    def call(self, path, body):
+        data = json.dumps(body).encode()
+        for attempt in range(2):
+            try:
+                self.conn.request("POST", path, body=data, headers={"Content-Type": "application/json"})
+                r = self.conn.getresponse()
+                raw = r.read()
+                break
+            except (http.client.HTTPException, OSError):
+                self.conn.close()
+                self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=15)
+                if attempt:
+                    raise
+        if r.status != 200:
+            raise RuntimeError(f"etcd {path}: {r.status} {raw[:200]!r}")
+        return json.loads(raw)
+
+    def put(self, key, value):
+        return self.call("/v3/kv/put", {"key": b64(key), "value": b64(value)})
+
+    def delete_prefix(self, p):
+        return self.call("/v3/kv/deleterange", {"key": b64(p), "range_end": b64(prefix_end(p))})
+
+    def count(self, p):
+        r = self.call("/v3/kv/range", {"key": b64(p), "range_end": b64(prefix_end(p)), "count_only": True})
+        return int(r.get("count", 0))
+
+    def txn_puts(self, kvs):
+        ops = [{"request_put": {"key": b64(k), "value": b64(v)}} for k, v in kvs]
+        return self.call("/v3/kv/txn", {"success": ops})
+
+
+# ------------------------------------------------------------------ child processes
+
+def cmd_watch(a):
+    p = a.prefix
+    conn = http.client.HTTPConnection("127.0.0.1", a.etcd, timeout=None)
+    body = {"create_request": {"key": b64(p), "range_end": b64(prefix_end(p))}}
+    conn.request("POST", "/v3/watch", body=json.dumps(body), headers={"Content-Type": "application/json"})
+    r = conn.getresponse()
+    out = sys.stdout
+    while True:
+        line = r.readline()
+        t = now_ns()
+        if not line:
+            return
+        msg = json.loads(line).get("result", {})
+        if msg.get("created"):
+            out.write("READY\n")
+        for ev in msg.get("events", []) or []:
+            key = base64.b64decode(ev["kv"]["key"]).decode()
+            out.write(f"{t} {ev.get('type', 'PUT')} {key}\n")
+        out.flush()
+
+
+def cmd_events(a):
+    conn = UnixHTTPConnection(a.sock, timeout=None)
+    filters = urllib.parse.quote(json.dumps({"type": ["container"], "event": ["start", "die"]}))
+    conn.request("GET", f"{API}/events?filters={filters}")
+    r = conn.getresponse()
+    sys.stdout.write("READY\n")
+    sys.stdout.flush()
+    while True:
+        line = r.readline()
+        t = now_ns()
+        if not line:
+            return
+        e = json.loads(line)
+        name = e.get("Actor", {}).get("Attributes", {}).get("name", "?")
+        sys.stdout.write(f"{e['timeNano']} {t} {e['Action']} {name}\n")
+        sys.stdout.flush()
+
+
+class LineSource:
+    """Lines from child processes (tagged), read one at a time with a deadline."""
+
+    def __init__(self):
+        self.sel = selectors.DefaultSelector()
+        self.buf = {}
+        self.pending = collections.deque()
+
+    def add(self, proc, tag):
+        os.set_blocking(proc.stdout.fileno(), False)
+        self.sel.register(proc.stdout.fileno(), selectors.EVENT_READ, tag)
+        self.buf[tag] = b""
+
+    def next(self, timeout):
+        """The next (tag, line), or None when timeout seconds pass with nothing new."""
+        if not self.pending:
+            for key, _ in self.sel.select(timeout):
+                tag = key.data
+                chunk = os.read(key.fd, 65536)
+                if not chunk:
+                    self.sel.unregister(key.fd)
+                    raise RuntimeError(f"child '{tag}' closed its output")
+                self.buf[tag] += chunk
+                *full, self.buf[tag] = self.buf[tag].split(b"\n")
+                self.pending.extend((tag, l.decode()) for l in full)
+        return self.pending.popleft() if self.pending else None
+
+
+def spawn(args, **kw):
+    p = subprocess.Popen(args, **kw)
+    CHILDREN.append(p)
+    if PIDFILE:
+        with open(PIDFILE, "a") as f:
+            f.write(f"{p.pid}\n")
+    return p
+
+
+def stop(p, timeout=10):
+    if p.poll() is None:
+        p.terminate()
+        try:
+            p.wait(timeout)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait(5)
+    if p in CHILDREN:
+        CHILDREN.remove(p)
+
+
+def start_watcher(a, prefix, src, tag):
+    p = spawn([sys.executable, os.path.abspath(__file__), "watch", "--etcd", str(a.etcd), "--prefix", prefix],
+              stdout=subprocess.PIPE, stdin=subprocess.DEVNULL)
+    src.add(p, tag)
+    wait_for(src, lambda t, l: t == tag and l == "READY", 10, f"watch {prefix} not created")
+    return p
+
+
+def wait_for(src, pred, timeout, what, on_line=None):
+    deadline = time.monotonic() + timeout
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise RuntimeError(f"timed out after {timeout} s: {what}")
+        item = src.next(min(left, 1.0))
+        if item is None:
+            continue
+        tag, line = item
+        if on_line:
+            on_line(tag, line)
+        if pred(tag, line):
+            return line
+
+
+# ------------------------------------------------------------------ /proc
+
+def rss_kb(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    raise RuntimeError("no VmRSS")
+
+
+def cpu_ns(pid):
+    """Run time of all threads, ns (schedstat), and utime+stime in clock ticks."""
+    with open(f"/proc/{pid}/schedstat") as f:
+        sched = int(f.read().split()[0])
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    ticks = int(fields[11]) + int(fields[12])   # utime, stime (fields 14 and 15)
+    return sched, ticks
+
+
+# ------------------------------------------------------------------ the agent
+
+class Agent:
+    n = 0
+
+    def __init__(self, a, feed_port=None):
+        Agent.n += 1
+        self.log = os.path.join(a.work, f"agent.bench{Agent.n}.log")
+        args = [a.agent, f"-hostname={HOSTNAME}", "-ip=127.0.0.1"]
+        if feed_port:
+            args.append(f"-feed=127.0.0.1:{feed_port}")
+        args.append(f"etcd://127.0.0.1:{a.etcd}{PREFIX}")
+        env = dict(os.environ, DOCKER_HOST="unix://" + a.sock)
+        self.t0 = now_ns()
+        self.proc = spawn(args, env=env, stdout=open(self.log, "w"), stderr=subprocess.STDOUT,
+                          stdin=subprocess.DEVNULL)
+        self.pid = self.proc.pid
+
+    def alive(self):
+        return self.proc.poll() is None
+
+    def stop(self):
+        stop(self.proc)
+
+
+def clean_keys(etcd):
+    etcd.delete_prefix(PREFIX + "/")
+    etcd.delete_prefix("/portolan/")
+
+
+def service_name_of_key(key):
+    # /services/sleeper/benchhost:lat-0001:6379 -> lat-0001
+    return key.rsplit("/", 1)[1].split(":")[1]
+
+
+# ------------------------------------------------------------------ measurements
+
+def m_floor(a, etcd, n):
+    """Bare etcd: put (JSON gateway) -> an independent watch receives it."""
+    src = LineSource()
+    w = start_watcher(a, "/benchfloor/", src, "w")
+    samples = []
+    try:
+        for i in range(n):
+            key = f"/benchfloor/k{i:04d}"
+            t0 = now_ns()
+            etcd.put(key, str(t0))
+            line = wait_for(src, lambda t, l: l.endswith(" PUT " + key), 10, f"floor watch {key}")
+            samples.append(int(line.split()[0]) - t0)
+    finally:
+        stop(w)
+    etcd.delete_prefix("/benchfloor/")
+    return samples
+
+
+def m_latency(a, docker, etcd, n):
+    """Docker start event -> key seen by a watcher; die event -> key deletion seen."""
+    clean_keys(etcd)
+    src = LineSource()
+    w = start_watcher(a, PREFIX + "/", src, "w")
+    ev = spawn([sys.executable, os.path.abspath(__file__), "events", "--sock", a.sock],
+               stdout=subprocess.PIPE, stdin=subprocess.DEVNULL)
+    src.add(ev, "e")
+    wait_for(src, lambda t, l: t == "e" and l == "READY", 10, "docker events stream")
+    agent = Agent(a)
+    res = {}
+    try:
+        wait_until(lambda: etcd.count(f"/portolan/hosts/{HOSTNAME}") == 1, 20, "agent host record")
+        time.sleep(3)
+        res["rss_idle_kb"] = rss_kb(agent.pid)
+        res["agent_idle_loadavg"] = loadavg()
+        seen = {}   # (kind, name) -> ns
+
+        def note(tag, line):
+            f = line.split()
+            if tag == "e" and len(f) == 4:
+                seen[(f[2], f[3])] = int(f[0])
+            elif tag == "w" and len(f) == 3 and f[2].startswith(PREFIX + "/"):
+                seen[(f[1], service_name_of_key(f[2]))] = int(f[0])
+
+        ids, start_s, die_s = {}, [], []
+        for i in range(n):
+            name = f"lat-{i:04d}"
+            ids[name] = docker.run(name)
+            wait_for(src, lambda t, l: ("start", name) in seen and ("PUT", name) in seen, 15,
+                     f"{name}: start event and key", note)
+            start_s.append(seen[("PUT", name)] - seen[("start", name)])
+            if not agent.alive():
+                raise RuntimeError("agent exited")
+        log(f"latency: {n} starts done")
+        for i in range(n):
+            name = f"lat-{i:04d}"
+            docker.req("POST", f"/containers/{ids[name]}/kill")
+            wait_for(src, lambda t, l: ("die", name) in seen and ("DELETE", name) in seen, 15,
+                     f"{name}: die event and key removal", note)
+            die_s.append(seen[("DELETE", name)] - seen[("die", name)])
+        log(f"latency: {n} kills done")
+        res["start_to_key_ns"] = start_s
+        res["die_to_removal_ns"] = die_s
+    finally:
+        agent.stop()
+        stop(w)
+        stop(ev)
+    remove_containers(docker, list(ids.values()))
+    return res
+
+
+def wait_until(cond, timeout, what, every=0.05):
+    deadline = time.monotonic() + timeout
+    while not cond():
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"timed out after {timeout} s: {what}")
+        time.sleep(every)
+
+
+def remove_containers(docker, ids):
+    def rm(cid):
+        Docker(docker.sock).req("DELETE", f"/containers/{cid}?force=1&v=1", ok=(204, 404))
+    with concurrent.futures.ThreadPoolExecutor(4) as ex:
+        list(ex.map(rm, ids))
+
+
+def create_sync_containers(docker, have, want):
+    names = [f"sync{i:04d}" for i in range(have, want)]
+    t0 = time.monotonic()
+
+    def mk(chunk):
+        d = Docker(docker.sock)
+        for name in chunk:
+            d.run(name)
+    workers = 4
+    with concurrent.futures.ThreadPoolExecutor(workers) as ex:
+        list(ex.map(mk, [names[i::workers] for i in range(workers)]))
+    log(f"created {len(names)} containers in {time.monotonic() - t0:.1f} s (now {want})")
+
+
+def m_sync_once(a, etcd, n, keep=False):
+    """Agent start (fork) -> all n registry keys seen by an independent watcher."""
+    clean_keys(etcd)
+    src = LineSource()
+    w = start_watcher(a, PREFIX + "/", src, "w")
+    keys = set()
+    last = [0]
+
+    def note(tag, line):
+        f = line.split()
+        if len(f) == 3 and f[1] == "PUT":
+            keys.add(f[2])
+            last[0] = int(f[0])
+
+    agent = Agent(a)
+    try:
+        wait_for(src, lambda t, l: len(keys) >= n, 60, f"sync of {n}: {len(keys)} keys", note)
+        took = last[0] - agent.t0
+        time.sleep(2)   # settle: the log is written, the txn acks processed
+        rss = rss_kb(agent.pid)
+        if not agent.alive():
+            raise RuntimeError("agent exited")
+    finally:
+        stop(w)
+        if not keep:
+            agent.stop()
+    return took, rss, (agent if keep else None)
+
+
+def m_sync_floor(a, docker, etcd, n):
+    """A plain client doing the same work: list, inspect all (16 in flight), write key +
+    detail record per service in txns of 128 ops, until a watcher sees all n keys."""
+    etcd.delete_prefix("/floorsync/")
+    src = LineSource()
+    w = start_watcher(a, "/floorsync/s/", src, "w")
+    keys = set()
+    last = [0]
+
+    def note(tag, line):
+        f = line.split()
+        if len(f) == 3 and f[1] == "PUT":
+            keys.add(f[2])
+            last[0] = int(f[0])
+
+    pool = [Docker(docker.sock) for _ in range(16)]
+    try:
+        t0 = now_ns()
+        lst = docker.req("GET", "/containers/json")
+
+        def inspect(job):
+            i, cid = job
+            return pool[i % 16].req("GET", f"/containers/{cid}/json")
+        with concurrent.futures.ThreadPoolExecutor(16) as ex:
+            infos = list(ex.map(inspect, enumerate(c["Id"] for c in lst)))
+        kvs = []
+        for c in infos:
+            name = c["Name"].lstrip("/")
+            image = c["Config"]["Image"].split("/")[-1].split(":")[0]
+            for port, binds in (c["NetworkSettings"]["Ports"] or {}).items():
+                if not binds:
+                    continue
+                sid = f"{HOSTNAME}:{name}:{port.split('/')[0]}"
+                kvs.append((f"/floorsync/s/{image}/{sid}", f"127.0.0.1:{binds[0]['HostPort']}"))
+                kvs.append((f"/floorsync/d/{sid}", json.dumps({"id": sid, "name": image, "container": c["Id"]})))
+        for i in range(0, len(kvs), 128):
+            etcd.txn_puts(kvs[i:i + 128])
+        wait_for(src, lambda t, l: len(keys) >= n, 60, f"floor sync of {n}", note)
+        return last[0] - t0
+    finally:
+        stop(w)
+        etcd.delete_prefix("/floorsync/")
+
+
+def m_feed(a, docker, etcd, clients, probes):
+    feed_port = a.feed_port
+    agent = Agent(a, feed_port=feed_port)
+    res = {}
+    try:
+        def services():
+            c = http.client.HTTPConnection("127.0.0.1", feed_port, timeout=10)
+            try:
+                c.request("GET", f"/api/v1/services?host={HOSTNAME}")
+                r = c.getresponse()
+                return len(json.loads(r.read()).get("services", [])) if r.status == 200 else -1
+            except OSError:
+                return -1
+            finally:
+                c.close()
+        wait_until(lambda: services() >= a.services, 90, f"feed shows {a.services} services", every=0.5)
+        time.sleep(3)
+        res["rss_before_clients_kb"] = rss_kb(agent.pid)
+        out = subprocess.run(
+            ["node", os.path.join(os.path.dirname(os.path.abspath(__file__)), "feed-client.mjs"),
+             "--feed", f"127.0.0.1:{feed_port}", "--etcd", f"127.0.0.1:{a.etcd}",
+             "--clients", str(clients), "--probes", str(probes), "--pid", str(agent.pid)],
+            capture_output=True, text=True, timeout=300)
+        if out.returncode != 0:
+            raise RuntimeError("feed client failed: " + out.stderr[-2000:])
+        res.update(json.loads(out.stdout))
+        if not agent.alive():
+            raise RuntimeError("agent exited")
+    finally:
+        agent.stop()
+    return res
+
+
+def cmd_run(a):
+    global PIDFILE
+    PIDFILE = os.path.join(a.work, "bench-children.pids")
+    docker, etcd = Docker(a.sock), Etcd(a.etcd)
+    R = {"phases": {}}
+
+    def phase(name, fn):
+        log(f"phase {name} ...")
+        la0, t0 = loadavg(), time.monotonic()
+        v = fn()
+        R["phases"][name] = {"loadavg_start": la0, "loadavg_end": loadavg(),
+                             "seconds": round(time.monotonic() - t0, 1)}
+        log(f"phase {name} done in {time.monotonic() - t0:.1f} s, load {loadavg()}")
+        return v
+
+    R["floor_ns"] = phase("floor", lambda: m_floor(a, etcd, a.floor_n))
+    R["latency"] = phase("latency", lambda: m_latency(a, docker, etcd, a.latency_n))
+
+    R["sync"] = {}
+    have = 0
+    agent = None
+    for n in a.sync:
+        def one(n=n):
+            nonlocal have, agent
+            create_sync_containers(docker, have, n)
+            have = n
+            runs = []
+            for rep in range(a.reps):
+                keep = (n == a.sync[-1] and rep == a.reps - 1)
+                took, rss, ag = m_sync_once(a, etcd, n, keep=keep)
+                runs.append({"ns": took, "rss_kb": rss})
+                if ag:
+                    agent = ag
+            floors = [m_sync_floor(a, docker, etcd, n) for _ in range(a.reps)]
+            return {"runs": runs, "floor_ns": floors}
+        R["sync"][str(n)] = phase(f"sync{n}", one)
+
+    def idle():
+        time.sleep(3)
+        rss = rss_kb(agent.pid)
+        s0, k0, w0 = *cpu_ns(agent.pid), now_ns()
+        time.sleep(a.idle_s)
+        s1, k1, w1 = *cpu_ns(agent.pid), now_ns()
+        hz = os.sysconf("SC_CLK_TCK")
+        r = {"rss_kb": rss, "services": a.sync[-1], "window_s": (w1 - w0) / 1e9,
+             "cpu_pct_schedstat": 100.0 * (s1 - s0) / (w1 - w0),
+             "cpu_pct_ticks": 100.0 * (k1 - k0) / hz / ((w1 - w0) / 1e9)}
+        agent.stop()
+        return r
+    R["idle"] = phase("idle", idle)
+    a.services = a.sync[-1]
+    R["feed"] = phase("feed", lambda: m_feed(a, docker, etcd, a.clients, a.probes))
+    with open(a.out, "w") as f:
+        json.dump(R, f, indent=1)
+    log("results in", a.out)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    w = sub.add_parser("watch")
+    w.add_argument("--etcd", type=int, required=True)
+    w.add_argument("--prefix", required=True)
+    e = sub.add_parser("events")
+    e.add_argument("--sock", required=True)
+    r = sub.add_parser("run")
+    r.add_argument("--sock", required=True)
+    r.add_argument("--etcd", type=int, required=True)
+    r.add_argument("--agent", required=True)
+    r.add_argument("--work", required=True)
+    r.add_argument("--out", required=True)
+    r.add_argument("--feed-port", type=int, required=True)
+    r.add_argument("--floor-n", type=int, default=200)
+    r.add_argument("--latency-n", type=int, default=200)
+    r.add_argument("--sync", default="100,300,1000")
+    r.add_argument("--reps", type=int, default=3)
+    r.add_argument("--idle-s", type=int, default=60)
+    r.add_argument("--clients", type=int, default=100)
+    r.add_argument("--probes", type=int, default=50)
+    a = ap.parse_args()
+
+    def on_term(signum, frame):
+        raise SystemExit(128 + signum)
+    signal.signal(signal.SIGTERM, on_term)
+    try:
+        if a.cmd == "watch":
+            cmd_watch(a)
+        elif a.cmd == "events":
+            cmd_events(a)
+        else:
+            a.sync = [int(x) for x in a.sync.split(",")]
+            cmd_run(a)
+    except (BrokenPipeError, KeyboardInterrupt):
+        pass
+    finally:
+        for p in list(CHILDREN):
+            stop(p, 5)
+
+
+if __name__ == "__main__":
+    main()

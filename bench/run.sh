@@ -1,0 +1,129 @@
+#!/usr/bin/env bash
+# Portolan benchmark (issue 6): starts its own dockerd and etcd on loopback, measures the agent,
+# prints one table and writes it, with a description of the machine, to docs/performance.md.
+# Not part of the ctest suite. Run as root:
+#
+#   bench/run.sh
+#
+# Environment:
+#   PORTOLAN_BIN        the agent to measure (default: build/refresh build-bench, RelWithDebInfo)
+#   BENCH_QUICK=1       a short smoke run (small counts) that writes bench/out/quick.md instead
+#   BENCH_OUT           where the work dir goes (default /tmp)
+#   BENCH_DEADLINE      seconds before the run's own watchdog stops it (default 1800)
+#
+# Everything runs on loopback, every wait is bounded, and an EXIT trap removes the containers,
+# dockerd, etcd, the agents and the bridge, even after a failure or Ctrl-C.
+BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO=$(cd "$BENCH_DIR/.." && pwd)
+
+if [ -z "${PORTOLAN_BIN:-}" ]; then
+    echo "building portolan (RelWithDebInfo) in $REPO/build-bench ..."
+    cmake -S "$REPO" -B "$REPO/build-bench" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+        -DPORTOLAN_DASHBOARD=OFF >/dev/null || exit 1
+    cmake --build "$REPO/build-bench" --target portolan >/dev/null || exit 1
+    export PORTOLAN_BIN=$REPO/build-bench/portolan
+fi
+export PORTOLAN_IT_DEADLINE=${BENCH_DEADLINE:-1800}
+export PORTOLAN_TEST_OUT=${BENCH_OUT:-/tmp}
+
+# The integration harness: private dockerd, etcd, image building, bounded waits, EXIT trap.
+# shellcheck source=../tests/integration/lib.sh
+source "$REPO/tests/integration/lib.sh"
+
+need_root
+need_tools node npm ip flock
+
+if [ "${BENCH_QUICK:-0}" = 1 ]; then
+    COUNTS=(--floor-n 30 --latency-n 20 --sync 20,50 --reps 1 --idle-s 5 --clients 10 --probes 5)
+    REPORT=$BENCH_DIR/out/quick.md
+    RAW=$BENCH_DIR/out/quick-results.json
+else
+    COUNTS=(--floor-n 200 --latency-n 200 --sync 100,300,1000 --reps 3 --idle-s 60 --clients 100 --probes 50)
+    REPORT=$REPO/docs/performance.md
+    RAW=$BENCH_DIR/out/results.json   # raw samples of the run behind docs/performance.md
+fi
+
+# A /20 bridge instead of the harness's /24: 1000 containers need more than 253 addresses.
+_make_bridge() {
+    local lock=/tmp/portolan-it-bridge.lock n base
+    exec {_lockfd}>"$lock"
+    flock -w 30 "$_lockfd" || fail "could not lock $lock to pick a bridge subnet"
+    for n in $(seq 0 15); do
+        base=$((n * 16))
+        ip link show "ptlbench$n" >/dev/null 2>&1 && continue
+        { ip -4 -o addr show; ip -4 route show; } | grep -qE "(^| )10\.214\.($(seq -s '|' $base $((base + 15))))\." && continue
+        ip link add "ptlbench$n" type bridge || continue
+        ip addr add "10.214.$base.1/20" dev "ptlbench$n"
+        ip link set "ptlbench$n" up
+        DOCKER_BRIDGE=ptlbench$n
+        break
+    done
+    exec {_lockfd}>&-
+    [ -n "$DOCKER_BRIDGE" ] || fail "no free 10.214.N.0/20 subnet for the bench's docker bridge"
+    say "bridge $DOCKER_BRIDGE 10.214.$base.1/20"
+}
+
+# Before the harness's teardown: stop whatever the driver started (by pid), then stop dockerd
+# with its containers (a 1 s shutdown timeout: `sleep` as pid 1 ignores SIGTERM), which is far
+# quicker than removing 1000 containers one by one.
+bench_cleanup() {
+    set +eE
+    local pid
+    if [ -n "${DRIVER_PID:-}" ]; then _stop_pid "$DRIVER_PID" 15; fi
+    if [ -f "$IT_DIR/bench-children.pids" ]; then
+        while read -r pid; do
+            [ -n "$pid" ] && _stop_pid "$pid" 5
+        done <"$IT_DIR/bench-children.pids"
+    fi
+    if [ -n "$DOCKERD_PID" ] && _pid_alive "$DOCKERD_PID"; then
+        say "stopping dockerd and its containers"
+        kill -TERM "$DOCKERD_PID" 2>/dev/null
+        wait_pid_exit "$DOCKERD_PID" 180 || kill -KILL "$DOCKERD_PID" 2>/dev/null
+    fi
+}
+trap 'rc=$?; bench_cleanup; (exit $rc); _teardown' EXIT
+
+# ---------------------------------------------------------------- set-up
+
+if [ ! -d "$BENCH_DIR/node_modules/ws" ]; then
+    say "installing the WebSocket client (bench/package.json)"
+    (cd "$BENCH_DIR" && timeout 300 npm ci --no-audit --no-fund >/dev/null) || fail "npm ci failed in $BENCH_DIR"
+fi
+
+DOCKER_DATA=$IT_DIR/docker-data
+DOCKER_RUN=$(mktemp -d /tmp/ptl.XXXXXX)
+echo "$IT_DIR" >"$DOCKER_RUN/owner"
+# No docker-proxy process per published port (ports are still allocated and reported).
+echo '{"userland-proxy": false, "shutdown-timeout": 1}' >"$DOCKER_RUN/daemon.json"
+mkdir -p "$DOCKER_DATA"
+_make_bridge
+_record_run
+start_dockerd
+start_etcd --quota-backend-bytes=$((1024 * 1024 * 1024))
+
+dk import -c 'EXPOSE 6379' -c 'CMD ["/bin/sleep","7200"]' - bench/sleeper <"$(_rootfs_tar)" >/dev/null ||
+    fail "docker import of bench/sleeper failed"
+FEED_PORT=$("$IT_PY" "$IT_LIB_DIR/ittool.py" free-ports 1)
+
+start_helper "$IT_DIR/loadavg.log" bash -c \
+    'for i in $(seq 720); do echo "$(date +%s) $(cut -d" " -f1-3 /proc/loadavg)"; sleep 5; done'
+
+# ---------------------------------------------------------------- measurements
+
+BENCH_STARTED=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+say "measuring (see $IT_DIR for logs) ..."
+"$IT_PY" "$BENCH_DIR/bench.py" run --sock "$DOCKER_RUN/docker.sock" --etcd "$ETCD_PORT" \
+    --agent "$PORTOLAN_BIN" --work "$IT_DIR" --out "$IT_DIR/results.json" --feed-port "$FEED_PORT" \
+    "${COUNTS[@]}" </dev/null &
+DRIVER_PID=$!
+IT_PIDS+=("$DRIVER_PID")
+wait "$DRIVER_PID" || fail "the benchmark driver failed (log above)"
+DRIVER_PID=""
+
+mkdir -p "$(dirname "$REPORT")"
+"$IT_PY" "$BENCH_DIR/report.py" --results "$IT_DIR/results.json" --loadavg "$IT_DIR/loadavg.log" \
+    --agent "$PORTOLAN_BIN" --repo "$REPO" --started "$BENCH_STARTED" --out "$REPORT" ||
+    fail "report failed"
+mkdir -p "$BENCH_DIR/out"
+cp "$IT_DIR/results.json" "$RAW"
+say "table written to $REPORT, raw samples in $RAW"
