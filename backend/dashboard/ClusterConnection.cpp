@@ -177,8 +177,11 @@ void ClusterConnection::refreshHealth()
             h.insert(QStringLiteral("version"), r.json.value(QLatin1String("version")).toString());
             h.insert(QStringLiteral("dbSize"),
                      EtcdClient::int64(r.json.value(QLatin1String("dbSize"))));
-            const qint64 leader = EtcdClient::int64(r.json.value(QLatin1String("leader")));
-            h.insert(QStringLiteral("hasLeader"), leader != 0);
+            // Member ids are uint64 and often beyond qint64: compare the text.
+            const QJsonValue leader = r.json.value(QLatin1String("leader"));
+            const QString id =
+                leader.isString() ? leader.toString() : QString::number(leader.toDouble(), 'f', 0);
+            h.insert(QStringLiteral("hasLeader"), !id.isEmpty() && id != QLatin1String("0"));
             h.insert(QStringLiteral("endpoint"), EtcdClient::displayName(r.endpoint));
         }
         m_health = h;

@@ -86,7 +86,8 @@ void KeyTreeModel::reload()
                   QStringLiteral("Not connected: there is no etcd or feed to read keys from."));
         return;
     }
-    requestPage(m_root.get());
+    if (!m_root->started) // a view may have fetched it already on modelReset
+        requestPage(m_root.get());
 }
 
 KeyTreeModel::Node *KeyTreeModel::nodeFor(const QModelIndex &index) const

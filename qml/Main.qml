@@ -1,0 +1,95 @@
+import QtQuick
+import QtQuick.Controls
+import QtQuick.Layouts
+import Portolan.Dashboard
+
+ApplicationWindow {
+    id: window
+    required property QtObject connection
+    property string startView: ""
+    property string themeMode: ""
+    property alias currentView: stack.currentIndex
+    width: 1280
+    height: 800
+    visible: true
+    title: qsTr("Portolan — %1").arg(connection.description)
+    color: Theme.background
+
+    readonly property var views: [
+        { name: "overview", title: qsTr("Overview") }, { name: "hosts", title: qsTr("Hosts") },
+        { name: "services", title: qsTr("Services") }, { name: "events", title: qsTr("Events") },
+        { name: "tree", title: qsTr("Keys") }
+    ]
+    function show(i) { stack.currentIndex = i }
+
+    Component.onCompleted: {
+        if (themeMode !== "")
+            Theme.mode = themeMode
+        const i = views.findIndex(v => v.name === startView)
+        if (i >= 0)
+            stack.currentIndex = i
+    }
+
+    Shortcut { sequence: "Ctrl+1"; onActivated: window.show(0) }
+    Shortcut { sequence: "Ctrl+2"; onActivated: window.show(1) }
+    Shortcut { sequence: "Ctrl+3"; onActivated: window.show(2) }
+    Shortcut { sequence: "Ctrl+4"; onActivated: window.show(3) }
+    Shortcut { sequence: "Ctrl+5"; onActivated: window.show(4) }
+    Shortcut { sequence: StandardKey.Find; onActivated: stack.children[stack.currentIndex].focusSearch() }
+
+    header: ConnectionBar { connection: window.connection }
+
+    RowLayout {
+        anchors.fill: parent
+        spacing: 0
+        Rectangle {
+            Layout.preferredWidth: 150
+            Layout.fillHeight: true
+            color: Theme.surface
+            border.color: Theme.border
+            Column {
+                anchors.fill: parent
+                anchors.topMargin: 12
+                spacing: 2
+                Repeater {
+                    model: window.views
+                    delegate: ItemDelegate {
+                        required property var modelData
+                        required property int index
+                        objectName: "nav_" + modelData.name
+                        width: 150
+                        highlighted: stack.currentIndex === index
+                        onClicked: window.show(index)
+                        contentItem: RowLayout {
+                            Label {
+                                text: modelData.title
+                                color: parent.parent.highlighted ? Theme.accent : Theme.text
+                                font.bold: parent.parent.highlighted
+                                Layout.fillWidth: true
+                            }
+                            Label { text: "Ctrl+" + (index + 1); color: Theme.subtext; font.pixelSize: 10 }
+                        }
+                        background: Rectangle {
+                            color: parent.highlighted ? Theme.selection : "transparent"
+                        }
+                    }
+                }
+            }
+        }
+        StackLayout {
+            id: stack
+            objectName: "viewStack"
+            Layout.fillWidth: true
+            Layout.fillHeight: true
+            OverviewView {
+                objectName: "overviewView"
+                connection: window.connection
+                onHostPicked: name => { hostsView.host = name; window.show(1) }
+            }
+            HostsView { id: hostsView; objectName: "hostsView"; connection: window.connection }
+            ServicesView { objectName: "servicesView"; connection: window.connection }
+            EventsView { objectName: "eventsView"; connection: window.connection }
+            KeyTreeView { objectName: "treeView"; connection: window.connection }
+        }
+    }
+}

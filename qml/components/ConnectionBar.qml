@@ -1,0 +1,114 @@
+import QtQuick
+import QtQuick.Controls
+import QtQuick.Layouts
+import Portolan.Dashboard
+
+// Where the picture comes from: etcd endpoints or an agent's feed, saved profiles, the theme.
+Rectangle {
+    id: bar
+    required property QtObject connection
+    color: Theme.surface
+    implicitHeight: row.implicitHeight + 16
+    border.color: Theme.border
+
+    function dot(status) {
+        return status === "ready" ? Theme.good : status === "error" ? Theme.bad
+             : status === "connecting" ? Theme.warn : Theme.subtext
+    }
+
+    RowLayout {
+        id: row
+        anchors.fill: parent
+        anchors.margins: 8
+        spacing: 8
+        Label {
+            text: "Portolan"
+            font.bold: true
+            font.pixelSize: 16
+            color: Theme.text
+        }
+        Rectangle {
+            objectName: "connectionDot"
+            width: 10; height: 10; radius: 5
+            color: bar.dot(bar.connection.statusName)
+        }
+        Label {
+            objectName: "connectionLabel"
+            text: bar.connection.mode === "" ? qsTr("not connected")
+                  : bar.connection.description + " · " + bar.connection.statusName
+            color: Theme.subtext
+            elide: Text.ElideRight
+            Layout.maximumWidth: 320
+        }
+        Item { Layout.fillWidth: true }
+        ComboBox {
+            id: modeBox
+            objectName: "modeBox"
+            model: ["etcd", "feed"]
+            currentIndex: bar.connection.mode === "feed" ? 1 : 0
+            implicitWidth: 80
+        }
+        TextField {
+            id: targetField
+            objectName: "targetField"
+            Layout.preferredWidth: 260
+            placeholderText: modeBox.currentIndex === 0 ? "http://127.0.0.1:2379[,…]"
+                                                        : "ws://host:8080/ws"
+            text: bar.connection.target
+            selectByMouse: true
+            onAccepted: connectButton.clicked()
+        }
+        TextField {
+            id: tokenField
+            objectName: "tokenField"
+            visible: modeBox.currentIndex === 1
+            Layout.preferredWidth: 120
+            placeholderText: qsTr("token")
+            echoMode: TextInput.Password
+        }
+        Button {
+            id: connectButton
+            objectName: "connectButton"
+            text: qsTr("Connect")
+            onClicked: modeBox.currentIndex === 0 ? bar.connection.connectToEtcd(targetField.text)
+                                                  : bar.connection.connectToFeed(targetField.text,
+                                                                                 tokenField.text)
+        }
+        ComboBox {
+            id: profileBox
+            objectName: "profileBox"
+            implicitWidth: 140
+            displayText: qsTr("Profiles")
+            model: bar.connection.profiles.map(p => p.name).concat([qsTr("Save current…")])
+            onActivated: index => {
+                if (index === count - 1) {
+                    saveDialog.open()
+                } else {
+                    bar.connection.connectProfile(bar.connection.profiles[index].name,
+                                                  tokenField.text)
+                }
+            }
+        }
+        ComboBox {
+            objectName: "themeBox"
+            implicitWidth: 100
+            model: ["system", "light", "dark"]
+            currentIndex: Math.max(0, model.indexOf(Theme.mode))
+            onActivated: index => Theme.mode = model[index]
+        }
+    }
+
+    Dialog {
+        id: saveDialog
+        title: qsTr("Save connection profile")
+        standardButtons: Dialog.Save | Dialog.Cancel
+        anchors.centerIn: Overlay.overlay
+        modal: true
+        TextField {
+            id: profileName
+            placeholderText: qsTr("name, e.g. production")
+            width: 260
+        }
+        onAccepted: bar.connection.saveProfile(profileName.text)
+    }
+}

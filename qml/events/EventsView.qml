@@ -1,0 +1,131 @@
+import QtQuick
+import QtQuick.Controls
+import QtQuick.Layouts
+import Portolan.Dashboard
+import Portolan.Models
+
+// The live timeline with host/service/action filters, pause/resume and clear.
+Item {
+    id: view
+    required property QtObject connection
+    property alias model: events
+    function focusSearch() { hostFilter.forceActiveFocus() }
+
+    EventLogModel { id: events; cluster: view.connection.state }
+    HostListModel { id: hosts; cluster: view.connection.state }
+    ServiceGroupModel { id: groups; cluster: view.connection.state }
+
+    function names(model, role) {
+        const out = []
+        for (let i = 0; i < model.count; ++i)
+            out.push(model.data(model.index(i, 0), role))
+        return out
+    }
+
+    ColumnLayout {
+        anchors.fill: parent
+        anchors.margins: 16
+        spacing: 8
+        StatusBanner {
+            Layout.fillWidth: true
+            status: events.statusName
+            errorString: events.errorString
+            emptyText: events.paused ? qsTr("Paused: %1 new events are waiting. Resume to see them.").arg(events.pendingCount)
+                     : events.count === 0 ? (events.totalCount === 0 ? qsTr("No events yet: changes to hosts and services appear here as they happen.")
+                                                                      : qsTr("No event matches the filters (or the log was cleared)."))
+                     : ""
+        }
+        RowLayout {
+            spacing: 8
+            ComboBox {
+                id: hostFilter
+                objectName: "hostFilter"
+                implicitWidth: 160
+                model: [qsTr("all hosts")].concat(hosts.count >= 0 ? view.names(hosts, HostListModel.HostnameRole) : [])
+                onActivated: index => events.hostFilter = index === 0 ? "" : currentText
+            }
+            ComboBox {
+                id: serviceFilter
+                objectName: "serviceFilter"
+                implicitWidth: 160
+                model: [qsTr("all services")].concat(groups.count >= 0 ? view.names(groups, ServiceGroupModel.NameRole) : [])
+                onActivated: index => events.serviceFilter = index === 0 ? "" : currentText
+            }
+            ComboBox {
+                id: actionFilter
+                objectName: "actionFilter"
+                implicitWidth: 140
+                model: [qsTr("all actions")].concat(events.actions)
+                onActivated: index => events.actionFilter = index === 0 ? "" : currentText
+            }
+            Item { Layout.fillWidth: true }
+            Label {
+                text: qsTr("%1 shown").arg(events.count)
+                color: Theme.subtext
+            }
+            Button {
+                objectName: "pauseButton"
+                text: events.paused ? qsTr("Resume (%1)").arg(events.pendingCount) : qsTr("Pause")
+                onClicked: events.paused = !events.paused
+            }
+            Button {
+                objectName: "clearButton"
+                text: qsTr("Clear")
+                onClicked: events.clear()
+            }
+        }
+        Rectangle {
+            Layout.fillWidth: true
+            Layout.fillHeight: true
+            color: Theme.surface
+            border.color: Theme.border
+            radius: Theme.radius
+            clip: true
+            ListView {
+                id: feed
+                objectName: "eventFeed"
+                anchors.fill: parent
+                anchors.margins: 1
+                clip: true
+                model: events
+                ScrollBar.vertical: ScrollBar {}
+                delegate: Rectangle {
+                    required property int index
+                    required property string timeText
+                    required property string action
+                    required property string host
+                    required property string service
+                    required property string serviceId
+                    required property string address
+                    required property var revision
+                    width: feed.width
+                    height: 30
+                    color: index % 2 ? Theme.surfaceAlt : Theme.surface
+                    RowLayout {
+                        anchors.fill: parent
+                        anchors.leftMargin: 10
+                        anchors.rightMargin: 10
+                        spacing: 12
+                        Label { text: timeText; color: Theme.subtext; font.family: Theme.monoFont; Layout.preferredWidth: 70 }
+                        Rectangle {
+                            Layout.preferredWidth: 84
+                            height: 20
+                            radius: 10
+                            color: Qt.rgba(Theme.actionColor(action).r, Theme.actionColor(action).g, Theme.actionColor(action).b, 0.18)
+                            Label { anchors.centerIn: parent; text: action; color: Theme.actionColor(action); font.pixelSize: 12 }
+                        }
+                        Label { text: host; color: Theme.text; font.bold: true; Layout.preferredWidth: 110; elide: Text.ElideRight }
+                        Label {
+                            text: service !== "" ? service + "  (" + serviceId + ")" : qsTr("host")
+                            color: Theme.text
+                            Layout.fillWidth: true
+                            elide: Text.ElideRight
+                        }
+                        Label { text: address; color: Theme.subtext; font.family: Theme.monoFont; Layout.preferredWidth: 150; elide: Text.ElideRight }
+                        Label { text: "rev " + revision; color: Theme.subtext; font.pixelSize: 11; Layout.preferredWidth: 70 }
+                    }
+                }
+            }
+        }
+    }
+}

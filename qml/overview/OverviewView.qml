@@ -1,0 +1,133 @@
+import QtQuick
+import QtQuick.Controls
+import QtQuick.Layouts
+import Portolan.Dashboard
+import Portolan.Models
+
+// Hosts as cards, counts, etcd health and an events-per-minute chart.
+Item {
+    id: view
+    required property QtObject connection
+    property alias hostModel: hosts
+    signal hostPicked(string hostname)
+    function focusSearch() {}
+
+    HostListModel { id: hosts; cluster: view.connection.state }
+    ServiceGroupModel { id: groups; cluster: view.connection.state }
+    EventLogModel { id: events; cluster: view.connection.state }
+
+    ColumnLayout {
+        anchors.fill: parent
+        anchors.margins: 16
+        spacing: 12
+
+        StatusBanner {
+            Layout.fillWidth: true
+            status: hosts.statusName
+            errorString: hosts.errorString
+            emptyText: hosts.count === 0
+                       ? qsTr("Connected to %1, but no agent has registered a host under %2/hosts/ yet.")
+                             .arg(view.connection.description).arg(view.connection.portolanPrefix)
+                       : ""
+        }
+
+        RowLayout {
+            spacing: 24
+            Repeater {
+                model: [
+                    { label: qsTr("hosts up"), value: hosts.upCount, color: Theme.good },
+                    { label: qsTr("hosts gone"), value: hosts.goneCount, color: hosts.goneCount ? Theme.bad : Theme.subtext },
+                    { label: qsTr("service names"), value: groups.count, color: Theme.text },
+                    { label: qsTr("events logged"), value: events.totalCount, color: Theme.text }
+                ]
+                delegate: Column {
+                    required property var modelData
+                    Label { text: modelData.value; font.pixelSize: 26; font.bold: true; color: modelData.color }
+                    Label { text: modelData.label; color: Theme.subtext; font.pixelSize: 12 }
+                }
+            }
+            Item { Layout.fillWidth: true }
+            Column {
+                objectName: "etcdHealth"
+                visible: view.connection.mode === "etcd"
+                Layout.alignment: Qt.AlignTop
+                readonly property var h: view.connection.health
+                Label {
+                    text: parent.h.ok === undefined ? qsTr("etcd health: checking…")
+                          : parent.h.ok ? qsTr("etcd %1 at %2").arg(parent.h.version).arg(parent.h.endpoint)
+                          : qsTr("etcd health: %1").arg(parent.h.error)
+                    color: parent.h.ok === false ? Theme.bad : Theme.text
+                    font.pixelSize: 13
+                }
+                Label {
+                    visible: parent.h.ok === true
+                    text: (parent.h.hasLeader ? qsTr("has a leader") : qsTr("NO LEADER"))
+                          + " · " + qsTr("db %1 KiB").arg(Math.round((parent.h.dbSize || 0) / 1024))
+                          + " · " + qsTr("revision %1").arg(view.connection.state ? view.connection.state.revision : 0)
+                    color: parent.h.hasLeader ? Theme.subtext : Theme.bad
+                    font.pixelSize: 12
+                }
+                Timer {
+                    interval: 10000; running: view.visible && view.connection.mode === "etcd"; repeat: true
+                    onTriggered: view.connection.refreshHealth()
+                }
+            }
+        }
+
+        Rectangle {
+            Layout.fillWidth: true
+            Layout.preferredHeight: 160
+            color: Theme.surface
+            border.color: Theme.border
+            radius: Theme.radius
+            EventRateChart {
+                anchors.fill: parent
+                anchors.margins: 12
+                counts: events.minuteCounts
+            }
+        }
+
+        GridView {
+            id: grid
+            objectName: "hostList"
+            Layout.fillWidth: true
+            Layout.fillHeight: true
+            clip: true
+            cellWidth: 276
+            cellHeight: 134
+            model: hosts
+            delegate: Item {
+                width: grid.cellWidth
+                height: grid.cellHeight
+                required property string hostname
+                required property string address
+                required property bool up
+                required property int serviceCount
+                required property var lastEventTime
+                required property string lastEvent
+                required property string dockerVersion
+                required property var goneAt
+                HostCard {
+                    anchors.fill: parent
+                    anchors.rightMargin: 16
+                    anchors.bottomMargin: 16
+                    hostname: parent.hostname
+                    address: parent.address
+                    up: parent.up
+                    serviceCount: parent.serviceCount
+                    lastEventTime: parent.lastEventTime
+                    lastEvent: parent.lastEvent
+                    dockerVersion: parent.dockerVersion
+                    goneAt: parent.goneAt
+                    onPicked: name => view.hostPicked(name)
+                }
+            }
+            Placeholder {
+                hint: grid.count === 0 ? (hosts.statusName === "ready" ? qsTr("No hosts yet.")
+                                                                        : qsTr("No hosts to show: see the banner above."))
+                                       : ""
+            }
+            ScrollBar.vertical: ScrollBar {}
+        }
+    }
+}

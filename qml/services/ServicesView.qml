@@ -1,0 +1,97 @@
+import QtQuick
+import QtQuick.Controls
+import QtQuick.Layouts
+import Portolan.Dashboard
+import Portolan.Models
+
+// Services grouped by name: "redis: 3 instances on core-01, core-02", with each instance.
+Item {
+    id: view
+    required property QtObject connection
+    property alias filterText: search.text
+    function focusSearch() { search.forceActiveFocus(); search.selectAll() }
+
+    ServiceGroupModel { id: groups; cluster: view.connection.state }
+
+    ColumnLayout {
+        anchors.fill: parent
+        anchors.margins: 16
+        spacing: 8
+        StatusBanner {
+            Layout.fillWidth: true
+            status: groups.statusName
+            errorString: groups.errorString
+            emptyText: groups.count === 0 ? qsTr("No services are registered in the cluster.") : ""
+        }
+        RowLayout {
+            Label {
+                text: qsTr("%1 service names").arg(groups.count)
+                color: Theme.text
+                font.pixelSize: 15
+                font.bold: true
+                Layout.fillWidth: true
+            }
+            SearchField { id: search; objectName: "groupSearch" }
+        }
+        ListView {
+            id: list
+            objectName: "serviceGroups"
+            Layout.fillWidth: true
+            Layout.fillHeight: true
+            clip: true
+            spacing: 8
+            model: groups
+            ScrollBar.vertical: ScrollBar {}
+            delegate: Rectangle {
+                id: group
+                required property string name
+                required property string summary
+                required property int instanceCount
+                required property var instances
+                readonly property bool shown: search.text === ""
+                    || summary.toLowerCase().indexOf(search.text.toLowerCase()) >= 0
+                visible: shown
+                width: list.width - 12
+                height: shown ? content.implicitHeight + 20 : 0
+                color: Theme.surface
+                border.color: Theme.border
+                radius: Theme.radius
+                ColumnLayout {
+                    id: content
+                    anchors.fill: parent
+                    anchors.margins: 10
+                    spacing: 6
+                    Label {
+                        objectName: "groupSummary"
+                        text: group.summary
+                        color: Theme.text
+                        font.pixelSize: 14
+                        font.bold: true
+                    }
+                    Flow {
+                        Layout.fillWidth: true
+                        spacing: 6
+                        Repeater {
+                            model: group.instances
+                            Rectangle {
+                                required property var modelData
+                                color: Theme.surfaceAlt
+                                radius: 4
+                                width: chip.implicitWidth + 14
+                                height: chip.implicitHeight + 8
+                                Label {
+                                    id: chip
+                                    anchors.centerIn: parent
+                                    text: modelData.host + "  " + modelData.address + "  " + modelData.containerName
+                                    color: Theme.subtext
+                                    font.family: Theme.monoFont
+                                    font.pixelSize: 12
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,129 @@
+import QtQuick
+import QtQuick.Controls
+import QtQuick.Layouts
+import Portolan.Dashboard
+import Portolan.Models
+
+// The etcd keyspace, listed lazily page by page, with a prefix search and a value pane.
+Item {
+    id: view
+    required property QtObject connection
+    property alias model: keys
+    property alias prefix: prefixField.text
+    function focusSearch() { prefixField.forceActiveFocus(); prefixField.selectAll() }
+
+    KeyTreeModel { id: keys; source: view.connection.keySource; rootPrefix: "/" }
+
+    ColumnLayout {
+        anchors.fill: parent
+        anchors.margins: 16
+        spacing: 8
+        StatusBanner {
+            Layout.fillWidth: true
+            status: view.connection.keySource ? keys.statusName : "disconnected"
+            errorString: view.connection.keySource ? keys.errorString
+                                                   : qsTr("Not connected: there is no etcd or feed to read keys from.")
+        }
+        RowLayout {
+            Label { text: qsTr("Prefix"); color: Theme.subtext }
+            SearchField {
+                id: prefixField
+                objectName: "prefixField"
+                text: "/"
+                placeholderText: qsTr("/portolan/services/ (Enter to list)")
+                Layout.fillWidth: true
+                onAccepted: keys.rootPrefix = text
+            }
+            Button {
+                objectName: "reloadButton"
+                text: qsTr("Reload")
+                onClicked: keys.rootPrefix === prefixField.text ? keys.reload() : keys.rootPrefix = prefixField.text
+            }
+        }
+        SplitView {
+            Layout.fillWidth: true
+            Layout.fillHeight: true
+            Rectangle {
+                SplitView.preferredWidth: view.width * 0.42
+                color: Theme.surface
+                border.color: Theme.border
+                radius: Theme.radius
+                TreeView {
+                    id: tree
+                    objectName: "keyTree"
+                    anchors.fill: parent
+                    anchors.margins: 4
+                    clip: true
+                    model: keys
+                    ScrollBar.vertical: ScrollBar {}
+                    delegate: Item {
+                        id: node
+                        required property TreeView treeView
+                        required property bool isTreeNode
+                        required property bool expanded
+                        required property bool hasChildren
+                        required property int depth
+                        required property int row
+                        required property int column
+                        required property string name
+                        required property string key
+                        required property bool isDir
+                        required property bool isMore
+                        required property var size
+                        readonly property bool current: keys.selected.key === key && !isDir && !isMore
+                        implicitWidth: Math.max(240, tree.width)
+                        implicitHeight: 26
+                        Rectangle { anchors.fill: parent; color: node.current ? Theme.selection : "transparent" }
+                        Label {
+                            id: arrow
+                            x: node.depth * 16 + 4
+                            anchors.verticalCenter: parent.verticalCenter
+                            text: node.isDir ? (node.expanded ? "▾" : "▸") : ""
+                            color: Theme.subtext
+                            width: 14
+                        }
+                        Label {
+                            anchors.left: arrow.right
+                            anchors.leftMargin: 4
+                            anchors.right: sizeLabel.left
+                            anchors.verticalCenter: parent.verticalCenter
+                            text: node.isMore ? qsTr("more…") : node.name + (node.isDir ? "/" : "")
+                            color: node.isMore ? Theme.accent : Theme.text
+                            font.family: Theme.monoFont
+                            font.pixelSize: 13
+                            elide: Text.ElideMiddle
+                        }
+                        Label {
+                            id: sizeLabel
+                            anchors.right: parent.right
+                            anchors.rightMargin: 8
+                            anchors.verticalCenter: parent.verticalCenter
+                            text: !node.isDir && !node.isMore && node.size >= 0 ? node.size + " B" : ""
+                            color: Theme.subtext
+                            font.pixelSize: 11
+                        }
+                        TapHandler {
+                            onTapped: {
+                                const index = tree.modelIndex(Qt.point(node.column, node.row))
+                                if (node.isDir) {
+                                    keys.loadChildren(index)
+                                    tree.toggleExpanded(node.row)
+                                } else {
+                                    keys.activate(index)
+                                }
+                            }
+                        }
+                    }
+                }
+                Placeholder {
+                    hint: keys.topLevelCount === 0 && keys.statusName === "ready"
+                          ? qsTr("No keys under %1.").arg(keys.rootPrefix) : ""
+                }
+            }
+            ValuePane {
+                SplitView.fillWidth: true
+                selected: keys.selected
+            }
+        }
+    }
+}
