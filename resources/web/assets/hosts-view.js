@@ -31,8 +31,11 @@ export class HostsView {
         card.classList.toggle('is-collapsed', g.collapsed);
       },
       renderHeader: (header, g) => this.renderHeader(header, g),
-      emptyText: (g) => (this.needle ? 'No services on this host match the filter'
-        : 'No services on this host — start a container with docker run -P'),
+      emptyText: (g) => {
+        if (this.needle) return 'No services on this host match the filter';
+        if (g.host && g.host.up === false) return 'Agent gone: its services expired with its lease';
+        return 'No services on this host — start a container with docker run -P';
+      },
     });
     this.filterInput.addEventListener('input', debounce(() => {
       this.needle = this.filterInput.value.trim().toLowerCase();
