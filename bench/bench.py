@@ -366,16 +366,18 @@ def m_latency(a, docker, etcd, n):
             f = line.split()
             if tag == "e" and len(f) == 4:
                 seen[(f[2], f[3])] = int(f[0])
+                seen[("recv-" + f[2], f[3])] = int(f[1])
             elif tag == "w" and len(f) == 3 and f[2].startswith(PREFIX + "/"):
                 seen[(f[1], service_name_of_key(f[2]))] = int(f[0])
 
-        ids, start_s, die_s = {}, [], []
+        ids, start_s, die_s, start_ev, die_ev = {}, [], [], [], []
         for i in range(n):
             name = f"lat-{i:04d}"
             ids[name] = docker.run(name)
             wait_for(src, lambda t, l: ("start", name) in seen and ("PUT", name) in seen, 15,
                      f"{name}: start event and key", note)
             start_s.append(seen[("PUT", name)] - seen[("start", name)])
+            start_ev.append(seen[("recv-start", name)] - seen[("start", name)])
             if not agent.alive():
                 raise RuntimeError("agent exited")
         log(f"latency: {n} starts done")
@@ -385,9 +387,13 @@ def m_latency(a, docker, etcd, n):
             wait_for(src, lambda t, l: ("die", name) in seen and ("DELETE", name) in seen, 15,
                      f"{name}: die event and key removal", note)
             die_s.append(seen[("DELETE", name)] - seen[("die", name)])
+            die_ev.append(seen[("recv-die", name)] - seen[("die", name)])
         log(f"latency: {n} kills done")
         res["start_to_key_ns"] = start_s
         res["die_to_removal_ns"] = die_s
+        # Docker's own part: timeNano -> a plain reader of the event stream has the event
+        res["start_event_delivery_ns"] = start_ev
+        res["die_event_delivery_ns"] = die_ev
     finally:
         agent.stop()
         stop(w)

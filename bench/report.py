@@ -84,6 +84,11 @@ def build_rows(R):
     for q in ("p50", "p90", "p99"):
         rows.append((f"Removal: `die` event → key deletion in a watch, {q} (n={die['n']})", ms(die[q]),
                      ms(floor[q]), ratio(die[q], floor[q]), "—", "", REGISTRATOR.get(f"die_{q}", "—")))
+    for ev, key in (("start", "start_event_delivery_ns"), ("die", "die_event_delivery_ns")):
+        if key in lat:
+            e = summary(lat[key])
+            rows.append((f"  (part of the above: Docker `{ev}` `timeNano` → a plain reader of the event "
+                         f"stream has it, p50 / p99)", f"{ms(e['p50'])} / {ms(e['p99'])}", "", "", "", "", ""))
     targets = {"300": 120, "1000": 400}
     for N, s in R["sync"].items():
         runs = [r["ns"] / 1e6 for r in s["runs"]]

@@ -21,7 +21,7 @@ if [ -z "${PORTOLAN_BIN:-}" ]; then
     cmake -S "$REPO" -B "$REPO/build-bench" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
         -DPORTOLAN_DASHBOARD=OFF >/dev/null || exit 1
     cmake --build "$REPO/build-bench" --target portolan >/dev/null || exit 1
-    export PORTOLAN_BIN=$REPO/build-bench/portolan
+    export PORTOLAN_BIN=$REPO/build-bench/app/agent/portolan
 fi
 export PORTOLAN_IT_DEADLINE=${BENCH_DEADLINE:-1800}
 export PORTOLAN_TEST_OUT=${BENCH_OUT:-/tmp}
