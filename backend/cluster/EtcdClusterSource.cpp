@@ -80,13 +80,27 @@ qint64 EtcdWatchMessage::applyTo(ClusterState *state, qint64 seen) const
     }
     if (!valid || !error.isEmpty() || created || canceled)
         return seen;
+    // A lease expiry deletes a host record and its services in one revision; report the
+    // services first, as resetFromSnapshot does, so the timeline reads the same either way.
+    const QByteArray hostsPrefix = (state->portolanPrefix() + QStringLiteral("/hosts/")).toUtf8();
+    QList<const Event *> hostDeletes;
+    auto flushHostDeletes = [&] {
+        for (const Event *e : std::as_const(hostDeletes))
+            state->applyDelete(e->kv.key, e->kv.modRevision);
+        hostDeletes.clear();
+    };
     for (const Event &e : events) {
-        if (e.isDelete)
+        if (!hostDeletes.isEmpty() && hostDeletes.first()->kv.modRevision != e.kv.modRevision)
+            flushHostDeletes();
+        if (e.isDelete && e.kv.key.startsWith(hostsPrefix))
+            hostDeletes << &e;
+        else if (e.isDelete)
             state->applyDelete(e.kv.key, e.kv.modRevision);
         else
             state->applyPut(e.kv.key, e.kv.value, e.kv.modRevision);
         seen = std::max(seen, e.kv.modRevision);
     }
+    flushHostDeletes();
     return seen;
 }
 

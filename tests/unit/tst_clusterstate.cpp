@@ -97,6 +97,7 @@ private Q_SLOTS:
     void malformedRecords();
     void garbageNeverCrashes();
     void hostComesBack();
+    void leaseExpiryReadsLikeAResync();
     void eventLogIsBounded();
     void goneHostsAreBounded();
     void jsonShapes();
@@ -198,7 +199,7 @@ void tst_ClusterState::replaysRecordedWatch()
         (QStringList{"host-up core-02 - @7", "added core-02 core-02:redis.2:6379 @8",
                      "changed core-01 core-01:web.1:80 @9", "removed core-01 core-01:old.1:22 @10",
                      "added core-01 core-01:db.1:5432 @13", "added core-01 core-01:db.2:5432 @13",
-                     "host-gone core-02 - @14", "removed core-02 core-02:redis.2:6379 @14"}));
+                     "removed core-02 core-02:redis.2:6379 @14", "host-gone core-02 - @14"}));
     QCOMPARE(hostSpy.size(), 2); // up, gone
     QCOMPARE(changed.size(), 1);
     QCOMPARE(changed.first().first().value<ServiceRecord>().port, 49999);
@@ -370,6 +371,26 @@ void tst_ClusterState::hostComesBack()
     s.applyPut("/portolan/hosts/h1", R"({"address":"10.0.0.10"})", 6);
     QCOMPARE(spy.size(), 1);
     QCOMPARE(s.events().size(), 3);
+}
+
+// etcd deletes a lease's keys in one revision in an order of its own; the live timeline must
+// still list the services before the host, as a resync does.
+void tst_ClusterState::leaseExpiryReadsLikeAResync()
+{
+    ClusterState s;
+    s.applyPut("/portolan/hosts/h1", R"({"address":"10.0.0.9"})", 2);
+    s.applyPut(svcKey("h1", "h1:redis.1:6379"), svcValue("h1", "redis", 6379), 3);
+    const QByteArray hostKey = EtcdClient::encode("/portolan/hosts/h1").toUtf8();
+    const QByteArray svc = EtcdClient::encode(svcKey("h1", "h1:redis.1:6379")).toUtf8();
+    const QByteArray line = R"({"result":{"header":{"revision":"4"},"events":[)"
+                            R"({"type":"DELETE","kv":{"key":")" +
+                            hostKey + R"(","mod_revision":"4"}},{"type":"DELETE","kv":{"key":")" +
+                            svc + R"(","mod_revision":"4"}}]}})";
+    const EtcdWatchMessage m = EtcdWatchMessage::parse(line);
+    QVERIFY(m.valid);
+    QCOMPARE(m.applyTo(&s, 3), 4);
+    QCOMPARE(describe(s.events()).mid(2),
+             (QStringList{"removed h1 h1:redis.1:6379 @4", "host-gone h1 - @4"}));
 }
 
 void tst_ClusterState::eventLogIsBounded()
