@@ -11,9 +11,9 @@ Item {
     property alias model: events
     function focusSearch() { hostFilter.forceActiveFocus() }
 
-    EventLogModel { id: events; cluster: view.connection.state }
-    HostListModel { id: hosts; cluster: view.connection.state }
-    ServiceGroupModel { id: groups; cluster: view.connection.state }
+    EventLogModel { id: events; cluster: view.connection ? view.connection.state : null }
+    HostListModel { id: hosts; cluster: view.connection ? view.connection.state : null }
+    ServiceGroupModel { id: groups; cluster: view.connection ? view.connection.state : null }
 
     function names(model, role) {
         const out = []

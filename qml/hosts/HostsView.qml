@@ -13,8 +13,8 @@ Item {
     property alias proxy: proxy
     function focusSearch() { search.forceActiveFocus(); search.selectAll() }
 
-    HostListModel { id: hosts; cluster: view.connection.state }
-    ServiceTableModel { id: services; cluster: view.connection.state; host: view.host }
+    HostListModel { id: hosts; cluster: view.connection ? view.connection.state : null }
+    ServiceTableModel { id: services; cluster: view.connection ? view.connection.state : null; host: view.host }
     ServiceFilterModel { id: proxy; source: services }
 
     // Column layout shared by the header and the rows: [title, role, width share].

@@ -12,9 +12,9 @@ Item {
     signal hostPicked(string hostname)
     function focusSearch() {}
 
-    HostListModel { id: hosts; cluster: view.connection.state }
-    ServiceGroupModel { id: groups; cluster: view.connection.state }
-    EventLogModel { id: events; cluster: view.connection.state }
+    HostListModel { id: hosts; cluster: view.connection ? view.connection.state : null }
+    ServiceGroupModel { id: groups; cluster: view.connection ? view.connection.state : null }
+    EventLogModel { id: events; cluster: view.connection ? view.connection.state : null }
 
     ColumnLayout {
         anchors.fill: parent

@@ -11,7 +11,7 @@ Item {
     property alias filterText: search.text
     function focusSearch() { search.forceActiveFocus(); search.selectAll() }
 
-    ServiceGroupModel { id: groups; cluster: view.connection.state }
+    ServiceGroupModel { id: groups; cluster: view.connection ? view.connection.state : null }
 
     ColumnLayout {
         anchors.fill: parent

@@ -12,7 +12,7 @@ Item {
     property alias prefix: prefixField.text
     function focusSearch() { prefixField.forceActiveFocus(); prefixField.selectAll() }
 
-    KeyTreeModel { id: keys; source: view.connection.keySource; rootPrefix: "/" }
+    KeyTreeModel { id: keys; source: view.connection ? view.connection.keySource : null; rootPrefix: "/" }
 
     ColumnLayout {
         anchors.fill: parent

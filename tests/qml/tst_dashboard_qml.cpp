@@ -1,0 +1,57 @@
+// Runs tests/qml/tst_*.qml offscreen against a private, real etcd filled with the records three
+// agents would publish; the QML sees it as the context property `testConnection`.
+#include "../unit/EtcdTestServer.h"
+#include "DashboardTypes.h"
+#include "dashboard/ClusterConnection.h"
+
+#include <QQmlContext>
+#include <QQmlEngine>
+#include <QStandardPaths>
+#include <QtQml/QQmlExtensionPlugin>
+#include <QtQuickTest>
+
+Q_IMPORT_QML_PLUGIN(Portolan_DashboardPlugin)
+
+class Setup : public QObject {
+    Q_OBJECT
+public Q_SLOTS:
+    void applicationAvailable()
+    {
+        QStandardPaths::setTestModeEnabled(true); // profiles go to a test settings file
+        registerDashboardTypes();
+        if (!m_etcd.start()) {
+            qWarning("%s", qPrintable(m_etcd.lastError()));
+            return;
+        }
+        auto put = [this](const QString &key, const QString &value) {
+            m_etcd.etcdctl({QStringLiteral("put"), key, value});
+        };
+        const QString host = QStringLiteral(
+            R"({"hostname":"%1","address":"%2","agentVersion":"0.1.0","dockerVersion":"20.10.24"})");
+        const QString svc = QStringLiteral(
+            R"({"id":"%1:%2:%3","name":"%4","host":"%1","ip":"10.0.0.5","port":%5,"protocol":"tcp",)"
+            R"("tags":["db"],"containerId":"8f1c00000000","containerName":"%2","image":"example/%4:1",)"
+            R"("key":"/services/%4/%1:%2:%3","registeredAt":"2026-11-27T05:00:01.000Z"})");
+        put(QStringLiteral("/portolan/hosts/core-01"), host.arg("core-01", "10.0.0.5"));
+        put(QStringLiteral("/portolan/hosts/core-02"), host.arg("core-02", "10.0.0.6"));
+        put(QStringLiteral("/portolan/services/core-01/core-01:redis.1:6379"),
+            svc.arg("core-01", "redis.1", "6379", "redis").arg(49153));
+        put(QStringLiteral("/portolan/services/core-02/core-02:redis.2:6379"),
+            svc.arg("core-02", "redis.2", "6379", "redis").arg(49160));
+        put(QStringLiteral("/portolan/services/core-02/core-02:pg.1:5432"),
+            svc.arg("core-02", "pg.1", "5432", "postgres").arg(49170));
+    }
+    void qmlEngineAvailable(QQmlEngine *engine)
+    {
+        engine->addImportPath(QStringLiteral("qrc:/"));
+        auto *connection = new ClusterConnection(engine);
+        connection->connectToEtcd(EtcdClientOptions{{m_etcd.endpoint()}, 5000, {}, {}, {}, {}, {}});
+        engine->rootContext()->setContextProperty(QStringLiteral("testConnection"), connection);
+    }
+
+private:
+    EtcdTestServer m_etcd;
+};
+
+QUICK_TEST_MAIN_WITH_SETUP(tst_dashboard_qml, Setup)
+#include "tst_dashboard_qml.moc"
