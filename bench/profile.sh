@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Profiles the agent where bench/run.sh found it slow or big (see bench/FINDINGS.md):
+# callgrind over a startup sync of N running containers plus 20 start/die cycles (instruction
+# counts are stable on a loaded machine), and the agent's resident memory by mapping.
+#
+#   bench/profile.sh [N]        (default N=100; run as root; writes bench/out/profile-*)
+BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO=$(cd "$BENCH_DIR/.." && pwd)
+N=${1:-100}
+: "${PORTOLAN_BIN:=$REPO/build-bench/app/agent/portolan}"
+export PORTOLAN_BIN PORTOLAN_IT_DEADLINE=${BENCH_DEADLINE:-900}
+# shellcheck source=../tests/integration/lib.sh
+source "$REPO/tests/integration/lib.sh"
+need_root
+need_tools valgrind callgrind_annotate
+OUT=$BENCH_DIR/out
+mkdir -p "$OUT"
+
+start_dockerd
+start_etcd
+dk import -c 'EXPOSE 6379' -c 'CMD ["/bin/sleep","7200"]' - bench/sleeper <"$(_rootfs_tar)" >/dev/null
+# the harness's /24 bridge holds 253 containers
+[ "$N" -le 200 ] || fail "N must be at most 200 here (bridge size)"
+say "creating $N containers"
+for i in $(seq 1 "$N"); do echo "p$i"; done | xargs -P 4 -I{} timeout 60 docker run -d --name {} -P bench/sleeper >/dev/null
+
+# 1. memory by mapping, idle with N services, no valgrind
+start_agent -hostname=benchhost -ip=127.0.0.1 "etcd://127.0.0.1:$ETCD_PORT/services"
+wait_until 60 bash -c "[ \$(ETCDCTL_API=3 etcdctl --endpoints=127.0.0.1:$ETCD_PORT get --prefix /services/ --count-only -w fields | awk '/Count/{print \$3}') -ge $N ]" ||
+    fail "agent did not register $N services"
+sleep 3
+{
+    echo "# VmRSS by mapping (kB), agent idle with $N services"
+    grep -E 'VmRSS|RssAnon|RssFile' "/proc/$AGENT_PID/status"
+    awk '/^[0-9a-f]+-[0-9a-f]+ /{f=$6} /^Rss:/{r[f==""?"[anon]":f]+=$2} END{for(k in r) print r[k], k}' \
+        "/proc/$AGENT_PID/smaps" | sort -rn | head -30
+} >"$OUT/profile-rss.txt"
+stop_agent
+ectl del --prefix /services/ >/dev/null
+ectl del --prefix /portolan/ >/dev/null
+
+# 2. callgrind: start-up sync of N, then 20 start/die cycles
+CG=$IT_DIR/callgrind.out
+AGENT_LOG=$IT_DIR/agent.callgrind.log
+valgrind --tool=callgrind --callgrind-out-file="$CG" --dump-instr=no --collect-systime=nsec \
+    "$PORTOLAN_BIN" -hostname=benchhost -ip=127.0.0.1 "etcd://127.0.0.1:$ETCD_PORT/services" \
+    >"$AGENT_LOG" 2>&1 </dev/null &
+AGENT_PID=$!
+wait_until 180 bash -c "[ \$(ETCDCTL_API=3 etcdctl --endpoints=127.0.0.1:$ETCD_PORT get --prefix /services/ --count-only -w fields | awk '/Count/{print \$3}') -ge $N ]" ||
+    fail "agent under callgrind did not register $N services"
+for i in $(seq 1 20); do
+    dk run -d --name "c$i" -P bench/sleeper >/dev/null
+    wait_until 30 bash -c "ETCDCTL_API=3 etcdctl --endpoints=127.0.0.1:$ETCD_PORT get --prefix /services/ --keys-only | grep -q ':c$i:'"
+    dk kill "c$i" >/dev/null
+done
+sleep 2
+stop_agent
+callgrind_annotate --inclusive=yes "$CG" 2>/dev/null | head -80 >"$OUT/profile-callgrind-inclusive.txt"
+callgrind_annotate "$CG" 2>/dev/null | head -60 >"$OUT/profile-callgrind-self.txt"
+cp "$CG" "$OUT/callgrind.out.agent"
+say "profiles in $OUT/profile-*.txt"
