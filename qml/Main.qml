@@ -14,6 +14,15 @@ ApplicationWindow {
     visible: true
     title: qsTr("Portolan — %1").arg(connection.description)
     color: Theme.background
+    // The Basic style draws controls from the palette: follow the theme there too.
+    palette.window: Theme.background
+    palette.windowText: Theme.text
+    palette.base: Theme.surface
+    palette.text: Theme.text
+    palette.button: Theme.surfaceAlt
+    palette.buttonText: Theme.text
+    palette.highlight: Theme.accent
+    palette.placeholderText: Theme.subtext
 
     readonly property var views: [
         { name: "overview", title: qsTr("Overview") }, { name: "hosts", title: qsTr("Hosts") },

@@ -11,6 +11,7 @@ Rectangle {
     property string status: "disconnected" // "ready", "connecting", "error", "disconnected"
     property string errorString: ""
     property string emptyText: ""          // shown when ready but empty
+    property bool stale: false             // the view still shows an older picture
     readonly property string severity: status === "error" ? "error"
                                        : status === "ready" ? (errorString !== "" ? "warn" : "info")
                                        : "warn"
@@ -18,8 +19,8 @@ Rectangle {
         if (status === "error")
             return errorString !== "" ? errorString : qsTr("Error: no data can be read.")
         if (status === "connecting")
-            return errorString !== "" ? errorString + qsTr(" — showing the last known picture.")
-                                      : qsTr("Connecting…")
+            return (errorString !== "" ? errorString : qsTr("Connecting…"))
+                   + (stale ? qsTr(" — showing the last known picture.") : "")
         if (status === "disconnected")
             return errorString !== "" ? errorString : qsTr("Not connected.")
         return errorString !== "" ? errorString : emptyText

@@ -30,6 +30,7 @@ Item {
             Layout.fillWidth: true
             status: events.statusName
             errorString: events.errorString
+            stale: events.count > 0
             emptyText: events.paused ? qsTr("Paused: %1 new events are waiting. Resume to see them.").arg(events.pendingCount)
                      : events.count === 0 ? (events.totalCount === 0 ? qsTr("No events yet: changes to hosts and services appear here as they happen.")
                                                                       : qsTr("No event matches the filters (or the log was cleared)."))

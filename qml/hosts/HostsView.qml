@@ -87,6 +87,7 @@ Item {
                 Layout.fillWidth: true
                 status: services.statusName
                 errorString: services.errorString
+            stale: services.count > 0
                 emptyText: services.count === 0
                            ? (view.host === "" ? qsTr("No services are registered on any host.")
                                                : qsTr("%1 has no services registered.").arg(view.host))

@@ -7,7 +7,8 @@ Item {
     id: chart
     objectName: "eventChart"
     property var counts: [] // oldest first
-    readonly property int peak: counts.length ? Math.max.apply(null, counts.concat([1])) : 1
+    readonly property int peak: counts.length ? Math.max.apply(null, counts) : 0
+    readonly property int scale: Math.max(1, peak)
     implicitHeight: 140
 
     onCountsChanged: canvas.requestPaint()
@@ -47,7 +48,7 @@ Item {
             const barWidth = Math.max(1, slot - 3)
             ctx.fillStyle = Theme.accent
             for (let i = 0; i < n; ++i) {
-                const h = chart.counts[i] / chart.peak * (height - 4)
+                const h = chart.counts[i] / chart.scale * (height - 4)
                 if (chart.counts[i] > 0)
                     ctx.fillRect(i * slot + 1, height - 1 - Math.max(2, h), barWidth, Math.max(2, h))
             }

@@ -25,6 +25,7 @@ Item {
             Layout.fillWidth: true
             status: hosts.statusName
             errorString: hosts.errorString
+            stale: hosts.count > 0
             emptyText: hosts.count === 0
                        ? qsTr("Connected to %1, but no agent has registered a host under %2/hosts/ yet.")
                              .arg(view.connection.description).arg(view.connection.portolanPrefix)

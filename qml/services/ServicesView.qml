@@ -21,6 +21,7 @@ Item {
             Layout.fillWidth: true
             status: groups.statusName
             errorString: groups.errorString
+            stale: groups.count > 0
             emptyText: groups.count === 0 ? qsTr("No services are registered in the cluster.") : ""
         }
         RowLayout {
