@@ -25,6 +25,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import threading
 import time
 import urllib.parse
 
@@ -475,16 +476,20 @@ def m_sync_floor(a, docker, etcd, n):
             keys.add(f[2])
             last[0] = int(f[0])
 
-    pool = [Docker(docker.sock) for _ in range(16)]
+    local = threading.local()
+
+    def conn():
+        if not hasattr(local, "d"):
+            local.d = Docker(docker.sock)
+        return local.d
     try:
         t0 = now_ns()
         lst = docker.req("GET", "/containers/json")
 
-        def inspect(job):
-            i, cid = job
-            return pool[i % 16].req("GET", f"/containers/{cid}/json")
+        def inspect(cid):
+            return conn().req("GET", f"/containers/{cid}/json")
         with concurrent.futures.ThreadPoolExecutor(16) as ex:
-            infos = list(ex.map(inspect, enumerate(c["Id"] for c in lst)))
+            infos = list(ex.map(inspect, [c["Id"] for c in lst]))
         kvs = []
         for c in infos:
             name = c["Name"].lstrip("/")
@@ -552,8 +557,14 @@ def cmd_run(a):
         log(f"phase {name} done in {time.monotonic() - t0:.1f} s, load {loadavg()}")
         return v
 
+    def save():
+        with open(a.out + ".partial", "w") as f:
+            json.dump(R, f, indent=1)
+
     R["floor_ns"] = phase("floor", lambda: m_floor(a, etcd, a.floor_n))
+    save()
     R["latency"] = phase("latency", lambda: m_latency(a, docker, etcd, a.latency_n))
+    save()
 
     R["sync"] = {}
     have = 0
@@ -573,6 +584,7 @@ def cmd_run(a):
             floors = [m_sync_floor(a, docker, etcd, n) for _ in range(a.reps)]
             return {"runs": runs, "floor_ns": floors}
         R["sync"][str(n)] = phase(f"sync{n}", one)
+        save()
 
     def idle():
         time.sleep(3)
@@ -587,6 +599,7 @@ def cmd_run(a):
         agent.stop()
         return r
     R["idle"] = phase("idle", idle)
+    save()
     a.services = a.sync[-1]
     R["feed"] = phase("feed", lambda: m_feed(a, docker, etcd, a.clients, a.probes))
     with open(a.out, "w") as f:

@@ -35,7 +35,9 @@ def machine(agent, repo):
     osr = re.search(r'PRETTY_NAME="(.*)"', open("/etc/os-release").read())
     qt = sh("dpkg-query -W -f '${Version}' libqt6core6 2>/dev/null") or sh("qtpaths6 --qt-version")
     commit = sh(f"git -C {repo} rev-parse --short HEAD")
-    dirty = sh(f"git -C {repo} status --porcelain --untracked-files=no -- backend app CMakeLists.txt")
+    dirty = (sh(f"git -C {repo} diff --name-only HEAD -- backend app CMakeLists.txt") + "\n" +
+             sh(f"git -C {repo} ls-files --others --exclude-standard -- backend app")).split()
+    dirty = ", ".join(sorted(set(dirty)))
     return [
         ("CPU", f"{cpu.group(1) if cpu else '?'}, nproc {os.cpu_count()}"),
         ("Memory", f"{mem / 1024 / 1024:.1f} GiB"),
@@ -44,8 +46,9 @@ def machine(agent, repo):
         ("etcd", sh("etcd --version | head -1")),
         ("Qt", qt),
         ("Node / Python", f"{sh('node --version')} / {platform.python_version()}"),
-        ("Agent", f"{agent} (RelWithDebInfo), commit {commit}"
-                  f"{' with uncommitted changes in backend/ or app/' if dirty else ''}"),
+        ("Agent", f"`{agent}` (RelWithDebInfo), built from the working tree at commit {commit}"
+                  + (f"; files differing from that commit (other engineers' work in progress): {dirty}"
+                     if dirty else " (clean)")),
     ]
 
 
