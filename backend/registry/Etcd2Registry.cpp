@@ -7,18 +7,12 @@
 
 namespace {
 constexpr int MaxInFlight = 6; // QNetworkAccessManager's connections per host
-constexpr int MinBackoffMs = 100;
-constexpr int MaxBackoffMs = 500;
 
-EtcdClientOptions clientOptions(const RegistryConfig &c)
+EtcdClientOptions withoutV3Auth(EtcdClientOptions o)
 {
-    EtcdClientOptions o;
-    o.endpoints = c.endpoints;
-    o.requestTimeoutMs = c.requestTimeoutMs;
-    o.caFile = c.caFile;
-    o.certFile = c.certFile;
-    o.keyFile = c.keyFile;
-    return o; // v2 has its own auth scheme; not supported here
+    o.username.clear(); // v2 has its own auth scheme; not supported here
+    o.password.clear();
+    return o;
 }
 
 bool isKeyNotFound(const EtcdResponse &r)
@@ -39,38 +33,20 @@ void collectLeaves(const QJsonObject &node, QStringList *out)
 } // namespace
 
 Etcd2Registry::Etcd2Registry(const RegistryConfig &config, QObject *parent)
-    : Registry(parent), m_config(config), m_client(new EtcdClient(clientOptions(config), this)),
-      m_refreshTimer(new QTimer(this)), m_retryTimer(new QTimer(this))
+    : DeclarativeRegistry(config, withoutV3Auth(clientOptions(config)), parent)
 {
-    while (m_config.prefix.size() > 1 && m_config.prefix.endsWith(QLatin1Char('/')))
-        m_config.prefix.chop(1);
-    const int refreshMs = m_config.refreshSeconds > 0 ? m_config.refreshSeconds * 1000
-                                                      : qMax(500, m_config.ttlSeconds * 1000 / 3);
-    m_refreshTimer->setInterval(refreshMs);
-    connect(m_refreshTimer, &QTimer::timeout, this, [this] {
-        // Re-putting value and TTL both refreshes and heals keys deleted behind our back.
-        for (auto it = m_desired.cbegin(); it != m_desired.cend(); ++it)
-            m_dirty.insert(it.key(), ++m_generation);
-        schedulePump();
-    });
-    m_retryTimer->setSingleShot(true);
-    connect(m_retryTimer, &QTimer::timeout, this, &Etcd2Registry::pump);
 }
 
 Etcd2Registry::~Etcd2Registry() = default;
 
 QString Etcd2Registry::describe() const
 {
-    QStringList where;
-    for (const QString &e : m_config.endpoints)
-        where << EtcdClient::displayName(e);
-    return QStringLiteral("etcd v2 at %1 prefix %2")
-        .arg(where.join(QLatin1Char(',')), m_config.prefix);
+    return QStringLiteral("etcd v2 at %1 prefix %2").arg(endpointNames(), m_config.prefix);
 }
 
 QString Etcd2Registry::serviceKey(const ServiceDefinition &s) const
 {
-    return m_config.prefix + QLatin1Char('/') + s.name + QLatin1Char('/') + s.id;
+    return registratorKey(s);
 }
 
 QString Etcd2Registry::keysPath(const QString &key)
@@ -109,11 +85,12 @@ void Etcd2Registry::start()
     schedulePump();
 }
 
-void Etcd2Registry::stop()
+void Etcd2Registry::refresh()
 {
-    m_running = false;
-    m_refreshTimer->stop();
-    m_retryTimer->stop();
+    // Re-putting value and TTL both refreshes and heals keys deleted behind our back.
+    for (auto it = m_desired.cbegin(); it != m_desired.cend(); ++it)
+        m_dirty.insert(it.key(), ++m_generation);
+    schedulePump();
 }
 
 void Etcd2Registry::registerService(const ServiceDefinition &service)
@@ -122,16 +99,13 @@ void Etcd2Registry::registerService(const ServiceDefinition &service)
     if (old != m_desired.cend() && serviceKey(*old) != serviceKey(service))
         m_deletes.insert(serviceKey(*old), {ServiceDefinition(), true, ++m_generation});
     m_deletes.remove(serviceKey(service));
-    m_desired.insert(service.id, service);
-    m_dirty.insert(service.id, ++m_generation);
+    desire(service);
     schedulePump();
 }
 
 void Etcd2Registry::deregisterService(const ServiceDefinition &service)
 {
-    const ServiceDefinition known = m_desired.value(service.id, service);
-    m_desired.remove(service.id);
-    m_dirty.remove(service.id);
+    const ServiceDefinition known = undesire(service);
     m_deletes.insert(serviceKey(known), {service, false, ++m_generation});
     schedulePump();
 }
@@ -146,24 +120,6 @@ void Etcd2Registry::reconcile(const QList<ServiceDefinition> &services)
     m_needListing = true;
     markAllDirty();
     schedulePump();
-}
-
-void Etcd2Registry::markAllDirty()
-{
-    m_dirty.clear();
-    for (auto it = m_desired.cbegin(); it != m_desired.cend(); ++it)
-        m_dirty.insert(it.key(), ++m_generation);
-}
-
-void Etcd2Registry::schedulePump()
-{
-    if (m_pumpScheduled || !m_running)
-        return;
-    m_pumpScheduled = true;
-    QTimer::singleShot(0, this, [this] {
-        m_pumpScheduled = false;
-        pump();
-    });
 }
 
 void Etcd2Registry::pump()
@@ -187,28 +143,6 @@ void Etcd2Registry::pump()
     }
     if (isIdle())
         Q_EMIT idle();
-}
-
-void Etcd2Registry::setUp()
-{
-    m_backoffMs = MinBackoffMs;
-    if (m_state == State::Up)
-        return;
-    m_state = State::Up;
-    Q_EMIT connectionChanged(true, QString());
-}
-
-void Etcd2Registry::fail(const EtcdError &error)
-{
-    if (m_state != State::Down) {
-        m_state = State::Down;
-        Q_EMIT connectionChanged(false, error.message);
-    }
-    markAllDirty(); // keys may have expired meanwhile
-    if (m_running && !m_retryTimer->isActive()) {
-        m_retryTimer->start(m_backoffMs);
-        m_backoffMs = qMin(m_backoffMs * 2, MaxBackoffMs);
-    }
 }
 
 void Etcd2Registry::list()

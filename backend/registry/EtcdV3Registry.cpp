@@ -4,25 +4,11 @@
 
 #include <QJsonArray>
 #include <QJsonDocument>
+#include <QSet>
 #include <QTimer>
 
 namespace {
 constexpr int MaxTxnOps = 128; // etcd's default --max-txn-ops
-constexpr int MinBackoffMs = 100;
-constexpr int MaxBackoffMs = 500; // recovery is seen within ~1 s of etcd coming back
-
-EtcdClientOptions clientOptions(const RegistryConfig &c)
-{
-    EtcdClientOptions o;
-    o.endpoints = c.endpoints;
-    o.requestTimeoutMs = c.requestTimeoutMs;
-    o.caFile = c.caFile;
-    o.certFile = c.certFile;
-    o.keyFile = c.keyFile;
-    o.username = c.username;
-    o.password = c.password;
-    return o;
-}
 
 QString isoUtc(const QDateTime &t)
 {
@@ -31,33 +17,20 @@ QString isoUtc(const QDateTime &t)
 } // namespace
 
 EtcdV3Registry::EtcdV3Registry(const RegistryConfig &config, QObject *parent)
-    : Registry(parent), m_config(config), m_client(new EtcdClient(clientOptions(config), this)),
-      m_keepAliveTimer(new QTimer(this)), m_retryTimer(new QTimer(this))
+    : DeclarativeRegistry(config, clientOptions(config), parent)
 {
-    while (m_config.prefix.size() > 1 && m_config.prefix.endsWith(QLatin1Char('/')))
-        m_config.prefix.chop(1);
-    const int refreshMs = m_config.refreshSeconds > 0 ? m_config.refreshSeconds * 1000
-                                                      : qMax(500, m_config.ttlSeconds * 1000 / 3);
-    m_keepAliveTimer->setInterval(refreshMs);
-    connect(m_keepAliveTimer, &QTimer::timeout, this, &EtcdV3Registry::sendKeepAlive);
-    m_retryTimer->setSingleShot(true);
-    connect(m_retryTimer, &QTimer::timeout, this, &EtcdV3Registry::pump);
 }
 
 EtcdV3Registry::~EtcdV3Registry() = default;
 
 QString EtcdV3Registry::describe() const
 {
-    QStringList where;
-    for (const QString &e : m_config.endpoints)
-        where << EtcdClient::displayName(e);
-    return QStringLiteral("etcd v3 at %1 prefix %2")
-        .arg(where.join(QLatin1Char(',')), m_config.prefix);
+    return QStringLiteral("etcd v3 at %1 prefix %2").arg(endpointNames(), m_config.prefix);
 }
 
 QString EtcdV3Registry::serviceKey(const ServiceDefinition &s) const
 {
-    return m_config.prefix + QLatin1Char('/') + s.name + QLatin1Char('/') + s.id;
+    return registratorKey(s);
 }
 
 QByteArray EtcdV3Registry::serviceValue(const ServiceDefinition &s) const
@@ -128,15 +101,8 @@ void EtcdV3Registry::start()
     m_hostGeneration = ++m_generation;
     m_needLeaseCheck = m_lease != 0;
     if (m_lease != 0)
-        m_keepAliveTimer->start();
+        m_refreshTimer->start();
     schedulePump();
-}
-
-void EtcdV3Registry::stop()
-{
-    m_running = false;
-    m_keepAliveTimer->stop();
-    m_retryTimer->stop();
 }
 
 void EtcdV3Registry::registerService(const ServiceDefinition &service)
@@ -145,18 +111,15 @@ void EtcdV3Registry::registerService(const ServiceDefinition &service)
     const auto old = m_desired.constFind(service.id);
     if (old != m_desired.cend() && serviceKey(*old) != serviceKey(service))
         m_orphanKeys.insert(serviceKey(*old), ++m_generation);
-    m_desired.insert(service.id, service);
+    desire(service);
     if (!m_registeredAt.contains(service.id))
         m_registeredAt.insert(service.id, QDateTime::currentDateTimeUtc());
-    m_dirty.insert(service.id, ++m_generation);
     schedulePump();
 }
 
 void EtcdV3Registry::deregisterService(const ServiceDefinition &service)
 {
-    const ServiceDefinition known = m_desired.value(service.id, service);
-    m_desired.remove(service.id);
-    m_dirty.remove(service.id);
+    const ServiceDefinition known = undesire(service);
     m_registeredAt.remove(service.id);
     m_deletes.insert(service.id, {service, serviceKey(known), false, ++m_generation});
     schedulePump();
@@ -186,22 +149,8 @@ void EtcdV3Registry::reconcile(const QList<ServiceDefinition> &services)
 
 void EtcdV3Registry::markAllDirty()
 {
-    m_dirty.clear();
-    for (auto it = m_desired.cbegin(); it != m_desired.cend(); ++it)
-        m_dirty.insert(it.key(), ++m_generation);
+    DeclarativeRegistry::markAllDirty();
     m_hostGeneration = ++m_generation;
-}
-
-void EtcdV3Registry::schedulePump()
-{
-    if (m_pumpScheduled || !m_running)
-        return;
-    m_pumpScheduled = true;
-    // Zero-delay: registerService() calls made in one go end up in the same txn.
-    QTimer::singleShot(0, this, [this] {
-        m_pumpScheduled = false;
-        pump();
-    });
 }
 
 void EtcdV3Registry::pump()
@@ -220,28 +169,11 @@ void EtcdV3Registry::pump()
     Q_EMIT idle();
 }
 
-void EtcdV3Registry::setUp()
+void EtcdV3Registry::prepareRecovery()
 {
-    m_backoffMs = MinBackoffMs;
-    if (m_state == State::Up)
-        return;
-    m_state = State::Up;
-    Q_EMIT connectionChanged(true, QString());
-}
-
-void EtcdV3Registry::fail(const EtcdError &error)
-{
-    if (m_state != State::Down) {
-        m_state = State::Down;
-        Q_EMIT connectionChanged(false, error.message);
-    }
     // Whatever happened while etcd was away, check the lease and heal everything on return.
     m_needLeaseCheck = m_lease != 0;
     markAllDirty();
-    if (m_running && !m_retryTimer->isActive()) {
-        m_retryTimer->start(m_backoffMs);
-        m_backoffMs = qMin(m_backoffMs * 2, MaxBackoffMs);
-    }
 }
 
 bool EtcdV3Registry::isLeaseGone(const EtcdError &error) const
@@ -265,7 +197,7 @@ void EtcdV3Registry::grantLease()
         m_needLeaseCheck = false;
         markAllDirty();
         if (m_running)
-            m_keepAliveTimer->start();
+            m_refreshTimer->start();
         setUp();
         Q_EMIT leaseGranted(m_lease);
         schedulePump();
@@ -289,7 +221,7 @@ void EtcdV3Registry::checkLease()
     });
 }
 
-void EtcdV3Registry::sendKeepAlive()
+void EtcdV3Registry::refresh()
 {
     if (m_lease == 0)
         return;
@@ -301,7 +233,7 @@ void EtcdV3Registry::sendKeepAlive()
         const QJsonObject result = r.json.value(QLatin1String("result")).toObject();
         if (lease == m_lease && EtcdClient::int64(result.value(QLatin1String("TTL"))) <= 0) {
             m_lease = 0;
-            m_keepAliveTimer->stop();
+            m_refreshTimer->stop();
             markAllDirty();
             schedulePump();
         }
@@ -401,7 +333,7 @@ void EtcdV3Registry::writeBatch()
                 setUp();
                 if (lease == m_lease) {
                     m_lease = 0;
-                    m_keepAliveTimer->stop();
+                    m_refreshTimer->stop();
                 }
                 markAllDirty();
                 return schedulePump();

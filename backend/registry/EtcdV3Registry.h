@@ -1,15 +1,9 @@
 #pragma once
 
-#include "etcd/EtcdClient.h"
-#include "registry/Registry.h"
-#include "registry/RegistryConfig.h"
+#include "registry/DeclarativeRegistry.h"
 
 #include <QDateTime>
-#include <QHash>
 #include <QJsonObject>
-#include <QSet>
-
-class QTimer;
 
 // etcd:// and etcds://: registrator's layout on an etcd v3 lease.
 //
@@ -26,19 +20,17 @@ class QTimer;
 //
 // stop() only stops the timers: keys are NOT deleted and the lease is NOT revoked, because the
 // containers keep running; the lease expires the keys if the agent does not come back in time.
-class EtcdV3Registry : public Registry {
+class EtcdV3Registry : public DeclarativeRegistry {
     Q_OBJECT
 public:
     explicit EtcdV3Registry(const RegistryConfig &config, QObject *parent = nullptr);
     ~EtcdV3Registry() override;
 
     void start() override;
-    void stop() override;
     void registerService(const ServiceDefinition &service) override;
     void deregisterService(const ServiceDefinition &service) override;
     void reconcile(const QList<ServiceDefinition> &services) override;
     QString describe() const override;
-    bool isConnected() const override { return m_state == State::Up; }
 
     // Extra fields for the host record (merged over hostname/agentVersion/startedAt); rewritten
     // at the next write.
@@ -58,13 +50,10 @@ public:
     QByteArray detailValue(const ServiceDefinition &service) const;
 
 Q_SIGNALS:
-    // Everything queued has been acknowledged by etcd (emitted each time the queue drains).
-    void idle();
     // A new lease was granted (at start, or because the old one was gone).
     void leaseGranted(qint64 leaseId);
 
 private:
-    enum class State { Unknown, Up, Down };
     struct PendingDelete {
         ServiceDefinition service; // for serviceDeregistered; empty for stale records
         QString serviceKey;        // registrator key to delete with the record (may be empty)
@@ -72,39 +61,24 @@ private:
         quint64 generation = 0;
     };
 
-    void schedulePump();
-    void pump();
+    void pump() override;
+    void refresh() override; // keep-alive for the lease
+    void markAllDirty() override;
+    void prepareRecovery() override;
     void grantLease();
     void checkLease();
-    void sendKeepAlive();
     void listOwnRecords();
     void writeBatch();
-    void markAllDirty();
-    void setUp();
-    void fail(const EtcdError &error);
     bool isLeaseGone(const EtcdError &error) const;
 
-    RegistryConfig m_config;
-    EtcdClient *m_client;
-    QTimer *m_keepAliveTimer;
-    QTimer *m_retryTimer;
-    int m_backoffMs = 100;
-
-    QHash<QString, ServiceDefinition> m_desired;
     QHash<QString, QDateTime> m_registeredAt;
-    QHash<QString, quint64> m_dirty; // id -> generation of the pending put
     QHash<QString, PendingDelete> m_deletes;
     QHash<QString, quint64> m_orphanKeys; // registrator keys left behind by a renamed service
     QJsonObject m_hostInfo;
     QDateTime m_startedAt;
-    quint64 m_generation = 0;
     quint64 m_hostGeneration = 0; // 0: host record written
 
     qint64 m_lease = 0;
-    bool m_running = false;
     bool m_busy = false;
-    bool m_pumpScheduled = false;
-    bool m_needListing = false;
     bool m_needLeaseCheck = false;
-    State m_state = State::Unknown;
 };

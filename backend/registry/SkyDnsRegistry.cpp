@@ -16,11 +16,8 @@ SkyDnsRegistry::SkyDnsRegistry(const RegistryConfig &config, QObject *parent)
 
 QString SkyDnsRegistry::describe() const
 {
-    QStringList where;
-    for (const QString &e : config().endpoints)
-        where << EtcdClient::displayName(e);
     return QStringLiteral("skydns2 on etcd v3 at %1 domain %2 prefix %3")
-        .arg(where.join(QLatin1Char(',')), config().domain, config().prefix);
+        .arg(endpointNames(), config().domain, config().prefix);
 }
 
 QString SkyDnsRegistry::serviceKey(const ServiceDefinition &s) const

@@ -1,4 +1,5 @@
 #include "EtcdTestServer.h"
+#include "RegistryTestSupport.h"
 #include "registry/Etcd2Registry.h"
 #include "registry/RegistryFactory.h"
 
@@ -25,21 +26,7 @@ ServiceDefinition service(const QString &container, int port)
 
 RegistryConfig config(const QString &endpoint, int ttl = 30, int refresh = 0)
 {
-    RegistryConfig c;
-    c.backend = RegistryConfig::Backend::EtcdV2;
-    c.endpoints = {endpoint};
-    c.prefix = QStringLiteral("/services");
-    c.hostname = QStringLiteral("core-01");
-    c.ttlSeconds = ttl;
-    c.refreshSeconds = refresh;
-    c.requestTimeoutMs = 2000;
-    return c;
-}
-
-bool waitIdle(Etcd2Registry &r, int timeoutMs = 10000)
-{
-    QSignalSpy idle(&r, &Etcd2Registry::idle);
-    return r.isIdle() || idle.wait(timeoutMs);
+    return testRegistryConfig(RegistryConfig::Backend::EtcdV2, endpoint, ttl, refresh);
 }
 } // namespace
 

@@ -1,4 +1,5 @@
 #include "EtcdTestServer.h"
+#include "RegistryTestSupport.h"
 #include "etcd/EtcdClient.h"
 #include "registry/EtcdV3Registry.h"
 #include "registry/RegistryFactory.h"
@@ -11,20 +12,6 @@
 #include <optional>
 
 namespace {
-std::optional<EtcdResponse> wait(const std::function<void(EtcdClient::Callback)> &call)
-{
-    std::optional<EtcdResponse> result;
-    QEventLoop loop;
-    call([&](const EtcdResponse &r) {
-        result = r;
-        loop.quit();
-    });
-    QTimer::singleShot(10000, &loop, &QEventLoop::quit);
-    if (!result)
-        loop.exec();
-    return result;
-}
-
 ServiceDefinition service(const QString &host, const QString &container, int port,
                           const QString &name = QStringLiteral("redis"))
 {
@@ -45,21 +32,7 @@ ServiceDefinition service(const QString &host, const QString &container, int por
 
 RegistryConfig config(const QString &endpoint, int ttl = 10, int refresh = 0)
 {
-    RegistryConfig c;
-    c.backend = RegistryConfig::Backend::EtcdV3;
-    c.endpoints = {endpoint};
-    c.prefix = QStringLiteral("/services");
-    c.hostname = QStringLiteral("core-01");
-    c.ttlSeconds = ttl;
-    c.refreshSeconds = refresh;
-    c.requestTimeoutMs = 2000;
-    return c;
-}
-
-bool waitIdle(EtcdV3Registry &r, int timeoutMs = 10000)
-{
-    QSignalSpy idle(&r, &EtcdV3Registry::idle);
-    return r.isIdle() || idle.wait(timeoutMs);
+    return testRegistryConfig(RegistryConfig::Backend::EtcdV3, endpoint, ttl, refresh);
 }
 } // namespace
 
@@ -72,7 +45,7 @@ private:
     std::optional<EtcdKeyValue> get(const QString &key, EtcdClient *via = nullptr)
     {
         EtcdClient *c = via ? via : m_raw.get();
-        auto r = wait([&](auto cb) { c->range(key.toUtf8(), {}, this, cb); });
+        auto r = awaitEtcd([&](auto cb) { c->range(key.toUtf8(), {}, this, cb); });
         if (!r || r->error.isError())
             return std::nullopt;
         const auto kvs = EtcdClient::keyValues(r->json);
@@ -80,7 +53,7 @@ private:
     }
     qint64 count(const QString &prefix)
     {
-        auto r = wait([&](auto cb) { m_raw->rangePrefix(prefix.toUtf8(), this, cb); });
+        auto r = awaitEtcd([&](auto cb) { m_raw->rangePrefix(prefix.toUtf8(), this, cb); });
         return r ? EtcdClient::int64(r->json[QLatin1String("count")]) : -1;
     }
 
@@ -95,7 +68,7 @@ private Q_SLOTS:
 
     void init()
     {
-        auto r = wait([&](auto cb) {
+        auto r = awaitEtcd([&](auto cb) {
             m_raw->deleteRange(QByteArray(1, '\0'), QByteArray(1, '\0'), this, cb);
         });
         QVERIFY(r && !r->error.isError());
@@ -181,8 +154,9 @@ private Q_SLOTS:
         auto plant = [&](const QString &host, const QString &id) {
             const QString key = QStringLiteral("/services/old/") + id;
             const QJsonObject rec{{QStringLiteral("id"), id}, {QStringLiteral("key"), key}};
-            QVERIFY(wait([&](auto cb) { m_raw->put(key.toUtf8(), "10.0.0.9:1", 0, this, cb); }));
-            QVERIFY(wait([&](auto cb) {
+            QVERIFY(
+                awaitEtcd([&](auto cb) { m_raw->put(key.toUtf8(), "10.0.0.9:1", 0, this, cb); }));
+            QVERIFY(awaitEtcd([&](auto cb) {
                 m_raw->put(QStringLiteral("/portolan/services/%1/%2").arg(host, id).toUtf8(),
                            QJsonDocument(rec).toJson(QJsonDocument::Compact), 0, this, cb);
             }));
@@ -256,7 +230,7 @@ private Q_SLOTS:
         reg.registerService(service(QStringLiteral("core-01"), QStringLiteral("redis.1"), 6379));
         QVERIFY(waitIdle(reg));
         const qint64 first = reg.leaseId();
-        QVERIFY(wait([&](auto cb) { m_raw->leaseRevoke(first, this, cb); }));
+        QVERIFY(awaitEtcd([&](auto cb) { m_raw->leaseRevoke(first, this, cb); }));
         QVERIFY(!get(QStringLiteral("/services/redis/core-01:redis.1:6379")));
         QElapsedTimer t;
         t.start();

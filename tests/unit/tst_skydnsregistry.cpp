@@ -1,4 +1,5 @@
 #include "EtcdTestServer.h"
+#include "RegistryTestSupport.h"
 #include "etcd/EtcdClient.h"
 #include "registry/RegistryFactory.h"
 #include "registry/SkyDnsRegistry.h"
@@ -10,20 +11,6 @@
 #include <optional>
 
 namespace {
-std::optional<EtcdResponse> wait(const std::function<void(EtcdClient::Callback)> &call)
-{
-    std::optional<EtcdResponse> result;
-    QEventLoop loop;
-    call([&](const EtcdResponse &r) {
-        result = r;
-        loop.quit();
-    });
-    QTimer::singleShot(10000, &loop, &QEventLoop::quit);
-    if (!result)
-        loop.exec();
-    return result;
-}
-
 RegistryConfig config(const QString &endpoint)
 {
     RegistryConfig c;
@@ -100,7 +87,7 @@ private Q_SLOTS:
         o.endpoints = {etcd.endpoint()};
         EtcdClient raw(o);
         const QByteArray key("/skydns/local/cluster/redis-cache/core-01-redis-1-6379");
-        auto r = wait([&](auto cb) { raw.range(key, {}, this, cb); });
+        auto r = awaitEtcd([&](auto cb) { raw.range(key, {}, this, cb); });
         QVERIFY(r && !r->error.isError());
         const auto kvs = EtcdClient::keyValues(r->json);
         QCOMPARE(kvs.size(), 1);
@@ -109,7 +96,7 @@ private Q_SLOTS:
         QCOMPARE(v, (QJsonObject{{"host", "10.0.0.5"}, {"port", 49153}}));
 
         // The detail record names the SkyDNS key, so reconcile can clean it up later.
-        r = wait([&](auto cb) {
+        r = awaitEtcd([&](auto cb) {
             raw.range("/portolan/services/core-01/core-01:Redis.1:6379", {}, this, cb);
         });
         const QJsonObject detail =
@@ -118,7 +105,7 @@ private Q_SLOTS:
 
         reg->deregisterService(s);
         QVERIFY(deregistered.wait(5000));
-        r = wait([&](auto cb) { raw.range(key, {}, this, cb); });
+        r = awaitEtcd([&](auto cb) { raw.range(key, {}, this, cb); });
         QVERIFY(EtcdClient::keyValues(r->json).isEmpty());
         QVERIFY(reg->describe().contains(QStringLiteral("cluster.local")));
     }
