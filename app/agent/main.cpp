@@ -78,7 +78,7 @@ int main(int argc, char **argv)
     if (!o.hostIp.isEmpty()) {
         qInfo().noquote() << "Forcing host IP to" << o.hostIp;
     } else {
-        serviceOptions.resolvedHostIp = AgentSetup::resolveHostIp(hostname);
+        serviceOptions.resolvedHostIp = AgentSetup::resolveHostIp(AgentSetup::systemHostname());
         qInfo().noquote() << "Host IP for ports bound to all addresses:"
                           << (serviceOptions.resolvedHostIp.isEmpty()
                                   ? QStringLiteral("unknown (set -ip)")
