@@ -14,9 +14,16 @@ STATE="${PORTOLAN_STATE_DIR:-/var/lib/portolan}"
 cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build "$BUILD" --target portolan
 
+FEED="${PORTOLAN_FEED:-127.0.0.1:8080}"
 args=("$@")
 have_uri=0
-for a in "${args[@]}"; do [[ "$a" == *://* ]] && have_uri=1; done
+have_feed=0
+for a in "${args[@]}"; do
+    [[ "$a" == *://* ]] && have_uri=1
+    [[ "$a" == -feed=* || "$a" == --feed=* || "$a" == -feed || "$a" == --feed ]] && have_feed=1
+done
+# The browser view is on by default, on loopback.
+((have_feed == 1)) || args=("-feed=$FEED" "${args[@]}")
 
 SUDO=""
 [[ $(id -u) -eq 0 ]] || SUDO="sudo"
@@ -55,8 +62,9 @@ if ((have_uri == 0)); then
         curl -sf --max-time 2 http://127.0.0.1:2379/health >/dev/null ||
             { echo "up: etcd did not start; see $STATE/etcd.log" >&2; exit 1; }
     fi
-    args+=("etcd://127.0.0.1:2379/services")
+    args+=("etcd://127.0.0.1:2379/services") # options first, URI last
 fi
 
 echo "up: running $BUILD/app/agent/portolan ${args[*]}"
+((have_feed == 1)) || echo "up: browser view at http://$FEED/"
 exec "$BUILD/app/agent/portolan" "${args[@]}"
