@@ -530,11 +530,13 @@ def m_feed(a, docker, etcd, clients, probes):
         out = subprocess.run(
             ["node", os.path.join(os.path.dirname(os.path.abspath(__file__)), "feed-client.mjs"),
              "--feed", f"127.0.0.1:{feed_port}", "--etcd", f"127.0.0.1:{a.etcd}",
-             "--clients", str(clients), "--probes", str(probes), "--pid", str(agent.pid)],
+             "--clients", str(clients), "--probes", str(probes), "--pid", str(agent.pid),
+             "--out", os.path.join(a.work, "feed-client.json")],
             capture_output=True, text=True, timeout=300)
         if out.returncode != 0:
             raise RuntimeError("feed client failed: " + out.stderr[-2000:])
-        res.update(json.loads(out.stdout))
+        with open(os.path.join(a.work, "feed-client.json")) as f:
+            res.update(json.load(f))
         if not agent.alive():
             raise RuntimeError("agent exited")
     finally:

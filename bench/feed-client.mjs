@@ -2,9 +2,10 @@
 // feed, waits until each has its initial snapshot, reads the agent's RSS, then makes P etcd
 // puts of a detail record (a new service each time) and records, per client, the delay from
 // just before the put to the moment the client receives the matching `service` message.
-// Prints one JSON object on stdout. Everything is bounded; the process exits by itself.
+// Writes one JSON object to --out. Everything is bounded; the process exits by itself.
 //
-//   node feed-client.mjs --feed 127.0.0.1:PORT --etcd 127.0.0.1:PORT --clients 100 --probes 50 --pid AGENT_PID
+//   node feed-client.mjs --feed 127.0.0.1:PORT --etcd 127.0.0.1:PORT --clients 100 --probes 50 --pid AGENT_PID \
+//        --out RESULT.json
 import fs from 'node:fs';
 import http from 'node:http';
 import { performance } from 'node:perf_hooks';
@@ -118,6 +119,7 @@ done = true;
 await etcd('/v3/kv/deleterange', { key: b64(PREFIX), range_end: b64(PREFIX.slice(0, -1) + '0') });
 for (const ws of sockets) ws.terminate();
 agent.destroy();
-process.stdout.write(JSON.stringify({ clients: nClients, probes: nProbes, connect_ms: connectMs,
+// A file, not stdout: process.exit() cuts a piped stdout after 64 KiB.
+fs.writeFileSync(arg('out'), JSON.stringify({ clients: nClients, probes: nProbes, connect_ms: connectMs,
   rss_with_clients_kb: rssWithClients, missed, delays_ms: delays, per_probe_last_ms: perProbeLast }) + '\n');
 process.exit(0);

@@ -23,6 +23,10 @@ if [ -z "${PORTOLAN_BIN:-}" ]; then
     cmake --build "$REPO/build-bench" --target portolan >/dev/null || exit 1
     export PORTOLAN_BIN=$REPO/build-bench/app/agent/portolan
 fi
+# What was measured: the working tree may hold other engineers' uncommitted changes.
+BUILD_COMMIT=$(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo unknown)
+BUILD_DIRTY=$({ git -C "$REPO" diff --name-only HEAD -- backend app CMakeLists.txt
+    git -C "$REPO" ls-files --others --exclude-standard -- backend app; } 2>/dev/null | sort -u | paste -sd ' ')
 export PORTOLAN_IT_DEADLINE=${BENCH_DEADLINE:-1800}
 export PORTOLAN_TEST_OUT=${BENCH_OUT:-/tmp}
 
@@ -122,7 +126,8 @@ DRIVER_PID=""
 
 mkdir -p "$(dirname "$REPORT")"
 "$IT_PY" "$BENCH_DIR/report.py" --results "$IT_DIR/results.json" --loadavg "$IT_DIR/loadavg.log" \
-    --agent "$PORTOLAN_BIN" --repo "$REPO" --started "$BENCH_STARTED" --out "$REPORT" ||
+    --agent "$PORTOLAN_BIN" --repo "$REPO" --started "$BENCH_STARTED" --out "$REPORT" \
+    --build-commit "$BUILD_COMMIT" --build-dirty "$BUILD_DIRTY" ||
     fail "report failed"
 mkdir -p "$BENCH_DIR/out"
 cp "$IT_DIR/results.json" "$RAW"
