@@ -10,7 +10,7 @@
 namespace {
 constexpr int kMaxInspectsInFlight = 16;
 constexpr int kMaxPendingPortAttempts = 8; // 25 ms doubling: about 6 s in all
-constexpr int kMaxBackoffMs = 5000;
+constexpr int kMaxBackoffMs = 1000; // a failed connect to a local socket costs nothing
 
 QString shortId(const QString &id)
 {
