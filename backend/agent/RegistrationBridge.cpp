@@ -73,10 +73,12 @@ void RegistrationBridge::connectDocker()
         if (generation != m_generation)
             return;
         if (!r.ok()) {
-            scheduleReconnect(QStringLiteral("Docker at %1 is unreachable: %2")
-                                  .arg(m_docker->endpoint().describe(),
-                                       r.error.isEmpty() ? QStringLiteral("HTTP %1").arg(r.status)
-                                                         : r.error));
+            // DockerClient's errors already name the daemon ("Docker at ...: ...").
+            scheduleReconnect(r.error.isEmpty()
+                                  ? QStringLiteral("Docker at %1 answered HTTP %2 to a ping")
+                                        .arg(m_docker->endpoint().describe())
+                                        .arg(r.status)
+                                  : r.error);
             return;
         }
         m_events->start(m_docker->apiVersion());
