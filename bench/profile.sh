@@ -24,9 +24,11 @@ dk import -c 'EXPOSE 6379' -c 'CMD ["/bin/sleep","7200"]' - bench/sleeper <"$(_r
 say "creating $N containers"
 for i in $(seq 1 "$N"); do echo "p$i"; done | xargs -P 4 -I{} timeout 60 docker run -d --name {} -P bench/sleeper >/dev/null
 
+services_at_least() { [ "$(ectl get --prefix /services/ --keys-only | grep -c .)" -ge "$1" ]; }
+
 # 1. memory by mapping, idle with N services, no valgrind
 start_agent -hostname=benchhost -ip=127.0.0.1 "etcd://127.0.0.1:$ETCD_PORT/services"
-wait_until 60 bash -c "[ \$(ETCDCTL_API=3 etcdctl --endpoints=127.0.0.1:$ETCD_PORT get --prefix /services/ --count-only -w fields | awk '/Count/{print \$3}') -ge $N ]" ||
+wait_until 60 services_at_least "$N" ||
     fail "agent did not register $N services"
 sleep 3
 {
@@ -46,7 +48,7 @@ valgrind --tool=callgrind --callgrind-out-file="$CG" --dump-instr=no --collect-s
     "$PORTOLAN_BIN" -hostname=benchhost -ip=127.0.0.1 "etcd://127.0.0.1:$ETCD_PORT/services" \
     >"$AGENT_LOG" 2>&1 </dev/null &
 AGENT_PID=$!
-wait_until 180 bash -c "[ \$(ETCDCTL_API=3 etcdctl --endpoints=127.0.0.1:$ETCD_PORT get --prefix /services/ --count-only -w fields | awk '/Count/{print \$3}') -ge $N ]" ||
+wait_until 180 services_at_least "$N" ||
     fail "agent under callgrind did not register $N services"
 for i in $(seq 1 20); do
     dk run -d --name "c$i" -P bench/sleeper >/dev/null
@@ -55,7 +57,7 @@ for i in $(seq 1 20); do
 done
 sleep 2
 stop_agent
-callgrind_annotate --inclusive=yes "$CG" 2>/dev/null | head -80 >"$OUT/profile-callgrind-inclusive.txt"
-callgrind_annotate "$CG" 2>/dev/null | head -60 >"$OUT/profile-callgrind-self.txt"
+callgrind_annotate --inclusive=yes "$CG" 2>/dev/null | sed -n 1,80p >"$OUT/profile-callgrind-inclusive.txt"
+callgrind_annotate "$CG" 2>/dev/null | sed -n 1,60p >"$OUT/profile-callgrind-self.txt"
 cp "$CG" "$OUT/callgrind.out.agent"
 say "profiles in $OUT/profile-*.txt"
