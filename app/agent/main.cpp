@@ -175,5 +175,10 @@ int main(int argc, char **argv)
 
     registry->start();
     bridge.start();
-    return app.exec();
+    const int status = app.exec();
+    // The feed reads through the registry's etcd client: it must go first.
+    bridge.stop();
+    delete feed;
+    delete registry;
+    return status;
 }

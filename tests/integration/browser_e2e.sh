@@ -90,6 +90,14 @@ wait_for_no_key /services/redis/host-b:redis.b1:6379 1 || fail "host-b's service
 wait_for_key /portolan/hosts/host-a 0 || fail "host-a's record vanished"
 _pid_alive "$AGENT_A_PID" || { AGENT_LOG=$AGENT_A_LOG; fail "agent A exited during the test"; }
 
+# SIGTERM with the feed serving: a clean exit 0 (the feed reads through the registry's client,
+# so teardown order matters; this once crashed with SIGSEGV).
+kill -TERM "$AGENT_A_PID"
+wait_pid_exit "$AGENT_A_PID" 10 || { AGENT_LOG=$AGENT_A_LOG; fail "agent A did not exit within 10 s of SIGTERM"; }
+rc=0
+wait "$AGENT_A_PID" 2>/dev/null || rc=$?
+AGENT_LOG=$AGENT_A_LOG assert_eq "$rc" 0 "agent A (with -feed) exit status after SIGTERM"
+
 say "screenshots: $(cd "$E2E_OUT" && ls ./*.png | tr '\n' ' ')"
 result "$("$IT_PY" - "$E2E_OUT/figures.json" <<'EOF'
 import json, sys
