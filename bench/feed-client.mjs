@@ -94,6 +94,7 @@ await Promise.race([allSnapshots, sleep(60_000).then(() => fail(`only ${snapshot
 const connectMs = now() - tConnect;
 await sleep(3000);
 const rssWithClients = rssKb();
+await sleep(Number(arg('hold-ms', 0))); // lets a profiler look at the agent with every client connected
 
 // ---- probes
 const perProbeLast = [];
