@@ -1,5 +1,6 @@
 #include "etcd/EtcdClient.h"
 
+#include <algorithm>
 #include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -49,7 +50,14 @@ EtcdClient::EtcdClient(const EtcdClientOptions &options, QObject *parent)
         m_configError = {EtcdError::Kind::Config, 0, 0,
                          QStringLiteral("no etcd endpoint configured")};
     }
-    loadTls();
+    // Loading the TLS backend maps OpenSSL (about 4 MiB) and costs ~25 M instructions at start:
+    // only pay for it when some endpoint or file asks for TLS.
+    const bool wantsTls =
+        !m_options.caFile.isEmpty() || !m_options.certFile.isEmpty() ||
+        std::any_of(m_options.endpoints.cbegin(), m_options.endpoints.cend(),
+                    [](const QString &e) { return e.startsWith(QLatin1String("https:")); });
+    if (wantsTls)
+        loadTls();
 }
 
 EtcdClient::~EtcdClient() = default;
