@@ -12,4 +12,5 @@ if [ ! -d node_modules/playwright-core ] || [ ! -d node_modules/ws ]; then
   npm ci --no-audit --no-fund --loglevel=error
 fi
 echo "browser tests: screenshots in $PORTOLAN_TEST_OUT"
-exec node --test --test-concurrency=1 --test-reporter=spec "$@" view.test.mjs
+# --test-force-exit: a failed assertion must end the run, not leave a stub server holding it open.
+exec node --test --test-force-exit --test-concurrency=1 --test-reporter=spec "$@" view.test.mjs

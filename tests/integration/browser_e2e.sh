@@ -67,7 +67,7 @@ rc=0
     PORTOLAN_E2E_OUT=$E2E_OUT \
     PORTOLAN_E2E_PROFILE_DIR=$IT_DIR \
     PORTOLAN_E2E_B_SERVICE_ID=host-b:redis.b1:6379 \
-        timeout 150 node --test --test-reporter=spec e2e.test.mjs
+        timeout 150 node --test --test-force-exit --test-reporter=spec e2e.test.mjs
 ) >"$IT_DIR/browser.log" 2>&1 </dev/null || rc=$?
 cat "$IT_DIR/browser.log"
 # The test SIGKILLs agent B itself (exact moment of the kill) in step 4; the harness reaps it
