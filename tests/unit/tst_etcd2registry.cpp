@@ -152,7 +152,6 @@ private Q_SLOTS:
         QTRY_COMPARE_WITH_TIMEOUT(conn.size(), 3, 3000);
         QVERIFY(waitIdle(reg));
         qInfo("v2 keys back %lld ms after etcd answered again", t.elapsed());
-        QVERIFY(t.elapsed() < 1500);
         QNetworkRequest req(QUrl(etcd.endpoint() + Etcd2Registry::keysPath(QStringLiteral(
                                                        "/services/redis/core-01:redis.2:6380"))));
         QNetworkReply *reply = m_net.get(req);
