@@ -91,9 +91,8 @@ int main(int argc, char **argv)
 
     // Host record details (docs/feed.md): what a person needs to find this agent.
     auto *v3 = qobject_cast<EtcdV3Registry *>(registry);
-    QJsonObject hostInfo{{QStringLiteral("address"), !o.hostIp.isEmpty()
-                                                         ? o.hostIp
-                                                         : serviceOptions.resolvedHostIp}};
+    QJsonObject hostInfo{{QStringLiteral("address"),
+                          !o.hostIp.isEmpty() ? o.hostIp : serviceOptions.resolvedHostIp}};
     AgentFeed *feed = nullptr;
     if (!o.feed.isEmpty()) {
         if (!v3)

@@ -52,8 +52,7 @@ Flag str(const char *name, QString AgentOptions::*field, const char *help)
 Flag integer(const char *name, int AgentOptions::*field, int min, const char *help)
 {
     const QString n = QLatin1String(name);
-    return {n, QLatin1String(help), false,
-            [field, n, min](AgentOptions &o, const QString &v) {
+    return {n, QLatin1String(help), false, [field, n, min](AgentOptions &o, const QString &v) {
                 return parseInt(n, v, min, &(o.*field));
             }};
 }
@@ -61,9 +60,8 @@ Flag integer(const char *name, int AgentOptions::*field, int min, const char *he
 Flag boolean(const char *name, bool AgentOptions::*field, const char *help)
 {
     const QString n = QLatin1String(name);
-    return {n, QLatin1String(help), true, [field, n](AgentOptions &o, const QString &v) {
-                return parseBool(n, v, &(o.*field));
-            }};
+    return {n, QLatin1String(help), true,
+            [field, n](AgentOptions &o, const QString &v) { return parseBool(n, v, &(o.*field)); }};
 }
 
 const QList<Flag> &flags()
@@ -78,15 +76,17 @@ const QList<Flag> &flags()
             "Use IP which is stored in a label assigned to the container"),
         str("tags", &AgentOptions::tags,
             "Append tags for all registered services (supports a Go template subset)"),
-        integer("ttl", &AgentOptions::ttl, 2, "TTL of the agent's etcd lease, in seconds (default 30)"),
+        integer("ttl", &AgentOptions::ttl, 2,
+                "TTL of the agent's etcd lease, in seconds (default 30)"),
         integer("ttl-refresh", &AgentOptions::ttlRefresh, 0,
                 "Seconds between lease keep-alives (default ttl/3)"),
         integer("resync", &AgentOptions::resync, 0,
                 "Seconds between full reconciles with Docker (0: only at start and reconnect)"),
         str("deregister", &AgentOptions::deregister,
             "Deregister exited services \"always\" or \"on-success\""),
-        integer("retry-attempts", &AgentOptions::retryAttempts, -1,
-                "Attempts to reach the registry at start before exiting (-1: forever, the default)"),
+        integer(
+            "retry-attempts", &AgentOptions::retryAttempts, -1,
+            "Attempts to reach the registry at start before exiting (-1: forever, the default)"),
         integer("retry-interval", &AgentOptions::retryInterval, 1,
                 "Interval in milliseconds between retry-attempts (default 2000)"),
         boolean("cleanup", &AgentOptions::cleanup,
@@ -170,7 +170,8 @@ AgentArguments AgentArguments::parse(const QStringList &args)
         if (arg.size() < 2 || arg.at(0) != QLatin1Char('-'))
             break; // first positional argument
         QString body = arg.mid(arg.startsWith(QLatin1String("--")) ? 2 : 1);
-        if (body.isEmpty() || body.startsWith(QLatin1Char('-')) || body.startsWith(QLatin1Char('=')))
+        if (body.isEmpty() || body.startsWith(QLatin1Char('-')) ||
+            body.startsWith(QLatin1Char('=')))
             return fail(QStringLiteral("bad flag syntax: %1").arg(arg));
         QString value;
         const int eq = body.indexOf(QLatin1Char('='));
@@ -222,7 +223,8 @@ QString AgentArguments::usage()
         "Usage: portolan [options] <registry URI>\n\n"
         "Registers every published port of this host's Docker containers in etcd.\n\n"
         "Registry URIs:\n"
-        "  etcd://HOST[:PORT][,HOST2[:PORT]]/PREFIX    etcd v3 (leases), e.g. etcd://127.0.0.1:2379/services\n"
+        "  etcd://HOST[:PORT][,HOST2[:PORT]]/PREFIX    etcd v3 (leases), e.g. "
+        "etcd://127.0.0.1:2379/services\n"
         "  etcds://HOST[:PORT][,...]/PREFIX            etcd v3 over TLS\n"
         "  etcd2://HOST[:PORT]/PREFIX                  etcd v2 keys API (legacy clusters)\n"
         "  skydns2://HOST[:PORT]/DOMAIN                SkyDNS/CoreDNS records in etcd v3\n"

@@ -5,27 +5,27 @@
 
 // The agent's command line: registrator's flags (Go-style, options before the URI) plus ours.
 struct AgentOptions {
-    QString hostIp;         // -ip
-    bool internal = false;  // -internal
+    QString hostIp;            // -ip
+    bool internal = false;     // -internal
     bool explicitOnly = false; // -explicit
-    QString useIpFromLabel; // -useIpFromLabel
-    QString tags;           // -tags (template)
-    int ttl = 30;           // -ttl, seconds: lease TTL
-    int ttlRefresh = 0;     // -ttl-refresh, seconds: 0 means ttl/3
-    int resync = 0;         // -resync, seconds: 0 disables periodic reconcile
+    QString useIpFromLabel;    // -useIpFromLabel
+    QString tags;              // -tags (template)
+    int ttl = 30;              // -ttl, seconds: lease TTL
+    int ttlRefresh = 0;        // -ttl-refresh, seconds: 0 means ttl/3
+    int resync = 0;            // -resync, seconds: 0 disables periodic reconcile
     QString deregister = QStringLiteral("always"); // -deregister always|on-success
-    int retryAttempts = -1; // -retry-attempts: initial connection attempts, -1 forever
+    int retryAttempts = -1;   // -retry-attempts: initial connection attempts, -1 forever
     int retryInterval = 2000; // -retry-interval, ms
-    bool cleanup = false;   // -cleanup: accepted; cleanup of this host's keys is always on
-    QString hostname;       // -hostname: overrides the OS hostname in service ids
-    QString etcdCaFile, etcdCertFile, etcdKeyFile; // -etcd-cacert, -etcd-cert, -etcd-key
-    QString etcdUser;         // -etcd-user user[:password]
-    QString etcdPasswordFile; // -etcd-password-file
+    bool cleanup = false;     // -cleanup: accepted; cleanup of this host's keys is always on
+    QString hostname;         // -hostname: overrides the OS hostname in service ids
+    QString etcdCaFile, etcdCertFile, etcdKeyFile;        // -etcd-cacert, -etcd-cert, -etcd-key
+    QString etcdUser;                                     // -etcd-user user[:password]
+    QString etcdPasswordFile;                             // -etcd-password-file
     QString portolanPrefix = QStringLiteral("/portolan"); // -portolan-prefix
-    QString feed;             // -feed ADDR:PORT: serve the browser view and the WebSocket feed
-    QString feedTokenFile;    // -feed-token-file: required for a non-loopback -feed
+    QString feed;          // -feed ADDR:PORT: serve the browser view and the WebSocket feed
+    QString feedTokenFile; // -feed-token-file: required for a non-loopback -feed
     QString feedCertFile, feedKeyFile; // -feed-cert, -feed-key: serve the feed over TLS
-    QString registryUri;      // the one positional argument
+    QString registryUri;               // the one positional argument
 };
 
 struct AgentArguments {

@@ -10,8 +10,8 @@ QString AgentSetup::systemHostname()
     return QHostInfo::localHostName();
 }
 
-bool AgentSetup::registryConfig(const AgentOptions &o, const QString &hostname,
-                                RegistryConfig *out, QString *error)
+bool AgentSetup::registryConfig(const AgentOptions &o, const QString &hostname, RegistryConfig *out,
+                                QString *error)
 {
     RegistryConfig c;
     if (!RegistryConfig::parseUri(o.registryUri, &c, error))
@@ -74,8 +74,8 @@ QString AgentSetup::resolveHostIp(const QString &hostname)
     for (const QNetworkInterface &i : QNetworkInterface::allInterfaces()) {
         if (!(i.flags() & QNetworkInterface::IsUp) || (i.flags() & QNetworkInterface::IsLoopBack))
             continue;
-        if (i.name().startsWith(QLatin1String("docker")) || i.name().startsWith(QLatin1String("veth")) ||
-            i.name().startsWith(QLatin1String("br-")))
+        if (i.name().startsWith(QLatin1String("docker")) ||
+            i.name().startsWith(QLatin1String("veth")) || i.name().startsWith(QLatin1String("br-")))
             continue;
         for (const QNetworkAddressEntry &e : i.addressEntries()) {
             if (e.ip().protocol() == QAbstractSocket::IPv4Protocol && !e.ip().isLoopback())

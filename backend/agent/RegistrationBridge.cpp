@@ -10,7 +10,7 @@
 namespace {
 constexpr int kMaxInspectsInFlight = 16;
 constexpr int kMaxPendingPortAttempts = 8; // 25 ms doubling: about 6 s in all
-constexpr int kMaxBackoffMs = 1000; // a failed connect to a local socket costs nothing
+constexpr int kMaxBackoffMs = 1000;        // a failed connect to a local socket costs nothing
 
 QString shortId(const QString &id)
 {
@@ -124,7 +124,8 @@ void RegistrationBridge::onEvent(const QJsonObject &event)
     QString action = event.value(QLatin1String("Action")).toString();
     if (action.isEmpty())
         action = event.value(QLatin1String("status")).toString();
-    QString id = event.value(QLatin1String("Actor")).toObject().value(QLatin1String("ID")).toString();
+    QString id =
+        event.value(QLatin1String("Actor")).toObject().value(QLatin1String("ID")).toString();
     if (id.isEmpty())
         id = event.value(QLatin1String("id")).toString();
     if (id.isEmpty())
@@ -156,7 +157,8 @@ void RegistrationBridge::beginSync()
         for (const QJsonValue &c : list)
             m_syncQueue << c.toObject().value(QLatin1String("Id")).toString();
         m_syncContainers = int(m_syncQueue.size());
-        qInfo().noquote() << QStringLiteral("Syncing services on %1 containers").arg(m_syncContainers);
+        qInfo().noquote()
+            << QStringLiteral("Syncing services on %1 containers").arg(m_syncContainers);
         m_syncInFlight = 0;
         if (m_syncQueue.isEmpty())
             finishSync();
@@ -222,16 +224,18 @@ void RegistrationBridge::handleStart(const QString &id, int attempt)
 {
     const quint64 generation = m_generation;
     const quint64 epoch = m_epoch.value(id);
-    m_docker->inspectContainer(id, this, [this, id, attempt, generation, epoch](const DockerResult &r) {
-        if (generation != m_generation || epoch != m_epoch.value(id))
-            return;
-        if (!r.ok()) {
-            if (!r.notFound())
-                qWarning().noquote() << "unable to inspect container:" << shortId(id) << r.error;
-            return;
-        }
-        applyContainer(id, r.json.object(), {}, attempt, false);
-    });
+    m_docker->inspectContainer(
+        id, this, [this, id, attempt, generation, epoch](const DockerResult &r) {
+            if (generation != m_generation || epoch != m_epoch.value(id))
+                return;
+            if (!r.ok()) {
+                if (!r.notFound())
+                    qWarning().noquote()
+                        << "unable to inspect container:" << shortId(id) << r.error;
+                return;
+            }
+            applyContainer(id, r.json.object(), {}, attempt, false);
+        });
 }
 
 void RegistrationBridge::applyContainer(const QString &id, const QJsonObject &inspect,
@@ -255,8 +259,8 @@ void RegistrationBridge::applyContainer(const QString &id, const QJsonObject &in
                     return;
                 QJsonObject other = r.ok() ? r.json.object() : QJsonObject();
                 if (!r.ok())
-                    qWarning().noquote() << "unable to inspect network container of"
-                                         << shortId(id) << r.error;
+                    qWarning().noquote()
+                        << "unable to inspect network container of" << shortId(id) << r.error;
                 if (other.isEmpty())
                     other.insert(QLatin1String("Id"), QLatin1String("unavailable"));
                 applyContainer(id, inspect, other, attempt, fromSync);

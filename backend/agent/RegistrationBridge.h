@@ -74,7 +74,7 @@ private:
     QList<QJsonObject> m_deferredEvents;
     QStringList m_pendingAfterSync; // containers whose ports were not yet assigned
     bool m_firstSyncDone = false;
-    QSet<QString> m_announced;         // service ids already logged as "added:"
-    QHash<QString, quint64> m_epoch;   // per container: bumps on each event, drops stale inspects
-    quint64 m_generation = 0; // bumps on every (re)connect; stale callbacks are dropped
+    QSet<QString> m_announced;       // service ids already logged as "added:"
+    QHash<QString, quint64> m_epoch; // per container: bumps on each event, drops stale inspects
+    quint64 m_generation = 0;        // bumps on every (re)connect; stale callbacks are dropped
 };

@@ -16,7 +16,8 @@ QString Log::format(const QString &message)
 {
     QString text = message;
     // One event, one line: a newline inside a container name must not forge a log line.
-    text.replace(QLatin1Char('\n'), QLatin1String("\\n")).replace(QLatin1Char('\r'), QLatin1String("\\r"));
+    text.replace(QLatin1Char('\n'), QLatin1String("\\n"))
+        .replace(QLatin1Char('\r'), QLatin1String("\\r"));
     return QDateTime::currentDateTime().toString(QStringLiteral("yyyy/MM/dd HH:mm:ss ")) + text +
            QLatin1Char('\n');
 }

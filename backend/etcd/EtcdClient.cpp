@@ -1,6 +1,5 @@
 #include "etcd/EtcdClient.h"
 
-#include <algorithm>
 #include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -12,6 +11,7 @@
 #include <QSslKey>
 #include <QTimer>
 #include <QUrl>
+#include <algorithm>
 
 namespace {
 constexpr int GrpcUnavailable = 14;

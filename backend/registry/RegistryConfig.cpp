@@ -69,7 +69,8 @@ bool RegistryConfig::parseUri(const QString &uri, RegistryConfig *out, QString *
     };
     const int sep = uri.indexOf(QLatin1String("://"));
     if (sep <= 0)
-        return fail(QStringLiteral("expected SCHEME://HOST/PATH, e.g. etcd://127.0.0.1:2379/services"));
+        return fail(
+            QStringLiteral("expected SCHEME://HOST/PATH, e.g. etcd://127.0.0.1:2379/services"));
     const QString scheme = uri.left(sep).toLower();
     QString rest = uri.mid(sep + 3);
 
@@ -85,8 +86,9 @@ bool RegistryConfig::parseUri(const QString &uri, RegistryConfig *out, QString *
     } else if (scheme == QLatin1String("skydns2")) {
         c.backend = Backend::SkyDns2;
     } else {
-        return fail(QStringLiteral("unrecognized adapter \"%1\" (use etcd, etcds, etcd2 or skydns2)")
-                        .arg(scheme));
+        return fail(
+            QStringLiteral("unrecognized adapter \"%1\" (use etcd, etcds, etcd2 or skydns2)")
+                .arg(scheme));
     }
     if (rest.contains(QLatin1Char('?')) || rest.contains(QLatin1Char('#')))
         return fail(QStringLiteral("query strings and fragments are not supported"));
@@ -138,7 +140,8 @@ bool RegistryConfig::parseUri(const QString &uri, RegistryConfig *out, QString *
     if (c.backend == Backend::SkyDns2) {
         const QString domain = path.mid(1);
         if (domain.isEmpty() || domain.contains(QLatin1Char('/')))
-            return fail(QStringLiteral("skydns2 needs a DNS domain, e.g. skydns2://127.0.0.1:2379/cluster.local"));
+            return fail(QStringLiteral(
+                "skydns2 needs a DNS domain, e.g. skydns2://127.0.0.1:2379/cluster.local"));
         QStringList labels = domain.toLower().split(QLatin1Char('.'), Qt::SkipEmptyParts);
         std::reverse(labels.begin(), labels.end());
         c.domain = domain.toLower();
@@ -146,8 +149,9 @@ bool RegistryConfig::parseUri(const QString &uri, RegistryConfig *out, QString *
     } else {
         // An empty prefix would scatter services over the root of the keyspace.
         if (path.isEmpty())
-            return fail(QStringLiteral("a key prefix is required, e.g. %1://127.0.0.1:2379/services")
-                            .arg(scheme));
+            return fail(
+                QStringLiteral("a key prefix is required, e.g. %1://127.0.0.1:2379/services")
+                    .arg(scheme));
         c.prefix = path;
     }
     c.uri = masked;

@@ -51,7 +51,7 @@ void tst_RegistryConfig::parses_data()
         << "/services"
         << ""
         << "";
-        QTest::newRow("etcd2") << "etcd2://127.0.0.1:4001/services" << int(B::EtcdV2)
+    QTest::newRow("etcd2") << "etcd2://127.0.0.1:4001/services" << int(B::EtcdV2)
                            << QStringList{"http://127.0.0.1:4001"} << "/services"
                            << ""
                            << "";
@@ -104,8 +104,10 @@ void tst_RegistryConfig::rejects_data()
                                            << "DNS domain";
     QTest::newRow("unterminated v6") << "etcd://[::1:2379/x"
                                      << "unterminated";
-    QTest::newRow("no path") << "etcd://127.0.0.1:2379" << "key prefix is required";
-    QTest::newRow("root path") << "etcd2://127.0.0.1:2379/" << "key prefix is required";
+    QTest::newRow("no path") << "etcd://127.0.0.1:2379"
+                             << "key prefix is required";
+    QTest::newRow("root path") << "etcd2://127.0.0.1:2379/"
+                               << "key prefix is required";
     QTest::newRow("empty user") << "etcd://:pw@127.0.0.1/x"
                                 << "empty user";
 }
