@@ -43,7 +43,7 @@ async function openPage(stub, { query = '', colorScheme = 'light', viewport = { 
   };
 }
 
-const waitLive = (page) => page.waitForSelector('#connection-state[data-state=live]', { timeout: 10_000 });
+const waitLive = (page) => page.waitForSelector('#connection-state[data-state=live]', { timeout: 30_000 });
 const count = (page, sel) => page.locator(sel).count();
 const shot = (page, name) => page.screenshot({ path: path.join(OUT, `${name}.png`) });
 // page.waitForFunction compiles its poller with eval, which the page's CSP (rightly) forbids;
