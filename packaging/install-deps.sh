@@ -15,7 +15,12 @@ TEST=(clang libclang-rt-14-dev xvfb xauth libgl1-mesa-dri fonts-dejavu-core imag
       chromium python3)
 
 packages=("${BUILD[@]}" "${RUNTIME[@]}")
-[[ "${1:-}" == "--runtime-only" ]] || packages+=("${TEST[@]}")
+if [[ "${1:-}" != "--runtime-only" ]]; then
+    packages+=("${TEST[@]}")
+    # The browser tests need node and npm; take Debian's only when the machine has none.
+    command -v node >/dev/null || packages+=(nodejs)
+    command -v npm >/dev/null || packages+=(npm)
+fi
 
 missing=()
 for p in "${packages[@]}"; do
