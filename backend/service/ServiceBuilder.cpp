@@ -8,16 +8,22 @@
 
 namespace {
 
-// A value safe to quote in a note: control characters escaped, long text cut.
-QString quoted(const QString &s)
+QString escapedControl(QStringView s)
 {
     QString out;
-    for (const QChar c : s.left(64)) {
+    for (const QChar c : s) {
         if (c.category() == QChar::Other_Control)
             out += QStringLiteral("\\x%1").arg(c.unicode(), 2, 16, QLatin1Char('0'));
         else
             out += c;
     }
+    return out;
+}
+
+// A value safe to quote in a note: control characters escaped, long text cut.
+QString quoted(const QString &s)
+{
+    QString out = escapedControl(QStringView(s).left(64));
     if (s.size() > 64)
         out += QStringLiteral("...");
     return QLatin1Char('"') + out + QLatin1Char('"');
@@ -66,6 +72,50 @@ QString valueProblem(const QString &s, bool allowControl)
     return {};
 }
 
+// Bytes the text takes as a JSON string in the detail record: control characters become
+// six-byte \u escapes, quotes and backslashes two bytes.
+qsizetype jsonBytes(const QString &s)
+{
+    qsizetype extra = 0;
+    for (const QChar c : s) {
+        if (c.unicode() < 0x20)
+            extra += 5;
+        else if (c == QLatin1Char('"') || c == QLatin1Char('\\'))
+            extra += 1;
+    }
+    return s.toUtf8().size() + extra;
+}
+
+// Entries of one kind dropped from one service: one note however many there are, so 500 bad
+// labels cost one log line, not 500.
+class DroppedEntries {
+public:
+    void add(const QString &what, const QString &problem)
+    {
+        if (m_count++ == 0) {
+            m_firstWhat = what;
+            m_firstProblem = problem;
+        }
+    }
+    void report(QStringList &notes, const QString &prefix, const QString &kind) const
+    {
+        if (m_count == 1) {
+            notes
+                << QStringLiteral("%1 %2 dropped: it %3").arg(prefix, m_firstWhat, m_firstProblem);
+        } else if (m_count > 1) {
+            notes << QStringLiteral("%1 %2 %3 dropped; the first, %4: it %5")
+                         .arg(prefix)
+                         .arg(m_count)
+                         .arg(kind, m_firstWhat, m_firstProblem);
+        }
+    }
+
+private:
+    int m_count = 0;
+    QString m_firstWhat;
+    QString m_firstProblem;
+};
+
 int portNumber(const QString &s)
 {
     bool ok = false;
@@ -101,14 +151,42 @@ ServiceBuildResult ServiceBuilder::build(const QJsonObject &inspect,
 {
     ServiceBuildResult result;
     const QString containerId = str(inspect, "Id");
-    const QString id12 = containerId.left(12);
+    const QString id12 = escapedControl(containerId.left(12));
     const QJsonObject config = inspect.value(QLatin1String("Config")).toObject();
     const QString image = str(config, "Image");
     QString containerName = str(inspect, "Name");
     if (containerName.startsWith(QLatin1Char('/')))
         containerName.remove(0, 1);
 
-    const QList<ServicePort> ports = ContainerPorts::read(inspect);
+    // Docker restricts both; an inspect answer that breaks the rules is not trusted further.
+    for (const auto &[what, text] :
+         {std::pair{"container id", containerId}, std::pair{"container name", containerName},
+          std::pair{"image", image}}) {
+        QString problem = valueProblem(text, false);
+        if (problem.isEmpty() && text.toUtf8().size() > kMaxKeyPartBytes * 4)
+            problem = QStringLiteral("is %1 bytes long (limit %2)")
+                          .arg(text.toUtf8().size())
+                          .arg(kMaxKeyPartBytes * 4);
+        if (!problem.isEmpty()) {
+            result.notes << QStringLiteral("ignored: %1 %2 %3 %4")
+                                .arg(id12, QLatin1String(what), quoted(text), problem);
+            return result;
+        }
+    }
+
+    QList<ServicePort> ports = ContainerPorts::read(inspect);
+    // Port keys become part of ids, names and notes: only Docker's "<port>/<protocol>" shape.
+    DroppedEntries badPorts;
+    ports.removeIf([&](const ServicePort &p) {
+        QString problem = keyPartProblem(p.exposedPort, 32);
+        if (problem.isEmpty() && p.protocol != QLatin1String("tcp") &&
+            p.protocol != QLatin1String("udp") && p.protocol != QLatin1String("sctp"))
+            problem = QStringLiteral("has an unknown protocol");
+        if (!problem.isEmpty())
+            badPorts.add(QStringLiteral("port %1").arg(quoted(p.key)), problem);
+        return !problem.isEmpty();
+    });
+    badPorts.report(result.notes, QStringLiteral("ignored: %1").arg(id12), QStringLiteral("ports"));
     if (ports.isEmpty()) {
         result.notes << QStringLiteral("ignored: %1 no published ports").arg(id12);
         return result;
@@ -215,22 +293,31 @@ ServiceBuildResult ServiceBuilder::build(const QJsonObject &inspect,
             tags << QStringLiteral("udp");
             s.id += QStringLiteral(":udp");
         }
+        // Everything variable in the detail record shares one budget, so a record (and a
+        // transaction of many) stays far below etcd's request limit whatever the labels hold.
+        qsizetype budget = kMaxRecordBytes;
+        DroppedEntries droppedTags;
         for (const QString &tag : tags) {
-            const QString problem = valueProblem(tag, false);
-            if (!problem.isEmpty())
-                result.notes << QStringLiteral("tags: %1 tag %2 dropped: it %3")
-                                    .arg(id12, quoted(tag), problem);
-            else if (s.tags.size() >= kMaxTags)
-                result.notes << QStringLiteral("tags: %1 tag %2 dropped: more than %3 tags")
-                                    .arg(id12, quoted(tag))
-                                    .arg(kMaxTags);
-            else
-                s.tags << tag;
+            QString problem = valueProblem(tag, false);
+            if (problem.isEmpty() && s.tags.size() >= kMaxTags)
+                problem = QStringLiteral("is beyond the limit of %1 tags").arg(kMaxTags);
+            if (problem.isEmpty() && jsonBytes(tag) > budget)
+                problem = QStringLiteral("exceeds the %1-byte budget of one service record")
+                              .arg(kMaxRecordBytes);
+            if (!problem.isEmpty()) {
+                droppedTags.add(QStringLiteral("tag %1").arg(quoted(tag)), problem);
+                continue;
+            }
+            budget -= jsonBytes(tag);
+            s.tags << tag;
         }
+        droppedTags.report(result.notes, QStringLiteral("tags: %1").arg(id12),
+                           QStringLiteral("tags"));
 
         if (!meta.value(QStringLiteral("id")).isEmpty())
             s.id = meta.value(QStringLiteral("id"));
 
+        DroppedEntries droppedAttributes;
         for (auto it = meta.values.begin(); it != meta.values.end(); ++it) {
             if (it.key() == QLatin1String("id") || it.key() == QLatin1String("tags") ||
                 it.key() == QLatin1String("name"))
@@ -238,13 +325,22 @@ ServiceBuildResult ServiceBuilder::build(const QJsonObject &inspect,
             QString problem = keyPartProblem(it.key(), kMaxKeyPartBytes);
             if (problem.isEmpty())
                 problem = valueProblem(it.value(), true);
+            if (problem.isEmpty() && s.attributes.size() >= kMaxAttributes)
+                problem = QStringLiteral("is over the limit of %1 attributes").arg(kMaxAttributes);
+            const qsizetype cost = jsonBytes(it.key()) + jsonBytes(it.value());
+            if (problem.isEmpty() && cost > budget)
+                problem = QStringLiteral("exceeds the %1-byte budget of one service record")
+                              .arg(kMaxRecordBytes);
             if (!problem.isEmpty()) {
-                result.notes << QStringLiteral("attributes: %1 SERVICE_%2 dropped: it %3")
-                                    .arg(id12, quoted(it.key().toUpper()), problem);
+                droppedAttributes.add(QStringLiteral("SERVICE_%1").arg(quoted(it.key().toUpper())),
+                                      problem);
                 continue;
             }
+            budget -= cost;
             s.attributes.insert(it.key(), it.value());
         }
+        droppedAttributes.report(result.notes, QStringLiteral("attributes: %1").arg(id12),
+                                 QStringLiteral("attributes"));
 
         const QString nameProblem = keyPartProblem(s.name, kMaxKeyPartBytes);
         if (!nameProblem.isEmpty()) {
@@ -258,7 +354,8 @@ ServiceBuildResult ServiceBuilder::build(const QJsonObject &inspect,
                                 .arg(id12, quoted(s.id), idProblem);
             continue;
         }
-        if (s.ip.isEmpty() || hasControl(s.ip) || s.ip.size() > kMaxKeyPartBytes) {
+        if (s.ip.isEmpty() || !valueProblem(s.ip, false).isEmpty() ||
+            s.ip.size() > kMaxKeyPartBytes) {
             result.notes << QStringLiteral("ignored: %1 service on port %2 has no usable IP "
                                            "address %3")
                                 .arg(id12, port.exposedPort, quoted(s.ip));
@@ -271,6 +368,13 @@ ServiceBuildResult ServiceBuilder::build(const QJsonObject &inspect,
             continue;
         }
         result.services << s;
+    }
+    if (result.notes.size() > kMaxNotes) {
+        const qsizetype more = result.notes.size() - (kMaxNotes - 1);
+        result.notes.resize(kMaxNotes - 1);
+        result.notes << QStringLiteral("notes: %1 %2 more notes about this container not shown")
+                            .arg(id12)
+                            .arg(more);
     }
     return result;
 }

@@ -54,6 +54,12 @@ public:
     static constexpr int kMaxKeyPartBytes = 255;    // a service name or id
     static constexpr int kMaxValueBytes = 4 * 1024; // one attribute value or tag
     static constexpr int kMaxTags = 100;            // tags per service
+    static constexpr int kMaxAttributes = 64;       // attributes per service
+    // Tags and attributes of one service together, counted as escaped JSON: with etcd's
+    // --max-txn-ops of 128 (64 records per transaction) a full transaction stays near 1 MiB,
+    // below etcd's default 1.5 MiB request limit.
+    static constexpr int kMaxRecordBytes = 16 * 1024;
+    static constexpr int kMaxNotes = 32; // notes per container (log lines)
 
 private:
     ServiceOptions m_options;

@@ -96,6 +96,8 @@ private slots:
     void build();
     void hostileStrings_data();
     void hostileStrings();
+    void hostileInspect_data();
+    void hostileInspect();
     void wronglyTypedJsonNeverCrashes_data();
     void wronglyTypedJsonNeverCrashes();
     void secretsStayOut();
@@ -413,7 +415,51 @@ void tst_ServiceBuilder::hostileStrings_data()
     QTest::newRow("too many tags")
         << labels("SERVICE_TAGS", QStringLiteral("t,").repeated(150)) << "vm"
         << QStringList{ok + " [" + QStringLiteral("t,").repeated(100).chopped(1) + "] {}"}
-        << "more than 100 tags";
+        << "tags: 5b821d2809ba 50 tags dropped; the first, tag \"t\": it is beyond the limit of "
+           "100 tags";
+    // One SERVICE_TAGS of 1 MiB: half a million tags, one note.
+    QTest::newRow("1 MiB of tags")
+        << labels("SERVICE_TAGS", QStringLiteral("t,").repeated(512 * 1024)) << "vm"
+        << QStringList{ok + " [" + QStringLiteral("t,").repeated(100).chopped(1) + "] {}"}
+        << "tags: 5b821d2809ba 524188 tags dropped";
+    QTest::newRow("1 MiB attribute")
+        << labels("SERVICE_BLOB", QString(1024 * 1024, QLatin1Char('v'))) << "vm"
+        << QStringList{ok + " [] {}"} << "is 1048576 bytes long (limit 4096)";
+    QJsonObject many;
+    for (int i = 0; i < 500; ++i)
+        many.insert(QStringLiteral("SERVICE_A%1").arg(i, 3, 10, QLatin1Char('0')), "x");
+    many.insert(QStringLiteral("unrelated.label"), "y");
+    QStringList first64;
+    for (int i = 0; i < 64; ++i)
+        first64 << QStringLiteral("a%1=x").arg(i, 3, 10, QLatin1Char('0'));
+    QTest::newRow("500 labels: 64 attributes")
+        << many << "vm" << QStringList{ok + " [] {" + first64.join(',') + "}"}
+        << "attributes: 5b821d2809ba 436 attributes dropped; the first, SERVICE_\"A064\": it is "
+           "over the limit of 64 attributes";
+    QJsonObject big;
+    for (int i = 0; i < 5; ++i)
+        big.insert(QStringLiteral("SERVICE_B%1").arg(i), QString(4000, QLatin1Char('b')));
+    QStringList first4;
+    for (int i = 0; i < 4; ++i)
+        first4 << QStringLiteral("b%1=").arg(i) + QString(4000, QLatin1Char('b'));
+    QTest::newRow("record budget")
+        << big << "vm" << QStringList{ok + " [] {" + first4.join(',') + "}"}
+        << "SERVICE_\"B4\" dropped: it exceeds the 16384-byte budget of one service record";
+    // Newlines are escaped as six bytes in the JSON record, and count so.
+    QJsonObject newlines;
+    for (int i = 0; i < 2; ++i)
+        newlines.insert(QStringLiteral("SERVICE_N%1").arg(i), QString(2000, QLatin1Char('\n')));
+    QTest::newRow("escaped size counts")
+        << newlines << "vm" << QStringList{ok + " [] {n0=" + QString(2000, QLatin1Char('\n')) + "}"}
+        << "exceeds the 16384-byte budget";
+    QTest::newRow("unicode name kept")
+        << labels("SERVICE_NAME", QStringLiteral("r\u00e9dis-\u6771\u4eac-\U0001F600")) << "vm"
+        << QStringList{QStringLiteral("vm:redis.1:6379 r\u00e9dis-\u6771\u4eac-\U0001F600 "
+                                      "192.0.2.10:32776 [] {}")}
+        << QString();
+    QTest::newRow("name with space kept")
+        << labels("SERVICE_NAME", "my service") << "vm"
+        << QStringList{"vm:redis.1:6379 my service 192.0.2.10:32776 [] {}"} << QString();
 }
 
 void tst_ServiceBuilder::hostileStrings()
@@ -434,6 +480,67 @@ void tst_ServiceBuilder::hostileStrings()
     QCOMPARE(got, expected);
     if (!note.isEmpty())
         QVERIFY2(r.notes.join(QLatin1Char('\n')).contains(note), qPrintable(r.notes.join('\n')));
+}
+
+void tst_ServiceBuilder::hostileInspect_data()
+{
+    QTest::addColumn<QStringList>("patches");
+    QTest::addColumn<int>("services");
+    QTest::addColumn<QString>("note");
+
+    QTest::newRow("port key with newline")
+        << QStringList{R"(NetworkSettings:Ports={"6379/tcp\nx":[{"HostPort":"1"}]})",
+                       "Config:ExposedPorts=null"}
+        << 0 << R"(ignored: 5b821d2809ba port "6379/tcp\x0ax" dropped: it has an unknown protocol)";
+    QTest::newRow("port key with /")
+        << QStringList{R"(NetworkSettings:Ports={"a/b/tcp":[{"HostPort":"1"}]})",
+                       "Config:ExposedPorts=null"}
+        << 0 << "has an unknown protocol";
+    QTest::newRow("huge port key")
+        << QStringList{QStringLiteral(R"(NetworkSettings:Ports={"%1/tcp":[{"HostPort":"1"}]})")
+                           .arg(QString(100, QLatin1Char('9'))),
+                       "Config:ExposedPorts=null"}
+        << 0 << "is 100 bytes long (limit 32)";
+    QTest::newRow("container name too long")
+        << QStringList{QStringLiteral(R"(Name="/%1")").arg(QString(1100, QLatin1Char('n')))} << 0
+        << "container name \"nnnn";
+    QTest::newRow("image with control character")
+        << QStringList{R"(Config:Image="a\u0007b")"} << 0 << R"(image "a\x07b" contains control)";
+    QTest::newRow("id with newline")
+        << QStringList{R"(Id="5b821d2809ba\nfake log line")"} << 0
+        << R"(ignored: 5b821d2809ba container id "5b821d2809ba\x0afake log line")";
+    QTest::newRow("ip label too long") << QStringList{QStringLiteral(R"(Config:Labels={"ip":"%1"})")
+                                                          .arg(QString(300, QLatin1Char('1')))}
+                                       << -1 << "has no usable IP address";
+    QJsonObject ports;
+    for (int i = 1; i <= 200; ++i)
+        ports.insert(QStringLiteral("%1/tcp").arg(i), QJsonValue::Null);
+    ports.insert(QStringLiteral("6379/tcp"),
+                 QJsonArray{QJsonObject{{"HostIp", ""}, {"HostPort", "32776"}}});
+    QTest::newRow("200 unpublished ports: notes bounded")
+        << QStringList{"NetworkSettings:Ports=" +
+                       QString::fromUtf8(
+                           QJsonDocument(QJsonArray{ports}).toJson(QJsonDocument::Compact))
+                           .mid(1)
+                           .chopped(1)}
+        << 1 << "notes: 5b821d2809ba 169 more notes about this container not shown";
+}
+
+void tst_ServiceBuilder::hostileInspect()
+{
+    QFETCH(QStringList, patches);
+    QFETCH(int, services);
+    QFETCH(QString, note);
+    const QJsonObject inspect = applyPatches(loadFixture(QStringLiteral("bridge_single")), patches);
+    ServiceOptions options = parseFlags(QString());
+    if (services < 0) { // the -useIpFromLabel case
+        options.useIpFromLabel = QStringLiteral("ip");
+        services = 0;
+    }
+    const ServiceBuildResult r = ServiceBuilder(options).build(inspect);
+    QCOMPARE(r.services.size(), services);
+    QVERIFY(r.notes.size() <= ServiceBuilder::kMaxNotes);
+    QVERIFY2(r.notes.join(QLatin1Char('\n')).contains(note), qPrintable(r.notes.join('\n')));
 }
 
 void tst_ServiceBuilder::wronglyTypedJsonNeverCrashes_data()
