@@ -8,6 +8,7 @@
 #include <QNetworkReply>
 #include <QNetworkRequest>
 #include <QSslCertificate>
+#include <QSslConfiguration>
 #include <QSslKey>
 #include <QTimer>
 #include <QUrl>
@@ -54,6 +55,7 @@ EtcdClient::EtcdClient(const EtcdClientOptions &options, QObject *parent)
     // only pay for it when some endpoint or file asks for TLS.
     const bool wantsTls =
         !m_options.caFile.isEmpty() || !m_options.certFile.isEmpty() ||
+        !m_options.keyFile.isEmpty() ||
         std::any_of(m_options.endpoints.cbegin(), m_options.endpoints.cend(),
                     [](const QString &e) { return e.startsWith(QLatin1String("https:")); });
     if (wantsTls)
@@ -64,7 +66,7 @@ EtcdClient::~EtcdClient() = default;
 
 void EtcdClient::loadTls()
 {
-    m_ssl = QSslConfiguration::defaultConfiguration();
+    m_ssl = std::make_unique<QSslConfiguration>(QSslConfiguration::defaultConfiguration());
     auto fail = [this](const QString &message) {
         m_configError = {EtcdError::Kind::Config, 0, 0, message};
     };
@@ -73,14 +75,14 @@ void EtcdClient::loadTls()
         if (certs.isEmpty())
             return fail(QStringLiteral("etcd CA file \"%1\" holds no PEM certificate")
                             .arg(m_options.caFile));
-        m_ssl.setCaCertificates(certs);
+        m_ssl->setCaCertificates(certs);
     }
     if (!m_options.certFile.isEmpty()) {
         const auto certs = QSslCertificate::fromPath(m_options.certFile, QSsl::Pem);
         if (certs.isEmpty())
             return fail(QStringLiteral("etcd client certificate \"%1\" holds no PEM certificate")
                             .arg(m_options.certFile));
-        m_ssl.setLocalCertificateChain(certs);
+        m_ssl->setLocalCertificateChain(certs);
     }
     if (!m_options.keyFile.isEmpty()) {
         QFile f(m_options.keyFile);
@@ -98,7 +100,7 @@ void EtcdClient::loadTls()
             return fail(QStringLiteral("etcd client key \"%1\" is not an unencrypted PEM "
                                        "RSA/EC key")
                             .arg(m_options.keyFile));
-        m_ssl.setPrivateKey(key);
+        m_ssl->setPrivateKey(key);
     }
 }
 
@@ -126,8 +128,8 @@ QNetworkRequest EtcdClient::makeRequest(const QString &endpoint, const EtcdReque
         r.setRawHeader("Authorization", m_token);
     // HTTP/1.1 keeps each request on its own connection state; streams and timeouts stay simple.
     r.setAttribute(QNetworkRequest::Http2AllowedAttribute, false);
-    if (endpoint.startsWith(QLatin1String("https:")))
-        r.setSslConfiguration(m_ssl);
+    if (m_ssl && endpoint.startsWith(QLatin1String("https:")))
+        r.setSslConfiguration(*m_ssl);
     return r;
 }
 
