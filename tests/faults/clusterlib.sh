@@ -52,6 +52,7 @@ _start_member() { # NAME: starts (or restarts, on its data dir) one member
         >>"$IT_DIR/etcd-$n.log" 2>&1 </dev/null &
     EC_PID[$n]=$!
     IT_PIDS+=("$!") # teardown stops it (SIGTERM, then SIGKILL)
+    disown "$!"     # no "Killed etcd ..." job notice from bash when a fault kills it
 }
 
 # lib.sh's fail() dumps keys through ETCD_PORT when ETCD_PID lives: point both at a live member.
