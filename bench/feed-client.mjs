@@ -5,7 +5,7 @@
 // Writes one JSON object to --out. Everything is bounded; the process exits by itself.
 //
 //   node feed-client.mjs --feed 127.0.0.1:PORT --etcd 127.0.0.1:PORT --clients 100 --probes 50 --pid AGENT_PID \
-//        --out RESULT.json
+//        --out RESULT.json [--hold-ms MS] [--ready-file PATH]
 import fs from 'node:fs';
 import http from 'node:http';
 import { performance } from 'node:perf_hooks';
@@ -92,6 +92,8 @@ for (let id = 0; id < nClients; id++) {
 }
 await Promise.race([allSnapshots, sleep(60_000).then(() => fail(`only ${snapshotted.size} of ${nClients} clients got a snapshot in 60 s`))]);
 const connectMs = now() - tConnect;
+// Tells a profiler driving the agent that every client is connected (e.g. to start collecting).
+if (arg('ready-file')) fs.writeFileSync(arg('ready-file'), `${connectMs}\n`);
 await sleep(3000);
 const rssWithClients = rssKb();
 await sleep(Number(arg('hold-ms', 0))); // lets a profiler look at the agent with every client connected

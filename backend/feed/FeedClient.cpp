@@ -63,16 +63,16 @@ qint64 FeedClient::pendingBytes() const
     return m_queuedBytes + (m_socket ? m_socket->bytesToWrite() : 0);
 }
 
-void FeedClient::send(const QString &message, qint64 bytes)
+void FeedClient::send(const FeedMessage &message)
 {
     if (m_closing)
         return;
     // The snapshot in flight does not count: a large cluster must still get its picture.
-    if (m_queuedBytes - m_snapshotBytesQueued + bytes > m_limits.queueBytes) {
+    if (m_queuedBytes - m_snapshotBytesQueued + message.bytes > m_limits.queueBytes) {
         overflow();
         return;
     }
-    enqueue({message, bytes, false});
+    enqueue({message, false});
 }
 
 void FeedClient::sendSnapshot(FeedProtocol::SnapshotReason reason)
@@ -86,8 +86,7 @@ void FeedClient::sendSnapshot(FeedProtocol::SnapshotReason reason)
     m_queue.clear();
     m_queuedBytes = 0;
     m_snapshotBytesQueued = 0;
-    const QByteArray snapshot = m_snapshot(reason);
-    enqueue({QString::fromUtf8(snapshot), snapshot.size(), true});
+    enqueue({m_snapshot(reason), true});
 }
 
 void FeedClient::close(QWebSocketProtocol::CloseCode code, const QString &reason)
@@ -110,25 +109,32 @@ void FeedClient::close(QWebSocketProtocol::CloseCode code, const QString &reason
     m_abortTimer->start(m_limits.closeGraceMs);
 }
 
-void FeedClient::enqueue(Queued message)
+void FeedClient::enqueue(Queued queued)
 {
-    m_queuedBytes += message.bytes;
-    if (message.snapshot)
-        m_snapshotBytesQueued += message.bytes;
-    m_queue.enqueue(std::move(message));
+    m_queuedBytes += queued.message.bytes;
+    if (queued.snapshot)
+        m_snapshotBytesQueued += queued.message.bytes;
+    m_queue.enqueue(std::move(queued));
     pump();
 }
 
 void FeedClient::pump()
 {
+    bool sent = false;
     while (!m_queue.isEmpty() && !m_closing && m_socket->isValid() &&
            m_socket->bytesToWrite() < m_limits.writeWindow) {
-        Queued message = m_queue.dequeue();
-        m_queuedBytes -= message.bytes;
-        if (message.snapshot)
-            m_snapshotBytesQueued -= message.bytes;
-        m_socket->sendTextMessage(message.text);
+        const Queued queued = m_queue.dequeue();
+        m_queuedBytes -= queued.message.bytes;
+        if (queued.snapshot)
+            m_snapshotBytesQueued -= queued.message.bytes;
+        m_socket->sendTextMessage(queued.message.text);
+        sent = true;
     }
+    // Hand the frames to the kernel now rather than on the next event-loop pass: a broadcast
+    // reaches every client in one sweep, and a snapshot's copy in Qt's write buffer is freed at
+    // once instead of one such copy per client piling up while clients connect.
+    if (sent)
+        m_socket->flush();
     notePending();
 }
 
@@ -160,8 +166,7 @@ void FeedClient::handleText(const QString &message)
     const auto &command = std::get<FeedProtocol::ClientCommand>(parsed);
     switch (command.type) {
     case FeedProtocol::ClientCommand::Type::Ping: {
-        const QByteArray pong = FeedProtocol::pongMessage(command.id);
-        send(QString::fromUtf8(pong), pong.size());
+        send(FeedMessage::fromUtf8(FeedProtocol::pongMessage(command.id)));
         break;
     }
     case FeedProtocol::ClientCommand::Type::Resync:

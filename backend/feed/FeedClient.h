@@ -20,14 +20,27 @@ struct FeedClientLimits {
     int closeGraceMs = 5000;         // a closed client that does not read is aborted after this
 };
 
+// One server message as Qt sends it (UTF-16) and its size in UTF-8 (what the queue limits
+// count). Built once and shared, implicitly, by every client it goes to.
+struct FeedMessage {
+    QString text;
+    qint64 bytes = 0;
+
+    static FeedMessage fromUtf8(const QByteArray &utf8)
+    {
+        return {QString::fromUtf8(utf8), utf8.size()};
+    }
+};
+
 // One WebSocket client of the feed. Messages wait in a bounded queue of our own and reach the
 // socket only while the socket's buffer is below the write window, so a client that does not
 // read can never make the process buffer more than the limits allow.
 class FeedClient : public QObject {
     Q_OBJECT
 public:
-    // Builds a snapshot message for this client; called only when one is needed.
-    using SnapshotBuilder = std::function<QByteArray(FeedProtocol::SnapshotReason)>;
+    // Gives the snapshot message for this client; called only when one is needed. The server
+    // builds it once per cluster revision and shares it between clients.
+    using SnapshotBuilder = std::function<FeedMessage(FeedProtocol::SnapshotReason)>;
 
     FeedClient(quint64 id, std::unique_ptr<QWebSocket> socket, const FeedClientLimits &limits,
                SnapshotBuilder snapshot, QObject *parent = nullptr);
@@ -37,7 +50,7 @@ public:
     QString peer() const;
 
     // A delta or any other message; may trigger overflow handling.
-    void send(const QString &message, qint64 bytes);
+    void send(const FeedMessage &message);
     // Drops everything queued and queues a fresh snapshot.
     void sendSnapshot(FeedProtocol::SnapshotReason reason);
     void close(QWebSocketProtocol::CloseCode code, const QString &reason);
@@ -54,8 +67,7 @@ Q_SIGNALS:
 
 private:
     struct Queued {
-        QString text;
-        qint64 bytes = 0;
+        FeedMessage message;
         bool snapshot = false;
     };
     void enqueue(Queued message);

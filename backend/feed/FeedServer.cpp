@@ -17,7 +17,12 @@
 #include <QSslServer>
 #include <QTcpServer>
 #include <QTcpSocket>
+#include <QTimer>
 #include <QWebSocket>
+
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 
 namespace {
 
@@ -116,8 +121,19 @@ FeedReplyCallback deferredReply(QHttpServerResponder &&responder)
 
 FeedServer::FeedServer(ClusterState *state, FeedServerOptions options, QObject *parent)
     : QObject(parent), m_state(state), m_options(std::move(options)),
-      m_http(std::make_unique<QHttpServer>())
+      m_http(std::make_unique<QHttpServer>()), m_trimTimer(new QTimer(this))
 {
+    // A burst of connecting clients leaves hundreds of KB per client of freed snapshot copies
+    // (UTF-8 encodings, write buffers) that glibc keeps on the heap; give them back once the
+    // burst is over.
+    m_trimTimer->setSingleShot(true);
+    m_trimTimer->setInterval(2000);
+    connect(m_trimTimer, &QTimer::timeout, this, [] {
+#if defined(__GLIBC__)
+        malloc_trim(0);
+#endif
+    });
+
     m_http->route<FeedRouterRule>(
         QStringLiteral("(?s).*"), // every path, even one with a decoded newline
         [this](const QHttpServerRequest &request) {
@@ -134,20 +150,27 @@ FeedServer::FeedServer(ClusterState *state, FeedServerOptions options, QObject *
 
     using FeedProtocol::ServiceOp;
     connect(state, &ClusterState::hostChanged, this, [this](const HostRecord &host) {
+        invalidateSnapshots();
         broadcast(FeedProtocol::hostMessage(host.toJson()));
     });
     connect(state, &ClusterState::serviceAdded, this, [this](const ServiceRecord &service) {
+        invalidateSnapshots();
         broadcast(FeedProtocol::serviceMessage(ServiceOp::Added, service.toJson()));
     });
     connect(state, &ClusterState::serviceChanged, this, [this](const ServiceRecord &service) {
+        invalidateSnapshots();
         broadcast(FeedProtocol::serviceMessage(ServiceOp::Changed, service.toJson()));
     });
     connect(state, &ClusterState::serviceRemoved, this, [this](const ServiceRecord &service) {
+        invalidateSnapshots();
         broadcast(FeedProtocol::serviceMessage(ServiceOp::Removed, service.toJson()));
     });
     connect(state, &ClusterState::eventAppended, this, [this](const ClusterEvent &event) {
+        invalidateSnapshots();
         broadcast(FeedProtocol::eventMessage(event.toJson()));
     });
+    connect(state, &ClusterState::hostRemoved, this, &FeedServer::invalidateSnapshots);
+    connect(state, &ClusterState::revisionChanged, this, &FeedServer::invalidateSnapshots);
     // setStatus() can emit both signals for one change; clients get one message.
     const auto statusUpdate = [this] {
         const QByteArray status = statusMessage();
@@ -159,6 +182,7 @@ FeedServer::FeedServer(ClusterState *state, FeedServerOptions options, QObject *
     connect(state, &ClusterState::errorStringChanged, this, statusUpdate);
     m_lastStatus = statusMessage();
     connect(state, &ClusterState::snapshotReset, this, [this] {
+        invalidateSnapshots();
         for (FeedClient *client : std::as_const(m_clients))
             client->sendSnapshot(FeedProtocol::SnapshotReason::Resync);
     });
@@ -414,12 +438,10 @@ void FeedServer::takeWebSockets()
         });
         connect(client, &FeedClient::overflowed, this,
                 [this, client](bool closed) { Q_EMIT clientOverflowed(client->id(), closed); });
-        const QByteArray hello =
-            FeedProtocol::helloMessage(m_options.agentVersion, m_options.hostname);
-        client->send(QString::fromUtf8(hello), hello.size());
+        client->send(FeedMessage::fromUtf8(
+            FeedProtocol::helloMessage(m_options.agentVersion, m_options.hostname)));
         client->sendSnapshot(FeedProtocol::SnapshotReason::Initial);
-        const QByteArray status = statusMessage();
-        client->send(QString::fromUtf8(status), status.size());
+        client->send(FeedMessage::fromUtf8(statusMessage()));
         Q_EMIT clientCountChanged(clientCount());
     }
 }
@@ -428,20 +450,37 @@ void FeedServer::broadcast(const QByteArray &message)
 {
     if (m_clients.isEmpty())
         return;
-    const QString text = QString::fromUtf8(message);
+    // Serialised and converted once; every client's queue shares the one QString.
+    const FeedMessage shared = FeedMessage::fromUtf8(message);
     // A client may finish while we send; it is removed from m_clients but deleted later.
     const QList<FeedClient *> clients = m_clients;
     for (FeedClient *client : clients)
-        client->send(text, message.size());
+        client->send(shared);
 }
 
-QByteArray FeedServer::snapshotMessage(FeedProtocol::SnapshotReason reason) const
+FeedMessage FeedServer::snapshotMessage(FeedProtocol::SnapshotReason reason)
 {
-    const QJsonObject snapshot = FeedApi::snapshot(*m_state);
-    return FeedProtocol::snapshotMessage(
-        m_state->revision(), snapshot.value(QStringLiteral("hosts")).toArray(),
-        snapshot.value(QStringLiteral("services")).toArray(),
-        snapshot.value(QStringLiteral("events")).toArray(), reason);
+    m_trimTimer->start();
+    if (m_snapshotRevision != m_state->revision())
+        invalidateSnapshots();
+    std::optional<FeedMessage> &cached = m_snapshots.at(std::size_t(reason));
+    if (!cached) {
+        const QJsonObject snapshot = FeedApi::snapshot(*m_state);
+        cached = FeedMessage::fromUtf8(FeedProtocol::snapshotMessage(
+            m_state->revision(), snapshot.value(QStringLiteral("hosts")).toArray(),
+            snapshot.value(QStringLiteral("services")).toArray(),
+            snapshot.value(QStringLiteral("events")).toArray(), reason));
+        m_snapshotRevision = m_state->revision();
+        ++m_snapshotBuilds;
+    }
+    return *cached;
+}
+
+void FeedServer::invalidateSnapshots()
+{
+    for (std::optional<FeedMessage> &cached : m_snapshots)
+        cached.reset();
+    m_snapshotRevision = -1;
 }
 
 QByteArray FeedServer::statusMessage() const

@@ -9,6 +9,7 @@
 #include <QList>
 #include <QObject>
 #include <QString>
+#include <array>
 #include <memory>
 #include <optional>
 
@@ -16,6 +17,7 @@ class ClusterState;
 class QHttpServer;
 class QHttpServerRequest;
 class QHttpServerResponder;
+class QTimer;
 
 struct FeedServerOptions {
     QString address = QStringLiteral("127.0.0.1"); // an IP address, or "localhost"
@@ -59,6 +61,9 @@ public:
     QList<ClientStats> clientStats() const;
     // The most bytes any client, connected or gone, ever had pending: the memory bound in use.
     qint64 peakPendingBytes() const;
+    // How many snapshot messages were serialised: one per cluster change and reason, however
+    // many clients asked for it (the rest share it).
+    int snapshotBuilds() const { return m_snapshotBuilds; }
 
     // Reads -feed-token-file: the first line, trimmed. Empty optional and `error` on failure.
     static std::optional<QByteArray> readTokenFile(const QString &path, QString *error);
@@ -77,7 +82,8 @@ private:
     void serveFile(const QHttpServerRequest &request, QHttpServerResponder &responder);
     void takeWebSockets();
     void broadcast(const QByteArray &message);
-    QByteArray snapshotMessage(FeedProtocol::SnapshotReason reason) const;
+    FeedMessage snapshotMessage(FeedProtocol::SnapshotReason reason);
+    void invalidateSnapshots();
     QByteArray statusMessage() const;
 
     ClusterState *m_state;
@@ -91,5 +97,10 @@ private:
     quint64 m_nextClientId = 1;
     qint64 m_peakPendingBytesOfGoneClients = 0;
     QByteArray m_lastStatus;
+    // The snapshot message per reason, valid until the cluster picture changes.
+    std::array<std::optional<FeedMessage>, 3> m_snapshots;
+    qint64 m_snapshotRevision = -1;
+    int m_snapshotBuilds = 0;
+    QTimer *m_trimTimer;
     bool m_tls = false;
 };

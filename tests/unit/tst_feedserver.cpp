@@ -22,6 +22,8 @@
 #include <QTest>
 #include <QTimer>
 #include <QWebSocket>
+#include <memory>
+#include <vector>
 
 namespace {
 
@@ -117,6 +119,7 @@ private Q_SLOTS:
     void cleanup();
     void webSocketGetsHelloSnapshotThenDeltas();
     void pingAndResync();
+    void clientsShareOneSnapshotPerRevision();
     void jsonEndpoints_data();
     void jsonEndpoints();
     void treeAndKeyGoThroughProviders();
@@ -284,6 +287,40 @@ void TestFeedServer::pingAndResync()
     QTRY_COMPARE(client.ofType("snapshot").size(), 3);
     QCOMPARE(client.ofType("snapshot").last().value("services").toArray().size(), 0);
     QVERIFY(!client.disconnected);
+}
+
+void TestFeedServer::clientsShareOneSnapshotPerRevision()
+{
+    start();
+    std::vector<std::unique_ptr<FeedTestClient>> clients;
+    for (int i = 0; i < 8; ++i) {
+        clients.push_back(std::make_unique<FeedTestClient>());
+        QVERIFY(openClient(*clients.back()));
+    }
+    for (const auto &client : clients)
+        QTRY_COMPARE(client->messages.size(), 3);
+    QCOMPARE(m_server->snapshotBuilds(), 1);
+
+    // A change makes the next client get a new picture, built once more.
+    m_state->applyPut(serviceKey("core-01", "core-01:pg.1:6379"),
+                      serviceValue("core-01", "pg", "pg.1", 49155), 13);
+    for (const auto &client : clients)
+        QTRY_COMPARE(client->ofType("service").size(), 1);
+    FeedTestClient late;
+    QVERIFY(openClient(late));
+    QTRY_COMPARE(late.messages.size(), 3);
+    QCOMPARE(late.messages.at(1).value("revision").toInteger(), 13);
+    QCOMPARE(late.messages.at(1).value("services").toArray().size(), 3);
+    QCOMPARE(m_server->snapshotBuilds(), 2);
+
+    // A resync of everyone (etcd compaction) is one build too, with its own reason.
+    m_state->resetFromSnapshot({kv("/portolan/hosts/core-01", hostValue("core-01"), 20)}, 20);
+    for (const auto &client : clients)
+        QTRY_COMPARE(client->ofType("snapshot").size(), 2);
+    QTRY_COMPARE(late.ofType("snapshot").size(), 2);
+    QCOMPARE(m_server->snapshotBuilds(), 3);
+    QCOMPARE(late.ofType("snapshot").last().value("reason").toString(), QStringLiteral("resync"));
+    QCOMPARE(late.ofType("snapshot").last().value("services").toArray().size(), 0);
 }
 
 void TestFeedServer::jsonEndpoints_data()
