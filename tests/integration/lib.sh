@@ -50,8 +50,13 @@ now_ms() { local t=${EPOCHREALTIME/./}; echo $((t / 1000)); }
 # Prints the scenario's one-line result (the line ctest logs show and reports quote).
 result() { echo "RESULT $IT_NAME: $*"; }
 
+# The scenario's own stdout, kept so fail() is heard even when the failing command's output
+# was redirected (the ERR trap runs inside that redirection).
+exec {IT_OUT}>&1
+
 fail() {
     set +e
+    exec 1>&"$IT_OUT" 2>&1
     IT_FAILED=1
     echo "FAIL $IT_NAME: $*"
     if [ -n "$AGENT_LOG" ] && [ -f "$AGENT_LOG" ]; then
