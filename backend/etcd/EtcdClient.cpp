@@ -241,6 +241,16 @@ void EtcdClient::attempt(const std::shared_ptr<Call> &call)
                                             "plain http?)");
                 if (reason.isEmpty())
                     reason = reply->errorString();
+                // OpenSSL's alert text alone does not say what to fix.
+                if (reason.contains(QLatin1String("alert bad certificate")) ||
+                    reason.contains(QLatin1String("certificate required"))) {
+                    reason += m_options.certFile.isEmpty()
+                                  ? QStringLiteral(" (etcd requires a client certificate and "
+                                                   "none is configured)")
+                                  : QStringLiteral(" (etcd did not accept the client "
+                                                   "certificate %1)")
+                                        .arg(m_options.certFile);
+                }
                 e.message = where + QStringLiteral(": TLS handshake failed: ") + reason;
             } else {
                 e.message = where + QStringLiteral(": ") + reply->errorString();

@@ -427,6 +427,8 @@ private Q_SLOTS:
         r = wait([&](auto cb) { anonymous.range("/tls/x", {}, this, cb); });
         QVERIFY(r);
         QCOMPARE(r->error.kind, EtcdError::Kind::Tls);
+        QVERIFY2(r->error.message.contains(QLatin1String("requires a client certificate")),
+                 qPrintable(r->error.message));
         qInfo() << "no client certificate:" << r->error.message;
     }
 
