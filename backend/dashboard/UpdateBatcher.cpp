@@ -1,5 +1,6 @@
 #include "dashboard/UpdateBatcher.h"
 
+#include <QElapsedTimer>
 #include <QTimer>
 
 UpdateBatcher::UpdateBatcher(int intervalMs, QObject *parent)
@@ -7,10 +8,7 @@ UpdateBatcher::UpdateBatcher(int intervalMs, QObject *parent)
 {
     m_timer->setSingleShot(true);
     m_timer->setInterval(intervalMs);
-    connect(m_timer, &QTimer::timeout, this, [this] {
-        ++m_flushCount;
-        Q_EMIT flush();
-    });
+    connect(m_timer, &QTimer::timeout, this, &UpdateBatcher::emitFlush);
 }
 
 void UpdateBatcher::schedule()
@@ -25,8 +23,17 @@ void UpdateBatcher::flushNow()
     if (!m_timer->isActive())
         return;
     m_timer->stop();
+    emitFlush();
+}
+
+void UpdateBatcher::emitFlush()
+{
     ++m_flushCount;
+    QElapsedTimer t;
+    t.start();
     Q_EMIT flush();
+    m_lastFlushNsecs = t.nsecsElapsed();
+    Q_EMIT flushed(m_lastFlushNsecs);
 }
 
 bool UpdateBatcher::isPending() const

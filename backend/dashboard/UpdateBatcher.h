@@ -18,11 +18,17 @@ public:
     int intervalMs() const;
     void setIntervalMs(int ms);
     int flushCount() const { return m_flushCount; }
+    // How long the receivers of the last flush() took (the benchmark and diagnostics read it).
+    qint64 lastFlushNsecs() const { return m_lastFlushNsecs; }
 
 Q_SIGNALS:
     void flush();
+    void flushed(qint64 nsecs); // after every flush(), with the time its receivers took
 
 private:
+    void emitFlush();
+
     QTimer *m_timer;
     int m_flushCount = 0;
+    qint64 m_lastFlushNsecs = 0;
 };

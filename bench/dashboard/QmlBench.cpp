@@ -1,0 +1,206 @@
+// The real QML views (Main.qml of Portolan.Dashboard, as the app loads it) over the connection
+// the models phase loaded from etcd, while a writer child puts `rate` service events a second
+// into that etcd: the events reach the views through the real watch stream.
+#include "BenchDashboard.h"
+#include "cluster/ClusterState.h"
+#include "dashboard/ClusterConnection.h"
+
+#include <QElapsedTimer>
+#include <QMutex>
+#include <QProcess>
+#include <QQmlApplicationEngine>
+#include <QQuickWindow>
+#include <QSGRendererInterface>
+#include <QTimer>
+
+namespace {
+// Frame times on whatever thread renders: beforeSynchronizing -> frameSwapped is one frame's
+// work (sync with the GUI thread, render, swap); frameSwapped -> frameSwapped is the interval a
+// person sees. A 60 Hz update() request stands in for a running animation, so frames keep
+// coming and a blocked GUI thread shows up as a long interval.
+struct FrameProbe {
+    QElapsedTimer clock;
+    QMutex mutex;
+    bool recording = false;
+    qint64 syncStart = -1, lastSwap = -1;
+    QList<double> frameMs, intervalMs;
+
+    void attach(QQuickWindow *w)
+    {
+        clock.start();
+        QObject::connect(
+            w, &QQuickWindow::beforeSynchronizing, w,
+            [this] {
+                QMutexLocker lock(&mutex);
+                if (syncStart < 0)
+                    syncStart = clock.nsecsElapsed();
+            },
+            Qt::DirectConnection);
+        QObject::connect(
+            w, &QQuickWindow::frameSwapped, w,
+            [this] {
+                QMutexLocker lock(&mutex);
+                const qint64 now = clock.nsecsElapsed();
+                if (recording) {
+                    if (syncStart >= 0)
+                        frameMs.append(double(now - syncStart) / 1e6);
+                    if (lastSwap >= 0)
+                        intervalMs.append(double(now - lastSwap) / 1e6);
+                }
+                lastSwap = now;
+                syncStart = -1;
+            },
+            Qt::DirectConnection);
+    }
+    void start()
+    {
+        QMutexLocker lock(&mutex);
+        frameMs.clear();
+        intervalMs.clear();
+        lastSwap = syncStart = -1;
+        recording = true;
+    }
+    void stop()
+    {
+        QMutexLocker lock(&mutex);
+        recording = false;
+    }
+};
+
+QString apiName(QQuickWindow *w)
+{
+    switch (w->rendererInterface()->graphicsApi()) {
+    case QSGRendererInterface::Software:
+        return QStringLiteral("software");
+    case QSGRendererInterface::OpenGL:
+        return QStringLiteral("opengl");
+    default:
+        return QStringLiteral("other");
+    }
+}
+} // namespace
+
+QJsonObject runQmlFrames(QObject *connectionObject, const BenchOptions &o)
+{
+    auto *connection = qobject_cast<ClusterConnection *>(connectionObject);
+    QQmlApplicationEngine engine;
+    engine.addImportPath(QStringLiteral("qrc:/"));
+    engine.setInitialProperties({{QStringLiteral("connection"), QVariant::fromValue(connection)},
+                                 {QStringLiteral("startView"), QStringLiteral("hosts")}});
+    QElapsedTimer loadTimer;
+    loadTimer.start();
+    engine.load(QUrl(QStringLiteral("qrc:/Portolan/Dashboard/Main.qml")));
+    auto *window = engine.rootObjects().isEmpty()
+                       ? nullptr
+                       : qobject_cast<QQuickWindow *>(engine.rootObjects().constFirst());
+    if (!window)
+        qFatal("Main.qml did not load");
+    FrameProbe probe;
+    probe.attach(window);
+    int swaps = 0;
+    QObject::connect(window, &QQuickWindow::frameSwapped, window, [&] { ++swaps; });
+    waitUntil([&] { return swaps > 0; }, 60000);
+    const double firstFrameMs = loadTimer.elapsed();
+    waitUntil([] { return false; }, 2000); // the views' models load the 10k services
+
+    QTimer animation; // ~60 Hz, like a running animation
+    animation.setTimerType(Qt::PreciseTimer);
+    animation.setInterval(16);
+    QElapsedTimer tickClock;
+    qint64 lastTick = -1;
+    QList<double> tickGaps; // GUI thread: how late the 16 ms timer fired (a blocked thread)
+    bool ticking = false;
+    QObject::connect(&animation, &QTimer::timeout, window, [&] {
+        window->update();
+        const qint64 now = tickClock.nsecsElapsed();
+        if (ticking && lastTick >= 0)
+            tickGaps.append(double(now - lastTick) / 1e6);
+        lastTick = now;
+    });
+    tickClock.start();
+    animation.start();
+
+    QJsonObject views;
+    QJsonObject summary;
+    double worstFrame = 0, worstInterval = 0;
+    const std::pair<const char *, int> runs[] = {{"hosts", 1}, {"events", 3}};
+    int seed = 1;
+    for (const auto &[name, index] : runs) {
+        window->setProperty("currentView", index);
+        waitUntil([] { return false; }, 1000);
+        int events = 0;
+        const QMetaObject::Connection counting = QObject::connect(
+            connection->state(), &ClusterState::eventAppended, window, [&] { ++events; });
+        QProcess writer;
+        writer.setProcessChannelMode(QProcess::ForwardedErrorChannel);
+        writer.start(o.self, {QStringLiteral("--writer"), QStringLiteral("--etcd"), o.etcd,
+                              QStringLiteral("--rate"), QString::number(o.rate),
+                              QStringLiteral("--seconds"), QString::number(o.qmlSeconds),
+                              QStringLiteral("--seed"), QString::number(seed++),
+                              QStringLiteral("--hosts"), QString::number(o.layout.hosts),
+                              QStringLiteral("--per-host"), QString::number(o.layout.perHost)});
+        if (!writer.waitForStarted(10000))
+            qFatal("cannot start the writer: %s", qPrintable(writer.errorString()));
+        // Measure from the first event that arrives until the writer stops.
+        waitUntil([&] { return events > 0; }, 10000);
+        QElapsedTimer window_;
+        window_.start();
+        const int eventsAtStart = events;
+        probe.start();
+        tickGaps.clear();
+        ticking = true;
+        waitUntil([&] { return writer.state() == QProcess::NotRunning; },
+                  (o.qmlSeconds + 30) * 1000);
+        probe.stop();
+        ticking = false;
+        const double seconds = double(window_.elapsed()) / 1000.0;
+        const int applied = events - eventsAtStart;
+        QObject::disconnect(counting);
+        const QString writerOut = QString::fromUtf8(writer.readAllStandardOutput()).trimmed();
+        waitUntil([] { return false; }, 1500); // the writer's clean-up (re-additions) lands
+
+        QList<double> frames, intervals;
+        {
+            QMutexLocker lock(&probe.mutex);
+            frames = probe.frameMs;
+            intervals = probe.intervalMs;
+        }
+        const double rate = applied / seconds;
+        QJsonObject v{{"view", QString::fromLatin1(name)},
+                      {"seconds", seconds},
+                      {"events_applied", applied},
+                      {"events_per_s", rate},
+                      {"writer", writerOut},
+                      {"frames", int(frames.size())},
+                      {"frame_ms_p50", percentile(frames, 50)},
+                      {"frame_ms_p99", percentile(frames, 99)},
+                      {"frame_ms_max", maxOf(frames)},
+                      {"frame_interval_ms_p50", percentile(intervals, 50)},
+                      {"frame_interval_ms_p99", percentile(intervals, 99)},
+                      {"frame_interval_ms_max", maxOf(intervals)},
+                      {"gui_timer_gap_ms_max", maxOf(tickGaps)}};
+        worstFrame = std::max(worstFrame, maxOf(frames));
+        worstInterval = std::max(worstInterval, maxOf(intervals));
+        printf("qml %-6s: %.0f events/s applied for %.1f s (%s); %lld frames: frame p50 %.1f ms, "
+               "p99 %.1f ms, "
+               "max %.1f ms; interval p50 %.1f ms, p99 %.1f ms, max %.1f ms; GUI timer gap max "
+               "%.1f ms\n",
+               name, rate, seconds, qPrintable(writerOut), qlonglong(frames.size()),
+               percentile(frames, 50), percentile(frames, 99), maxOf(frames),
+               percentile(intervals, 50), percentile(intervals, 99), maxOf(intervals),
+               maxOf(tickGaps));
+        fflush(stdout);
+        views.insert(QString::fromLatin1(name), v);
+    }
+    animation.stop();
+    return {{"ui", "qrc:/Portolan/Dashboard/Main.qml, offscreen"},
+            {"graphics_api", apiName(window)},
+            {"first_frame_ms", firstFrameMs},
+            {"rate_target", o.rate},
+            {"views", views},
+            {"frame_ms_max", worstFrame},
+            {"frame_interval_ms_max", worstInterval},
+            {"target_max_frame_ms", 50},
+            {"met", worstFrame <= 50},
+            {"interval_met", worstInterval <= 50}};
+}
