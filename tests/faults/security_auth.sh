@@ -42,7 +42,8 @@ _has_value() { [ "$(rectl get --print-value-only -- "$1")" = "$2" ]; }
 printf '%s\n' "$PW" >"$IT_DIR/password"
 printf '%s\n' "wrong-$PW" >"$IT_DIR/wrong-password"
 
-# ---- a: the minimal role works
+# ---- a: the minimal role works (at Qt's most verbose logging: the password must not show)
+export QT_LOGGING_RULES='*.debug=true'
 start_agent -ttl=4 -ip=$IP -hostname=$HOST-a -etcd-user=portolan \
     -etcd-password-file="$IT_DIR/password" "etcd://127.0.0.1:$ETCD_PORT/services"
 wait_until 20 _has_value "/services/redis/$HOST-a:redis.1:6379" "$IP:$PORT" ||
@@ -57,6 +58,7 @@ _has_value "/services/redis/$HOST-a:redis.1:6379" "$IP:$PORT" ||
 assert_agent_alive
 [ "$(log_count 'denied|rejected|did not accept')" = 0 ] || fail "errors in the log of the authorised agent"
 stop_agent
+unset QT_LOGGING_RULES
 start_agent -ip=$IP -hostname=$HOST-uri "etcd://portolan:$PW@127.0.0.1:$ETCD_PORT/services"
 wait_until 20 _has_value "/services/redis/$HOST-uri:redis.1:6379" "$IP:$PORT" ||
     fail "etcd://portolan:PASSWORD@...: redis.1 not registered within 20 s"
@@ -118,4 +120,4 @@ refused_case "no user" $HOST-d 'user name is empty|authentication|credentials|pe
     "etcd://127.0.0.1:$ETCD_PORT/services"
 d_msg=$REFUSED_MSG d_flood=${FLOOD:-logged $REFUSED_LINES time(s) in 10 s}
 
-result "minimal role (readwrite /services/ + /portolan/): registered in ${a_ms} ms, lease kept alive past 2 TTLs, password never logged; prefix /other outside the role: \"${b_msg}\" (${b_flood}; 0 keys, alive); wrong password: \"${c_msg}\" (${c_flood}; 0 keys, alive); no user: \"${d_msg}\" (${d_flood}; 0 keys, alive)"
+result "minimal role (readwrite /services/ + /portolan/): registered in ${a_ms} ms, lease kept alive past 2 TTLs, password never logged (also at *.debug=true); prefix /other outside the role: \"${b_msg}\" (${b_flood}; 0 keys, alive); wrong password: \"${c_msg}\" (${c_flood}; 0 keys, alive); no user: \"${d_msg}\" (${d_flood}; 0 keys, alive)"
