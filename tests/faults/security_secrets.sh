@@ -12,6 +12,8 @@
 # every etcd key and value (base64-decoded), the feed's JSON API (snapshot, hosts, services,
 # events, tree pages, every Portolan key via /api/v1/key), a WebSocket snapshot from /ws, and the
 # agent's log. By design a SERVICE_* variable IS metadata and is published (docs/security.md).
+# The agent talks to Docker through a recording proxy (tools/security_dockerproxy.py): every
+# call it made must be a GET on /_ping, /version, /containers/json, /containers/ID/json or /events.
 source "$(dirname "$0")/../integration/lib.sh"
 source "$(dirname "$0")/security_lib.sh"
 
@@ -23,8 +25,14 @@ start_dockerd
 start_etcd
 build_image example/web 80
 FEED_PORT=$("$IT_PY" "$IT_LIB_DIR/ittool.py" free-ports 1)
+# The agent reaches Docker through a recording proxy: every API call it makes is listed.
+PROXY_SOCK=$DOCKER_RUN/agent-docker.sock
+start_helper "$IT_DIR/proxy.out" "$IT_PY" "$SEC_TOOLS/security_dockerproxy.py" "$PROXY_SOCK" \
+    "$DOCKER_RUN/docker.sock" "$IT_DIR/docker-calls.log"
+wait_until 10 test -S "$PROXY_SOCK" || fail "the Docker proxy did not start: $(cat "$IT_DIR/proxy.out")"
 export QT_LOGGING_RULES='*.debug=true'
-start_agent -ip=$IP -hostname=$HOST -feed=127.0.0.1:$FEED_PORT "etcd://127.0.0.1:$ETCD_PORT/services"
+DOCKER_HOST=unix://$PROXY_SOCK start_agent -ip=$IP -hostname=$HOST -feed=127.0.0.1:$FEED_PORT \
+    "etcd://127.0.0.1:$ETCD_PORT/services"
 unset QT_LOGGING_RULES
 expect_log 'Connected to etcd' 20
 
@@ -112,7 +120,17 @@ debug_lines=$(log_count 'qt\.|QNetwork|debug' "$AGENT_LOG")
 check "agent log ($log_lines lines, QT_LOGGING_RULES=*.debug=true)" "$AGENT_LOG"
 stop_agent
 
+# What the agent asked Docker: only reads.
+calls=$(sed -E 's/ HTTP\/1\.[01]$//; s#/containers/[0-9a-f]{12,}/#/containers/ID/#; s#^(GET|HEAD) /v[0-9.]+/#\1 /#; s#\?.*##' \
+    "$IT_DIR/docker-calls.log" | sort | uniq -c | awk '{print $2" "$3" x"$1}' | paste -sd, -)
+say "the agent's Docker API calls: $calls"
+[ -s "$IT_DIR/docker-calls.log" ] || fail "the proxy recorded no Docker call"
+nonget=$(grep -cvE '^GET ' "$IT_DIR/docker-calls.log" || true)
+[ "$nonget" = 0 ] || fail "the agent made $nonget Docker calls other than GET: $(grep -vE '^GET ' "$IT_DIR/docker-calls.log" | head -3)"
+unknown=$(grep -vE '^GET (/v[0-9.]+)?/(_ping|version|containers/json|containers/[0-9a-zA-Z_.-]+/json|events)([?] |[?].* | )' "$IT_DIR/docker-calls.log" || true)
+[ -z "$unknown" ] || fail "Docker calls outside the documented read-only set: $unknown"
+
 if [ ${#FOUND[@]} -gt 0 ]; then
     fail "the secret leaked into: ${FOUND[*]}"
 fi
-result "secret in env (2 vars), a label and argv: 0 hits in etcd ($(wc -l <"$IT_DIR/etcd.txt") keys), feed API (9 pages + $keys keys), WebSocket snapshot, agent log ($log_lines lines at *.debug=true); SERVICE_* env/labels published as designed (tags, owner, check_http)"
+result "secret in env (2 vars), a label and argv: 0 hits in etcd ($(wc -l <"$IT_DIR/etcd.txt") keys), feed API (9 pages + $keys keys), WebSocket snapshot, agent log ($log_lines lines at *.debug=true); SERVICE_* env/labels published as designed (tags, owner, check_http); Docker calls all GET: ${calls}"
