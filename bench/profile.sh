@@ -4,6 +4,8 @@
 # counts are stable on a loaded machine), and the agent's resident memory by mapping.
 #
 #   bench/profile.sh [N]        (default N=100; run as root; writes bench/out/profile-*)
+#
+# PROFILE_OUT=DIR writes the files there instead (e.g. to keep a "before" profile apart).
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$BENCH_DIR/.." && pwd)
 N=${1:-100}
@@ -13,7 +15,7 @@ export PORTOLAN_BIN PORTOLAN_IT_DEADLINE=${BENCH_DEADLINE:-900}
 source "$REPO/tests/integration/lib.sh"
 need_root
 need_tools valgrind callgrind_annotate
-OUT=$BENCH_DIR/out
+OUT=${PROFILE_OUT:-$BENCH_DIR/out}
 mkdir -p "$OUT"
 
 start_dockerd
@@ -34,6 +36,7 @@ sleep 3
 {
     echo "# VmRSS by mapping (kB), agent idle with $N services"
     grep -E 'VmRSS|RssAnon|RssFile' "/proc/$AGENT_PID/status"
+    grep -E '^(Pss|Pss_Anon|Pss_File):' "/proc/$AGENT_PID/smaps_rollup"
     awk '/^[0-9a-f]+-[0-9a-f]+ /{f=$6} /^Rss:/{r[f==""?"[anon]":f]+=$2} END{for(k in r) print r[k], k}' \
         "/proc/$AGENT_PID/smaps" | sort -rn | head -30
 } >"$OUT/profile-rss.txt"
@@ -60,4 +63,15 @@ stop_agent
 callgrind_annotate --inclusive=yes "$CG" 2>/dev/null | sed -n 1,80p >"$OUT/profile-callgrind-inclusive.txt"
 callgrind_annotate "$CG" 2>/dev/null | sed -n 1,60p >"$OUT/profile-callgrind-self.txt"
 cp "$CG" "$OUT/callgrind.out.agent"
+# One line to compare runs by: total instructions, and the agent's sync + 20 cycles in it.
+{
+    echo "binary: $PORTOLAN_BIN"
+    grep -m1 -E '^[0-9,]+ .*PROGRAM TOTALS' "$OUT/profile-callgrind-self.txt"
+    callgrind_annotate --inclusive=yes --threshold=100 "$CG" 2>/dev/null >"$IT_DIR/inclusive-all.txt"
+    for f in 'RegistrationBridge::applyContainer' 'EtcdV3Registry::writeBatch' 'EtcdV3Registry::detailValue' \
+        'DockerApiCall::start()' '(anonymous namespace)::makeResult' 'QJsonDocument::fromJson' \
+        'QSslSocketPrivate::ensureInitialized' 'QThread::run'; do
+        grep -m1 -F "$f" "$IT_DIR/inclusive-all.txt" || echo "(not seen: $f)"
+    done
+} >"$OUT/profile-summary.txt"
 say "profiles in $OUT/profile-*.txt"

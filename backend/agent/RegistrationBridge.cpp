@@ -143,6 +143,9 @@ void RegistrationBridge::beginSync()
 {
     const quint64 generation = m_generation;
     m_syncing = true;
+    // The registry lists its own records and writes what the inspects find while they are still
+    // coming in; it deletes nothing before finishSync() declares the complete set.
+    m_registry->beginReconcile();
     m_docker->listContainers(this, [this, generation](const DockerResult &r) {
         if (generation != m_generation)
             return;
@@ -297,10 +300,13 @@ void RegistrationBridge::applyContainer(const QString &id, const QJsonObject &in
         }
     }
 
-    if (fromSync)
+    if (fromSync) {
         m_syncResult.insert(id, result.services);
-    else
+        for (const ServiceDefinition &s : result.services)
+            m_registry->registerService(s);
+    } else {
         setServices(id, result.services);
+    }
 }
 
 void RegistrationBridge::setServices(const QString &id, const QList<ServiceDefinition> &services)

@@ -54,6 +54,8 @@ void DeclarativeRegistry::desire(const ServiceDefinition &service)
 {
     m_desired.insert(service.id, service);
     m_dirty.insert(service.id, ++m_generation);
+    if (m_gathering)
+        m_freshIds.insert(service.id);
 }
 
 ServiceDefinition DeclarativeRegistry::undesire(const ServiceDefinition &service)
@@ -61,7 +63,28 @@ ServiceDefinition DeclarativeRegistry::undesire(const ServiceDefinition &service
     const ServiceDefinition known = m_desired.value(service.id, service);
     m_desired.remove(service.id);
     m_dirty.remove(service.id);
+    m_freshIds.remove(service.id);
     return known;
+}
+
+void DeclarativeRegistry::beginReconcile()
+{
+    m_gathering = true;
+    m_freshIds.clear();
+}
+
+bool DeclarativeRegistry::isFresh(const ServiceDefinition &service) const
+{
+    if (!m_gathering || !m_freshIds.contains(service.id))
+        return false;
+    const auto it = m_desired.constFind(service.id);
+    return it != m_desired.cend() && *it == service;
+}
+
+void DeclarativeRegistry::endReconcile()
+{
+    m_gathering = false;
+    m_freshIds.clear();
 }
 
 void DeclarativeRegistry::stop()

@@ -5,6 +5,7 @@
 #include "registry/RegistryConfig.h"
 
 #include <QHash>
+#include <QSet>
 
 class QTimer;
 
@@ -19,6 +20,8 @@ class DeclarativeRegistry : public Registry {
 public:
     // Stops the refresh and retry timers. Keys are left to their lease or TTL.
     void stop() override;
+    // Starts remembering which services are registered before reconcile() (see isFresh()).
+    void beginReconcile() override;
     bool isConnected() const override { return m_state == State::Up; }
 
 Q_SIGNALS:
@@ -44,6 +47,12 @@ protected:
     // Drops service's id from the desired set and the owed puts. Returns what was desired under
     // that id (its key may differ from service's), or service itself.
     ServiceDefinition undesire(const ServiceDefinition &service);
+
+    // True in reconcile() when service was registered unchanged since beginReconcile(): its put
+    // is already sent or owed, so it need not be marked again.
+    bool isFresh(const ServiceDefinition &service) const;
+    // reconcile() is done with the gathered set.
+    void endReconcile();
 
     // Sends what is owed, one step at a time; runs from the event loop or the retry timer.
     virtual void pump() = 0;
@@ -72,6 +81,8 @@ protected:
     quint64 m_generation = 0;
     bool m_running = false;
     bool m_needListing = false;
+    bool m_gathering = false; // between beginReconcile() and reconcile()
+    QSet<QString> m_freshIds; // registered while gathering
 
 private:
     enum class State { Unknown, Up, Down };

@@ -112,13 +112,21 @@ void Etcd2Registry::deregisterService(const ServiceDefinition &service)
 
 void Etcd2Registry::reconcile(const QList<ServiceDefinition> &services)
 {
-    m_desired.clear();
+    QHash<QString, ServiceDefinition> desired;
+    QHash<QString, quint64> dirty;
     for (const ServiceDefinition &s : services) {
-        m_desired.insert(s.id, s);
+        desired.insert(s.id, s);
         m_deletes.remove(serviceKey(s));
+        // Registered unchanged during the sync: already put, or its put is still owed.
+        if (!isFresh(s))
+            dirty.insert(s.id, ++m_generation);
+        else if (m_dirty.contains(s.id))
+            dirty.insert(s.id, m_dirty.value(s.id));
     }
+    m_desired = desired;
+    m_dirty = dirty;
+    endReconcile();
     m_needListing = true;
-    markAllDirty();
     schedulePump();
 }
 

@@ -8,7 +8,8 @@
 #include <QTimer>
 
 namespace {
-constexpr int MaxTxnOps = 128; // etcd's default --max-txn-ops
+constexpr int MaxTxnOps = 128;     // etcd's default --max-txn-ops
+constexpr int MaxTxnsInFlight = 3; // overlaps etcd's apply and fsync with the next request
 
 QString isoUtc(const QDateTime &t)
 {
@@ -85,10 +86,24 @@ void EtcdV3Registry::setHostInfo(const QJsonObject &info)
     schedulePump();
 }
 
+const QByteArray &EtcdV3Registry::cachedDetailValue(const ServiceDefinition &s)
+{
+    auto it = m_detailCache.find(s.id);
+    if (it == m_detailCache.end())
+        it = m_detailCache.insert(s.id, detailValue(s));
+    return *it;
+}
+
 bool EtcdV3Registry::isIdle() const
 {
-    return !m_busy && m_dirty.isEmpty() && m_deletes.isEmpty() && m_orphanKeys.isEmpty() &&
-           m_hostGeneration == 0 && !m_needListing && m_lease != 0;
+    return !m_busy && m_txnsInFlight == 0 && !hasWrites() && !m_needListing && !m_listingInFlight &&
+           !m_listed && !m_gathering && m_lease != 0;
+}
+
+bool EtcdV3Registry::hasWrites() const
+{
+    return !m_dirty.isEmpty() || !m_deletes.isEmpty() || !m_orphanKeys.isEmpty() ||
+           m_hostGeneration != 0;
 }
 
 void EtcdV3Registry::start()
@@ -111,6 +126,8 @@ void EtcdV3Registry::registerService(const ServiceDefinition &service)
     const auto old = m_desired.constFind(service.id);
     if (old != m_desired.cend() && serviceKey(*old) != serviceKey(service))
         m_orphanKeys.insert(serviceKey(*old), ++m_generation);
+    if (old == m_desired.cend() || *old != service)
+        m_detailCache.remove(service.id);
     desire(service);
     if (!m_registeredAt.contains(service.id))
         m_registeredAt.insert(service.id, QDateTime::currentDateTimeUtc());
@@ -121,29 +138,73 @@ void EtcdV3Registry::deregisterService(const ServiceDefinition &service)
 {
     const ServiceDefinition known = undesire(service);
     m_registeredAt.remove(service.id);
+    m_detailCache.remove(service.id);
     m_deletes.insert(service.id, {service, serviceKey(known), false, ++m_generation});
+    schedulePump();
+}
+
+void EtcdV3Registry::beginReconcile()
+{
+    DeclarativeRegistry::beginReconcile();
+    // List now, while Docker is still being asked; the answer is used by reconcile().
+    m_needListing = true;
+    m_listed.reset();
+    ++m_listingGeneration; // a listing still in flight may predate this sync
+    m_listingInFlight = false;
     schedulePump();
 }
 
 void EtcdV3Registry::reconcile(const QList<ServiceDefinition> &services)
 {
+    const bool gathered = m_gathering;
     QHash<QString, ServiceDefinition> desired;
     for (const ServiceDefinition &s : services)
         desired.insert(s.id, s);
+    QSet<QString> desiredKeys;
+    for (const ServiceDefinition &s : services)
+        desiredKeys.insert(serviceKey(s));
+    // Desired before but not now (gone while Docker was away, or written during this sync and
+    // gone since): delete their records even if the listing predates their put.
+    for (auto it = m_desired.cbegin(); it != m_desired.cend(); ++it) {
+        if (desired.contains(it.key()) || m_deletes.contains(it.key()))
+            continue;
+        QString key = serviceKey(*it);
+        if (desiredKeys.contains(key))
+            key.clear();
+        m_deletes.insert(it.key(), {ServiceDefinition(), key, true, ++m_generation});
+    }
     for (auto it = m_registeredAt.begin(); it != m_registeredAt.end();) {
         if (desired.contains(it.key()))
             ++it;
         else
             it = m_registeredAt.erase(it);
     }
+    QHash<QString, quint64> dirty;
     for (const ServiceDefinition &s : services) {
         m_deletes.remove(s.id);
         if (!m_registeredAt.contains(s.id))
             m_registeredAt.insert(s.id, QDateTime::currentDateTimeUtc());
+        if (m_desired.value(s.id) != s)
+            m_detailCache.remove(s.id);
+        if (!isFresh(s))
+            dirty.insert(s.id, ++m_generation);
+        else if (m_dirty.contains(s.id))
+            dirty.insert(s.id, m_dirty.value(s.id)); // put still owed or in flight
+    }
+    for (auto it = m_detailCache.begin(); it != m_detailCache.end();) {
+        if (desired.contains(it.key()))
+            ++it;
+        else
+            it = m_detailCache.erase(it);
     }
     m_desired = desired;
-    m_needListing = true;
-    markAllDirty();
+    m_dirty = dirty;
+    m_hostGeneration = ++m_generation;
+    endReconcile();
+    if (gathered)
+        applyListing(); // no-op until the listing has answered
+    else
+        m_needListing = true;
     schedulePump();
 }
 
@@ -155,18 +216,23 @@ void EtcdV3Registry::markAllDirty()
 
 void EtcdV3Registry::pump()
 {
-    if (!m_running || m_busy || m_retryTimer->isActive())
+    if (!m_running || m_retryTimer->isActive())
         return;
-    if (m_lease == 0)
-        return grantLease();
-    if (m_needLeaseCheck)
-        return checkLease();
-    if (m_needListing)
-        return listOwnRecords();
-    if (!m_dirty.isEmpty() || !m_deletes.isEmpty() || !m_orphanKeys.isEmpty() ||
-        m_hostGeneration != 0)
-        return writeBatch();
-    Q_EMIT idle();
+    // A read: it may overlap the lease calls and the writes.
+    if (m_needListing && !m_listingInFlight)
+        listOwnRecords();
+    if (m_busy)
+        return;
+    // The lease calls wait until no txn is in flight: their answers decide which lease to write on.
+    if (m_lease == 0 || m_needLeaseCheck) {
+        if (m_txnsInFlight == 0)
+            m_lease == 0 ? grantLease() : checkLease();
+        return;
+    }
+    while (m_txnsInFlight < MaxTxnsInFlight && writeBatch()) {
+    }
+    if (isIdle())
+        Q_EMIT idle();
 }
 
 void EtcdV3Registry::prepareRecovery()
@@ -242,32 +308,52 @@ void EtcdV3Registry::refresh()
 
 void EtcdV3Registry::listOwnRecords()
 {
-    m_busy = true;
+    m_listingInFlight = true;
+    m_deletedSinceListing.clear();
+    const quint64 generation = ++m_listingGeneration;
     const QString prefix = detailPrefix();
-    m_client->rangePrefix(prefix.toUtf8(), this, [this, prefix](const EtcdResponse &r) {
-        m_busy = false;
+    m_client->rangePrefix(prefix.toUtf8(), this, [this, prefix, generation](const EtcdResponse &r) {
+        if (generation != m_listingGeneration)
+            return; // a newer sync asked for a newer listing
+        m_listingInFlight = false;
         if (r.error.isError())
             return fail(r.error);
         setUp();
         m_needListing = false;
-        QSet<QString> desiredKeys;
-        for (const ServiceDefinition &s : std::as_const(m_desired))
-            desiredKeys.insert(serviceKey(s));
+        QHash<QString, QString> listed;
         for (const EtcdKeyValue &kv : EtcdClient::keyValues(r.json)) {
-            const QString id = QString::fromUtf8(kv.key).mid(prefix.size());
-            if (m_desired.contains(id) || m_deletes.contains(id))
-                continue;
             const QJsonObject record = QJsonDocument::fromJson(kv.value).object();
-            QString key = record.value(QLatin1String("key")).toString();
-            if (desiredKeys.contains(key))
-                key.clear();
-            m_deletes.insert(id, {ServiceDefinition(), key, true, ++m_generation});
+            listed.insert(QString::fromUtf8(kv.key).mid(prefix.size()),
+                          record.value(QLatin1String("key")).toString());
         }
+        m_listed = std::move(listed);
+        applyListing();
         schedulePump();
     });
 }
 
-void EtcdV3Registry::writeBatch()
+void EtcdV3Registry::applyListing()
+{
+    // While a sync gathers its set, a record may belong to a container not inspected yet.
+    if (m_gathering || !m_listed)
+        return;
+    QSet<QString> desiredKeys;
+    for (const ServiceDefinition &s : std::as_const(m_desired))
+        desiredKeys.insert(serviceKey(s));
+    for (auto it = m_listed->cbegin(); it != m_listed->cend(); ++it) {
+        const QString &id = it.key();
+        if (m_desired.contains(id) || m_deletes.contains(id) || m_deletedSinceListing.contains(id))
+            continue;
+        QString key = it.value();
+        if (desiredKeys.contains(key))
+            key.clear();
+        m_deletes.insert(id, {ServiceDefinition(), key, true, ++m_generation});
+    }
+    m_listed.reset();
+    m_deletedSinceListing.clear();
+}
+
+bool EtcdV3Registry::writeBatch()
 {
     struct Ack {
         enum { Host, Put, Delete, Orphan } kind;
@@ -276,10 +362,17 @@ void EtcdV3Registry::writeBatch()
     };
     QJsonArray ops;
     QList<Ack> acks;
-    QSet<QString> used; // etcd refuses a txn that names one key twice
+    // etcd refuses a txn that names one key twice, and two txns in flight must not name the same
+    // key either (their order is not guaranteed).
+    QSet<QString> used = m_keysInFlight;
+    QStringList keys; // what this txn names
+    const auto claim = [&](const QString &key) {
+        used.insert(key);
+        keys.append(key);
+    };
     const qint64 lease = m_lease;
 
-    if (m_hostGeneration != 0) {
+    if (m_hostGeneration != 0 && !used.contains(hostKey())) {
         QJsonObject host{{QStringLiteral("hostname"), m_config.hostname},
                          {QStringLiteral("agentVersion"), Portolan::version()},
                          {QStringLiteral("startedAt"), isoUtc(m_startedAt)}};
@@ -287,7 +380,7 @@ void EtcdV3Registry::writeBatch()
             host.insert(it.key(), it.value());
         ops.append(EtcdClient::putOp(hostKey().toUtf8(),
                                      QJsonDocument(host).toJson(QJsonDocument::Compact), lease));
-        used.insert(hostKey());
+        claim(hostKey());
         acks.append({Ack::Host, QString(), m_hostGeneration});
     }
     for (auto it = m_deletes.cbegin(); it != m_deletes.cend() && ops.size() + 2 <= MaxTxnOps;
@@ -297,10 +390,10 @@ void EtcdV3Registry::writeBatch()
         if (used.contains(detail) || (!key.isEmpty() && used.contains(key)))
             continue;
         ops.append(EtcdClient::deleteOp(detail.toUtf8()));
-        used.insert(detail);
+        claim(detail);
         if (!key.isEmpty()) {
             ops.append(EtcdClient::deleteOp(key.toUtf8()));
-            used.insert(key);
+            claim(key);
         }
         acks.append({Ack::Delete, it.key(), it->generation});
     }
@@ -309,26 +402,39 @@ void EtcdV3Registry::writeBatch()
         if (used.contains(it.key()))
             continue;
         ops.append(EtcdClient::deleteOp(it.key().toUtf8()));
-        used.insert(it.key());
+        claim(it.key());
         acks.append({Ack::Orphan, it.key(), it.value()});
     }
     for (auto it = m_dirty.cbegin(); it != m_dirty.cend() && ops.size() + 2 <= MaxTxnOps; ++it) {
-        const ServiceDefinition &s = m_desired[it.key()];
-        const QString key = serviceKey(s);
-        const QString detail = detailKey(s.id);
+        const auto s = m_desired.constFind(it.key());
+        if (s == m_desired.cend())
+            continue;
+        const QString key = serviceKey(*s);
+        const QString detail = detailKey(s->id);
         if (used.contains(key) || used.contains(detail))
             continue;
-        ops.append(EtcdClient::putOp(key.toUtf8(), serviceValue(s), lease));
-        ops.append(EtcdClient::putOp(detail.toUtf8(), detailValue(s), lease));
-        used.insert(key);
-        used.insert(detail);
+        ops.append(EtcdClient::putOp(key.toUtf8(), serviceValue(*s), lease));
+        ops.append(EtcdClient::putOp(detail.toUtf8(), cachedDetailValue(*s), lease));
+        claim(key);
+        claim(detail);
         acks.append({Ack::Put, it.key(), it.value()});
     }
+    if (ops.isEmpty())
+        return false;
+    // While a sync gathers its set, a partial txn waits for one in flight to come back: the
+    // services arriving meanwhile fill it (as long as etcd is busy, nothing is lost by waiting).
+    if (m_gathering && m_txnsInFlight > 0 && ops.size() + 2 <= MaxTxnOps)
+        return false;
 
-    m_busy = true;
+    for (const QString &k : std::as_const(keys))
+        m_keysInFlight.insert(k);
+    ++m_txnsInFlight;
+    m_peakTxnsInFlight = qMax(m_peakTxnsInFlight, m_txnsInFlight);
     m_client->txn(
-        {{QStringLiteral("success"), ops}}, this, [this, acks, lease](const EtcdResponse &r) {
-            m_busy = false;
+        {{QStringLiteral("success"), ops}}, this, [this, acks, keys, lease](const EtcdResponse &r) {
+            --m_txnsInFlight;
+            for (const QString &k : keys)
+                m_keysInFlight.remove(k);
             if (isLeaseGone(r.error)) {
                 setUp();
                 if (lease == m_lease) {
@@ -345,6 +451,7 @@ void EtcdV3Registry::writeBatch()
                 return schedulePump(); // written on a lease that has since been replaced
             QList<ServiceDefinition> registered, deregistered;
             QStringList stale;
+            const bool listingPending = m_listingInFlight || m_listed.has_value();
             for (const Ack &a : acks) {
                 switch (a.kind) {
                 case Ack::Host:
@@ -358,6 +465,8 @@ void EtcdV3Registry::writeBatch()
                     }
                     break;
                 case Ack::Delete: {
+                    if (listingPending)
+                        m_deletedSinceListing.insert(a.id);
                     const auto d = m_deletes.constFind(a.id);
                     if (d == m_deletes.cend() || d->generation != a.generation)
                         break;
@@ -382,4 +491,5 @@ void EtcdV3Registry::writeBatch()
             for (const ServiceDefinition &s : std::as_const(registered))
                 Q_EMIT serviceRegistered(s);
         });
+    return true;
 }

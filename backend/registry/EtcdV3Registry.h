@@ -4,6 +4,8 @@
 
 #include <QDateTime>
 #include <QJsonObject>
+#include <QSet>
+#include <optional>
 
 // etcd:// and etcds://: registrator's layout on an etcd v3 lease.
 //
@@ -13,7 +15,11 @@
 // and start() writes <portolanPrefix>/hosts/<hostname> = JSON host record. Every key is on one
 // lease per agent (TTL = ttlSeconds), kept alive every refreshSeconds (0: ttl/3).
 //
-// Writes are queued and sent in txns of at most 128 ops, one txn at a time. Faults never stop the
+// Writes are queued and sent in txns of at most 128 ops, up to three txns in flight (they never
+// name the same key, so their order does not matter). Between beginReconcile() and reconcile()
+// a partial txn waits while another is in flight, so a sync's writes go out in full txns while
+// the inspects are still coming in; the own-records listing runs meanwhile, and its stale records
+// are deleted only once reconcile() has named the complete set. Faults never stop the
 // registry: it reports connectionChanged(false, ...) once, retries every 100..500 ms, and on
 // recovery checks its lease (granting a new one if it is gone) and puts the whole desired set and
 // the host record again.
@@ -29,6 +35,7 @@ public:
     void start() override;
     void registerService(const ServiceDefinition &service) override;
     void deregisterService(const ServiceDefinition &service) override;
+    void beginReconcile() override;
     void reconcile(const QList<ServiceDefinition> &services) override;
     QString describe() const override;
 
@@ -38,6 +45,8 @@ public:
     // True when nothing is queued or in flight (see idle()).
     bool isIdle() const;
     qint64 leaseId() const { return m_lease; }
+    // The most txns that were in flight at once since construction (tests, bench).
+    int peakTxnsInFlight() const { return m_peakTxnsInFlight; }
     EtcdClient *client() const { return m_client; }
     const RegistryConfig &config() const { return m_config; }
 
@@ -68,10 +77,24 @@ private:
     void grantLease();
     void checkLease();
     void listOwnRecords();
-    void writeBatch();
+    // Turns the listing into stale deletes once the complete set is known.
+    void applyListing();
+    // Sends one txn of what is owed and not already in flight; false when there was nothing.
+    bool writeBatch();
+    bool hasWrites() const;
+    // detailValue(), built once per service definition.
+    const QByteArray &cachedDetailValue(const ServiceDefinition &service);
     bool isLeaseGone(const EtcdError &error) const;
 
     QHash<QString, QDateTime> m_registeredAt;
+    QHash<QString, QByteArray> m_detailCache; // by id; dropped when the service changes
+    QSet<QString> m_keysInFlight;             // etcd keys named by a txn in flight
+    int m_txnsInFlight = 0;
+    int m_peakTxnsInFlight = 0;
+    bool m_listingInFlight = false;
+    quint64 m_listingGeneration = 0;
+    std::optional<QHash<QString, QString>> m_listed; // own records: id -> registrator key
+    QSet<QString> m_deletedSinceListing; // acknowledged deletes the listing may still show
     QHash<QString, PendingDelete> m_deletes;
     QHash<QString, quint64> m_orphanKeys; // registrator keys left behind by a renamed service
     QJsonObject m_hostInfo;

@@ -23,8 +23,13 @@ public:
     virtual void registerService(const ServiceDefinition &service) = 0;
     // Removes one service.
     virtual void deregisterService(const ServiceDefinition &service) = 0;
+    // A full sync begins: the set the next reconcile() declares is being gathered, and services
+    // registered until then belong to it. A backend may list its own records and write those
+    // services at once; it deletes nothing before reconcile() names the complete set.
+    virtual void beginReconcile() {}
     // Declares the complete set this agent owns: missing ones are written, and keys this agent
-    // owns that are not in the set are deleted (cleanup).
+    // owns that are not in the set are deleted (cleanup). Services registered unchanged since
+    // beginReconcile() are not written a second time.
     virtual void reconcile(const QList<ServiceDefinition> &services) = 0;
 
     // Short description for logs, e.g. "etcd v3 at 127.0.0.1:2379 prefix /services".

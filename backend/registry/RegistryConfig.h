@@ -13,8 +13,8 @@ struct RegistryConfig {
     QString prefix;        // "/services" (etcd, etcd2); "/skydns/local/cluster" (skydns2)
     QString domain;        // skydns2 only: "cluster.local"
 
-    int ttlSeconds = 30;        // -ttl: lease TTL (v3) or key TTL (v2)
-    int refreshSeconds = 0;     // -ttl-refresh: 0 means ttl/3
+    int ttlSeconds = 30;         // -ttl: lease TTL (v3) or key TTL (v2)
+    int refreshSeconds = 0;      // -ttl-refresh: 0 means ttl/3
     int requestTimeoutMs = 5000; // per request, then fail over to the next endpoint
 
     QString caFile, certFile, keyFile; // -etcd-cacert, -etcd-cert, -etcd-key

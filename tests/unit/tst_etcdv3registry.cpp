@@ -8,7 +8,10 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QSignalSpy>
+#include <QTcpServer>
+#include <QTcpSocket>
 #include <QtTest>
+#include <memory>
 #include <optional>
 
 namespace {
@@ -34,6 +37,71 @@ RegistryConfig config(const QString &endpoint, int ttl = 10, int refresh = 0)
 {
     return testRegistryConfig(RegistryConfig::Backend::EtcdV3, endpoint, ttl, refresh);
 }
+
+// A fake in front of the real etcd: passes HTTP through unchanged, except that the failAt-th
+// POST /v3/kv/txn (1-based) is answered with etcd's "unavailable" (503, code 14) and never
+// reaches etcd. A fault that a real etcd cannot be made to produce on one chosen request.
+class FaultyEtcdProxy : public QObject {
+public:
+    FaultyEtcdProxy(quint16 upstreamPort, int failAt) : m_upstream(upstreamPort), m_failAt(failAt)
+    {
+        connect(&m_server, &QTcpServer::newConnection, this, [this] {
+            while (QTcpSocket *client = m_server.nextPendingConnection())
+                accept(client);
+        });
+        m_server.listen(QHostAddress::LocalHost);
+    }
+    QString endpoint() const
+    {
+        return QStringLiteral("http://127.0.0.1:%1").arg(m_server.serverPort());
+    }
+    int txns() const { return m_txns; }
+
+private:
+    void accept(QTcpSocket *client)
+    {
+        auto *upstream = new QTcpSocket(client);
+        auto buffer = std::make_shared<QByteArray>();
+        upstream->connectToHost(QHostAddress::LocalHost, m_upstream);
+        connect(upstream, &QTcpSocket::readyRead, client,
+                [client, upstream] { client->write(upstream->readAll()); });
+        connect(upstream, &QTcpSocket::disconnected, client, &QTcpSocket::disconnectFromHost);
+        connect(client, &QTcpSocket::disconnected, client, &QObject::deleteLater);
+        connect(client, &QTcpSocket::readyRead, this, [this, client, upstream, buffer] {
+            buffer->append(client->readAll());
+            // One whole request at a time (QNetworkAccessManager does not pipeline).
+            for (;;) {
+                const qsizetype end = buffer->indexOf("\r\n\r\n");
+                if (end < 0)
+                    return;
+                const QByteArray head = buffer->left(end);
+                qsizetype length = 0;
+                for (const QByteArray &line : head.split('\n')) {
+                    if (line.toLower().startsWith("content-length:"))
+                        length = line.mid(15).trimmed().toLongLong();
+                }
+                if (buffer->size() < end + 4 + length)
+                    return;
+                const QByteArray request = buffer->left(end + 4 + length);
+                buffer->remove(0, end + 4 + length);
+                if (head.startsWith("POST /v3/kv/txn ") && ++m_txns == m_failAt) {
+                    const QByteArray body =
+                        R"({"error":"injected fault","code":14,"message":"injected fault"})";
+                    client->write("HTTP/1.1 503 Service Unavailable\r\nContent-Type: "
+                                  "application/json\r\nContent-Length: " +
+                                  QByteArray::number(body.size()) + "\r\n\r\n" + body);
+                    continue;
+                }
+                upstream->write(request);
+            }
+        });
+    }
+
+    QTcpServer m_server;
+    quint16 m_upstream;
+    int m_failAt;
+    int m_txns = 0;
+};
 } // namespace
 
 class TestEtcdV3Registry : public QObject {
@@ -206,6 +274,107 @@ private Q_SLOTS:
         QCOMPARE(count(QStringLiteral("/services/redis/")), 300);
         QCOMPARE(count(QStringLiteral("/portolan/services/core-01/")), 300);
         QVERIFY2(ms < 3000, "batched registration is slow");
+    }
+
+    void severalTxnsInFlightForALargeWrite()
+    {
+        EtcdV3Registry reg(config(m_etcd.endpoint()));
+        QSignalSpy registered(&reg, &Registry::serviceRegistered);
+        reg.start();
+        QVERIFY(waitIdle(reg));
+        QCOMPARE(reg.peakTxnsInFlight(), 1); // lease, then the host record alone
+        QElapsedTimer t;
+        t.start();
+        for (int i = 0; i < 1000; ++i)
+            reg.registerService(
+                service(QStringLiteral("core-01"), QStringLiteral("c%1").arg(i), 1000 + i));
+        QVERIFY(waitIdle(reg, 30000));
+        qInfo("1000 services (16 txns of 128 ops) in %lld ms, at most %d txns in flight",
+              t.elapsed(), reg.peakTxnsInFlight());
+        QCOMPARE(reg.peakTxnsInFlight(), 3);
+        QCOMPARE(registered.size(), 1000);
+        QCOMPARE(count(QStringLiteral("/services/redis/")), 1000);
+        QCOMPARE(count(QStringLiteral("/portolan/services/core-01/")), 1000);
+    }
+
+    void txnFailingMidwayIsRetriedAndReportedOnce()
+    {
+        const auto port = quint16(QUrl(m_etcd.endpoint()).port());
+        FaultyEtcdProxy proxy(port, 3); // the host record's txn, then the 2nd of the 8 below
+        EtcdV3Registry reg(config(proxy.endpoint()));
+        QSignalSpy conn(&reg, &Registry::connectionChanged);
+        QSignalSpy registered(&reg, &Registry::serviceRegistered);
+        reg.start();
+        QVERIFY(waitIdle(reg));
+        QCOMPARE(proxy.txns(), 1);
+        for (int i = 0; i < 500; ++i)
+            reg.registerService(
+                service(QStringLiteral("core-01"), QStringLiteral("c%1").arg(i), 1000 + i));
+        QTRY_VERIFY_WITH_TIMEOUT(conn.size() >= 2, 10000);
+        QVERIFY(waitIdle(reg, 30000));
+        qInfo("%d txns sent for 500 services with one failure", proxy.txns());
+        QVERIFY(proxy.txns() > 9); // the failure made it put everything again
+        QCOMPARE(conn.size(), 3);  // up, down once, up again: one report for the fault
+        QCOMPARE(conn.at(1).at(0).toBool(), false);
+        QVERIFY2(conn.at(1).at(1).toString().contains(QLatin1String("injected fault")),
+                 qPrintable(conn.at(1).at(1).toString()));
+        QCOMPARE(conn.at(2).at(0).toBool(), true);
+        QCOMPARE(count(QStringLiteral("/services/redis/")), 500);
+        QCOMPARE(count(QStringLiteral("/portolan/services/core-01/")), 500);
+        QSet<QString> ids;
+        for (const auto &args : std::as_const(registered))
+            ids.insert(args.first().value<ServiceDefinition>().id);
+        QCOMPARE(ids.size(), 500);
+    }
+
+    void syncWritesWhileGatheringAndDeletesOnlyAfterReconcile()
+    {
+        auto plant = [&](const QString &id) {
+            const QString key = QStringLiteral("/services/redis/") + id;
+            const QJsonObject rec{{QStringLiteral("id"), id}, {QStringLiteral("key"), key}};
+            QVERIFY(
+                awaitEtcd([&](auto cb) { m_raw->put(key.toUtf8(), "10.0.0.9:1", 0, this, cb); }));
+            QVERIFY(awaitEtcd([&](auto cb) {
+                m_raw->put(QStringLiteral("/portolan/services/core-01/%1").arg(id).toUtf8(),
+                           QJsonDocument(rec).toJson(QJsonDocument::Compact), 0, this, cb);
+            }));
+        };
+        plant(QStringLiteral("core-01:gone.1:80"));
+        plant(QStringLiteral("core-01:late.1:80")); // its container is inspected last
+
+        EtcdV3Registry reg(config(m_etcd.endpoint()));
+        QSignalSpy registered(&reg, &Registry::serviceRegistered);
+        QSignalSpy stale(&reg, &Registry::staleRemoved);
+        reg.start();
+        reg.beginReconcile();
+        const ServiceDefinition early =
+            service(QStringLiteral("core-01"), QStringLiteral("early.1"), 80);
+        reg.registerService(early);
+        // Written before the set is complete ...
+        QTRY_VERIFY_WITH_TIMEOUT(get(QStringLiteral("/services/redis/core-01:early.1:80")), 5000);
+        QTest::qWait(300); // the listing has answered by now
+        // ... but nothing deleted: "late" is still being inspected.
+        QVERIFY(!reg.isIdle());
+        QVERIFY(stale.isEmpty());
+        QVERIFY(get(QStringLiteral("/services/redis/core-01:gone.1:80")));
+        QVERIFY(get(QStringLiteral("/portolan/services/core-01/core-01:late.1:80")));
+
+        const ServiceDefinition late =
+            service(QStringLiteral("core-01"), QStringLiteral("late.1"), 80);
+        reg.registerService(late);
+        reg.reconcile({early, late});
+        QVERIFY(waitIdle(reg));
+        QCOMPARE(stale.size(), 1);
+        QCOMPARE(stale.first().first().toString(),
+                 QStringLiteral("/services/redis/core-01:gone.1:80"));
+        QVERIFY(!get(QStringLiteral("/services/redis/core-01:gone.1:80")));
+        QVERIFY(!get(QStringLiteral("/portolan/services/core-01/core-01:gone.1:80")));
+        QCOMPARE(get(QStringLiteral("/services/redis/core-01:late.1:80"))->value,
+                 QByteArray("10.0.0.5:49080"));
+        QVERIFY(get(QStringLiteral("/portolan/services/core-01/core-01:late.1:80")));
+        QVERIFY(get(QStringLiteral("/services/redis/core-01:early.1:80")));
+        // reconcile() did not write the gathered services a second time.
+        QCOMPARE(registered.size(), 2);
     }
 
     void keepAliveOutlivesTtlAndStopKeepsKeys()
