@@ -35,7 +35,13 @@ ectl user add "portolan:$PW" >/dev/null
 ectl user grant-role portolan portolan >/dev/null
 ectl auth enable >/dev/null
 say "etcd auth enabled; role portolan: $(ectl --user="root:$ROOTPW" role get portolan | tr '\n' ' ')"
-rectl() { ectl --user="root:$ROOTPW" "$@"; }
+# From here on every etcdctl call of the harness (also fail()'s key dump) authenticates as
+# root: an unauthenticated one would fail, and inside fail() that re-enters fail() (ERR trap).
+ectl() {
+    ETCDCTL_API=3 timeout 15 etcdctl --endpoints="http://127.0.0.1:$ETCD_PORT" --user="root:$ROOTPW" \
+        --dial-timeout=2s --command-timeout=5s "$@"
+}
+rectl() { ectl "$@"; }
 # Keys under PREFIX whose name contains TEXT, read as root.
 count_keys() { rectl get --prefix --keys-only -- "$1" | grep -c -- "$2" || true; }
 _has_value() { [ "$(rectl get --print-value-only -- "$1")" = "$2" ]; }
