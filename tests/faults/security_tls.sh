@@ -114,4 +114,37 @@ grep -q 'did not accept the client certificate' <<<"$REFUSED_MSG" ||
     fail "untrusted client cert: the error does not say the certificate was refused: $REFUSED_MSG"
 c3_msg=${REFUSED_MSG#*TLS handshake failed: } c3_msg=${c3_msg//$PKI\//}
 
-result "plain http: ${plain_maps} OpenSSL mappings (VmRSS ${plain_rss} kB); right CA: registered in ${a1_ms} ms (etcds://), ${a2_ms} ms (etcd://+cacert); wrong CA: refused \"${b_msg}\", 0 keys, ${b_lines} log line(s), ${b_tries} retries in 10 s, alive; client cert required: with cert registered in ${c1_ms} ms, without refused \"${c2_msg}\", 0 keys, ${c2_tries} retries, alive; untrusted client cert refused \"${c3_msg}\""
+# ---- optional: the dashboard's etcd source over TLS (same EtcdClient; checks the wiring of
+# its --etcd-cacert/--etcd-cert/--etcd-key flags). Runs when the dashboard is built.
+DASH=${PORTOLAN_BUILD_DIR:-}/app/dashboard/portolan-dashboard
+dash_note="dashboard: not built, not checked"
+# dash_run LABEL ARGS...: starts the dashboard offscreen for ~8 s; DASH_ESTAB = its established
+# connections to the mtls etcd, DASH_LOG = its log.
+dash_run() {
+    local label=$1 pid
+    shift
+    DASH_LOG=$IT_DIR/dashboard-$label.log
+    QT_QPA_PLATFORM=offscreen "$DASH" --etcd "https://127.0.0.1:${TLS_PORT[mtls]}" "$@" >"$DASH_LOG" 2>&1 </dev/null &
+    pid=$!
+    IT_PIDS+=("$pid")
+    sleep 8
+    _pid_alive "$pid" || fail "dashboard ($label) exited: $(tail -n 5 "$DASH_LOG")"
+    DASH_ESTAB=$(ss -tnpH state established "( dport = :${TLS_PORT[mtls]} )" | grep -c "pid=$pid," || true)
+    _stop_pid "$pid" 5
+}
+if [ -x "$DASH" ]; then
+    dash_run right --etcd-cacert "$PKI/ca.pem" --etcd-cert "$PKI/client.pem" --etcd-key "$PKI/client.key"
+    dash_ok_estab=$DASH_ESTAB
+    dash_ok_warn=$(grep -c 'cluster:.*TLS' "$DASH_LOG" || true)
+    say "dashboard, right CA + client cert: $dash_ok_estab established connection(s), $dash_ok_warn TLS warning(s)"
+    [ "$dash_ok_estab" -ge 1 ] && [ "$dash_ok_warn" = 0 ] ||
+        fail "dashboard with the right CA and client cert did not hold a connection to etcd: $(tail -n 5 "$DASH_LOG")"
+    dash_run wrong --etcd-cacert "$PKI/other-ca.pem" --etcd-cert "$PKI/client.pem" --etcd-key "$PKI/client.key"
+    dash_bad_msg=$(grep -m1 'TLS handshake failed' "$DASH_LOG" | sed 's/.*TLS handshake failed: //; s/; retrying.*//') || true
+    say "dashboard, wrong CA: $DASH_ESTAB established, message: ${dash_bad_msg:-none}"
+    [ -n "$dash_bad_msg" ] || fail "dashboard with a wrong CA logged no TLS error: $(tail -n 5 "$DASH_LOG")"
+    [ "$(grep -c 'TLS handshake failed' "$DASH_LOG")" -le 2 ] || fail "dashboard floods its log with TLS errors"
+    dash_note="dashboard (--etcd https, CA + client cert): connected; wrong CA: refused \"${dash_bad_msg}\", logged once"
+fi
+
+result "plain http: ${plain_maps} OpenSSL mappings (VmRSS ${plain_rss} kB); right CA: registered in ${a1_ms} ms (etcds://), ${a2_ms} ms (etcd://+cacert); wrong CA: refused \"${b_msg}\", 0 keys, ${b_lines} log line(s), ${b_tries} retries in 10 s, alive; client cert required: with cert registered in ${c1_ms} ms, without refused \"${c2_msg}\", 0 keys, ${c2_tries} retries, alive; untrusted client cert refused \"${c3_msg}\"; ${dash_note}"
