@@ -280,6 +280,24 @@ def rss_kb(pid):
     raise RuntimeError("no VmRSS")
 
 
+def mem_kb(pid):
+    """VmRSS, anonymous RSS and PSS (kB). PSS splits shared library pages between the processes
+    mapping them; anonymous RSS is the agent's own heap and stacks."""
+    out = {}
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith(("VmRSS:", "RssAnon:", "RssFile:")):
+                out[line.split(":")[0].lower()] = int(line.split()[1])
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as f:
+            for line in f:
+                if line.startswith(("Pss:", "Pss_Anon:", "Pss_File:")):
+                    out[line.split(":")[0].lower()] = int(line.split()[1])
+    except OSError:
+        pass
+    return out
+
+
 def cpu_ns(pid):
     """Run time of all threads, ns (schedstat), and utime+stime in clock ticks."""
     with open(f"/proc/{pid}/schedstat") as f:
@@ -295,10 +313,10 @@ def cpu_ns(pid):
 class Agent:
     n = 0
 
-    def __init__(self, a, feed_port=None):
+    def __init__(self, a, feed_port=None, binary=None):
         Agent.n += 1
         self.log = os.path.join(a.work, f"agent.bench{Agent.n}.log")
-        args = [a.agent, f"-hostname={HOSTNAME}", "-ip=127.0.0.1"]
+        args = [binary or a.agent, f"-hostname={HOSTNAME}", "-ip=127.0.0.1"]
         if feed_port:
             args.append(f"-feed=127.0.0.1:{feed_port}")
         args.append(f"etcd://127.0.0.1:{a.etcd}{PREFIX}")
@@ -345,7 +363,7 @@ def m_floor(a, etcd, n):
     return samples
 
 
-def m_latency(a, docker, etcd, n):
+def m_latency(a, docker, etcd, n, binary=None):
     """Docker start event -> key seen by a watcher; die event -> key deletion seen."""
     clean_keys(etcd)
     src = LineSource()
@@ -354,12 +372,13 @@ def m_latency(a, docker, etcd, n):
                stdout=subprocess.PIPE, stdin=subprocess.DEVNULL)
     src.add(ev, "e")
     wait_for(src, lambda t, l: t == "e" and l == "READY", 10, "docker events stream")
-    agent = Agent(a)
+    agent = Agent(a, binary=binary)
     res = {}
     try:
         wait_until(lambda: etcd.count(f"/portolan/hosts/{HOSTNAME}") == 1, 20, "agent host record")
         time.sleep(3)
         res["rss_idle_kb"] = rss_kb(agent.pid)
+        res["mem_idle_kb"] = mem_kb(agent.pid)
         res["agent_idle_loadavg"] = loadavg()
         seen = {}   # (kind, name) -> ns
 
@@ -432,7 +451,7 @@ def create_sync_containers(docker, have, want):
     log(f"created {len(names)} containers in {time.monotonic() - t0:.1f} s (now {want})")
 
 
-def m_sync_once(a, etcd, n, keep=False):
+def m_sync_once(a, etcd, n, keep=False, binary=None):
     """Agent start (fork) -> all n registry keys seen by an independent watcher."""
     clean_keys(etcd)
     src = LineSource()
@@ -446,12 +465,12 @@ def m_sync_once(a, etcd, n, keep=False):
             keys.add(f[2])
             last[0] = int(f[0])
 
-    agent = Agent(a)
+    agent = Agent(a, binary=binary)
     try:
         wait_for(src, lambda t, l: len(keys) >= n, 60, f"sync of {n}: {len(keys)} keys", note)
         took = last[0] - agent.t0
         time.sleep(2)   # settle: the log is written, the txn acks processed
-        rss = rss_kb(agent.pid)
+        rss = mem_kb(agent.pid)
         if not agent.alive():
             raise RuntimeError("agent exited")
     finally:
@@ -567,6 +586,12 @@ def cmd_run(a):
     save()
     R["latency"] = phase("latency", lambda: m_latency(a, docker, etcd, a.latency_n))
     save()
+    if a.agent_before:
+        # The same measurements of an earlier build, in the same run and under the same load.
+        R["before"] = {"agent": a.agent_before}
+        R["before"]["latency"] = phase("latency_before", lambda: m_latency(
+            a, docker, etcd, min(a.latency_n, a.before_latency_n), binary=a.agent_before))
+        save()
 
     R["sync"] = {}
     have = 0
@@ -576,26 +601,33 @@ def cmd_run(a):
             nonlocal have, agent
             create_sync_containers(docker, have, n)
             have = n
-            runs = []
+            runs, before = [], []
             for rep in range(a.reps):
+                if a.agent_before:   # interleaved, so both builds see the same load
+                    took, mem, _ = m_sync_once(a, etcd, n, binary=a.agent_before)
+                    before.append({"ns": took, "rss_kb": mem["vmrss"], "mem_kb": mem})
                 keep = (n == a.sync[-1] and rep == a.reps - 1)
-                took, rss, ag = m_sync_once(a, etcd, n, keep=keep)
-                runs.append({"ns": took, "rss_kb": rss})
+                took, mem, ag = m_sync_once(a, etcd, n, keep=keep)
+                runs.append({"ns": took, "rss_kb": mem["vmrss"], "mem_kb": mem})
                 if ag:
                     agent = ag
             floors = [m_sync_floor(a, docker, etcd, n) for _ in range(a.reps)]
-            return {"runs": runs, "floor_ns": floors}
+            out = {"runs": runs, "floor_ns": floors}
+            if before:
+                out["runs_before"] = before
+            return out
         R["sync"][str(n)] = phase(f"sync{n}", one)
         save()
 
     def idle():
         time.sleep(3)
         rss = rss_kb(agent.pid)
+        mem = mem_kb(agent.pid)
         s0, k0, w0 = *cpu_ns(agent.pid), now_ns()
         time.sleep(a.idle_s)
         s1, k1, w1 = *cpu_ns(agent.pid), now_ns()
         hz = os.sysconf("SC_CLK_TCK")
-        r = {"rss_kb": rss, "services": a.sync[-1], "window_s": (w1 - w0) / 1e9,
+        r = {"rss_kb": rss, "mem_kb": mem, "services": a.sync[-1], "window_s": (w1 - w0) / 1e9,
              "cpu_pct_schedstat": 100.0 * (s1 - s0) / (w1 - w0),
              "cpu_pct_ticks": 100.0 * (k1 - k0) / hz / ((w1 - w0) / 1e9)}
         agent.stop()
@@ -631,6 +663,9 @@ def main():
     r.add_argument("--idle-s", type=int, default=60)
     r.add_argument("--clients", type=int, default=100)
     r.add_argument("--probes", type=int, default=50)
+    r.add_argument("--agent-before", default="",
+                   help="an earlier build: its sync and latency are measured in the same run")
+    r.add_argument("--before-latency-n", type=int, default=100)
     a = ap.parse_args()
 
     def on_term(signum, frame):

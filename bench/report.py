@@ -57,6 +57,13 @@ def mib(kb):
     return f"{kb / 1024:.1f} MiB"
 
 
+def mem_detail(m):
+    """ "PSS 7.0 MiB, anonymous 2.1 MiB" from bench.py's mem_kb(), or "" for older results."""
+    if not m or "pss" not in m:
+        return ""
+    return f"PSS {mib(m['pss'])}, anonymous {mib(m.get('rssanon', 0))}"
+
+
 def ratio(a, b):
     return f"×{a / b:.1f}" if b else "—"
 
@@ -108,12 +115,23 @@ def build_rows(R):
                      f"≤ {tgt} ms" if tgt else "—", met(med <= tgt) if tgt else "",
                      REGISTRATOR.get(f"sync{N}", "—")))
     rows.append(("Agent RSS idle (started, 0 containers)", mib(lat["rss_idle_kb"]), "—", "", "—", "", "—"))
+    if mem_detail(lat.get("mem_idle_kb")):
+        rows.append(("↳ the same as PSS (shared libraries split between the processes mapping them) "
+                     "and anonymous RSS (the agent's own heap)", mem_detail(lat["mem_idle_kb"]),
+                     "", "", "", "", ""))
     for N, s in R["sync"].items():
         rss = statistics.median(r["rss_kb"] for r in s["runs"])
         big = N == list(R["sync"])[-1]
         rows.append((f"Agent RSS after syncing {N} services", mib(rss), "—", "",
                      "≤ 12 MB" if big else "—", met(rss / 1024 <= 12) if big else "",
                      REGISTRATOR.get(f"rss{N}", "—")))
+        mems = [r["mem_kb"] for r in s["runs"] if "pss" in r.get("mem_kb", {})]
+        if mems:
+            pss = statistics.median(m["pss"] for m in mems)
+            anon = statistics.median(m.get("rssanon", 0) for m in mems)
+            rows.append((f"↳ after {N} services as PSS / anonymous RSS", f"{mib(pss)} / {mib(anon)}",
+                         "", "", "≤ 12 MB" if big else "", f"{met(pss / 1024 <= 12)} (as PSS)" if big else "",
+                         ""))
     idle = R["idle"]
     rows.append((f"Agent CPU over {idle['window_s']:.0f} idle s with {idle['services']} services "
                  f"(schedstat; ticks: {idle['cpu_pct_ticks']:.3f} %)", f"{idle['cpu_pct_schedstat']:.3f} %",
@@ -131,8 +149,104 @@ def build_rows(R):
     per = (f["rss_with_clients_kb"] - f["rss_before_clients_kb"]) / c
     rows.append((f"Feed memory per connected client (RSS {mib(f['rss_before_clients_kb'])} → "
                  f"{mib(f['rss_with_clients_kb'])} with {c} clients)", f"{per:.0f} KiB", "—", "", "—", "", "—"))
-    rows.append(("Dashboard figures", "not measured: dashboard bench pending", "", "", "", "", "—"))
     return rows
+
+
+def before_after(R):
+    """Rows of (measure, before, after, change) when the run also measured an earlier build."""
+    B = R.get("before")
+    if not B:
+        return []
+    rows = []
+
+    def add(what, b, a, fmt):
+        if b is None or a is None:
+            return
+        rows.append((what, fmt(b), fmt(a), f"{(a - b) / b * 100:+.0f} %" if b else "—"))
+    if "latency" in B:
+        lb, la = B["latency"], R["latency"]
+        for key, label in (("start_to_key_ns", "`start` → key"), ("die_to_removal_ns", "`die` → removal")):
+            sb, sa = summary(lb[key]), summary(la[key])
+            for q in ("p50", "p99"):
+                add(f"{label}, {q} (before n={sb['n']}, after n={sa['n']})", sb[q], sa[q], ms)
+        add("RSS idle", lb["rss_idle_kb"], la["rss_idle_kb"], mib)
+    for N, s in R["sync"].items():
+        if "runs_before" not in s:
+            continue
+        b = statistics.median(r["ns"] / 1e6 for r in s["runs_before"])
+        a = statistics.median(r["ns"] / 1e6 for r in s["runs"])
+        add(f"Startup sync of {N}, median of {len(s['runs'])} (interleaved runs)", b, a, ms)
+        add(f"RSS after syncing {N}", statistics.median(r["rss_kb"] for r in s["runs_before"]),
+            statistics.median(r["rss_kb"] for r in s["runs"]), mib)
+        pb = [r["mem_kb"]["pss"] for r in s["runs_before"] if "pss" in r.get("mem_kb", {})]
+        pa = [r["mem_kb"]["pss"] for r in s["runs"] if "pss" in r.get("mem_kb", {})]
+        if pb and pa:
+            add(f"PSS after syncing {N}", statistics.median(pb), statistics.median(pa), mib)
+    return rows
+
+
+def before_after_section(R):
+    rows = before_after(R)
+    if not rows:
+        return ""
+    out = ["## Before → after (same run)", "",
+           f"The earlier build `{R['before']['agent']}` was measured in the same run: its startup "
+           "syncs interleaved with the current build's (same containers, same load), its latency "
+           "series right after the current one. Change = (after − before) / before.", "",
+           "| Measure | Before | After | Change |", "|---|---|---|---|"]
+    out += ["| " + " | ".join(r) + " |" for r in rows]
+    return "\n".join(out) + "\n"
+
+
+def dashboard_section(path):
+    """The dashboard bench's figures (bench/dashboard/README.md describes dashboard.json)."""
+    import json
+    if not path or not os.path.exists(path):
+        return ("## Dashboard\n\nNot measured in this run: `bench/out/dashboard.json` is missing "
+                "(`bench/dashboard/run.sh` writes it).\n")
+    try:
+        D = json.load(open(path))
+    except ValueError as e:
+        return f"## Dashboard\n\n`{path}` is unreadable: {e}\n"
+    me, q, ld, tr = D.get("model_events", {}), D.get("qml", {}), D.get("load", {}), D.get("tree", {})
+    lay = D.get("layout", {})
+    rows = []
+
+    def row(what, value, target="—", ok=""):
+        rows.append((what, value, target, ok))
+    if "events_per_s" in me:
+        row(f"Models: events applied per second with {lay.get('services', '?')} services loaded "
+            "(ClusterState + the list models)", f"{me['events_per_s']:.0f}/s", "≥ 5000/s",
+            met(me["events_per_s"] >= 5000))
+    if "state_only_events_per_s" in me:
+        row("↳ ClusterState alone, no model", f"{me['state_only_events_per_s']:.0f}/s")
+    if "batch_ms_p50" in me:
+        row("↳ one model's batch flush, p50 / p99 / max",
+            f"{ms(me['batch_ms_p50'])} / {ms(me['batch_ms_p99'])} / {ms(me['batch_ms_max'])}")
+    if "frame_ms_max" in q:
+        row("QML views under the writer's event rate: worst frame (beforeSynchronizing → frameSwapped)",
+            ms(q["frame_ms_max"]), "≤ 50 ms", met(q["frame_ms_max"] <= 50))
+    if "frame_interval_ms_max" in q:
+        row("↳ worst interval between two frames (what a person sees)", ms(q["frame_interval_ms_max"]))
+    for name, v in sorted(q.get("views", {}).items()):
+        if "events_per_s" in v:
+            row(f"↳ {name} view: events/s received, frame p50 / p99 / max",
+                f"{v['events_per_s']:.0f}/s; {ms(v.get('frame_ms_p50', 0))} / {ms(v.get('frame_ms_p99', 0))}"
+                f" / {ms(v.get('frame_ms_max', 0))}")
+    if "models_loaded_ms" in ld:
+        row("Load: connect → every model shows all services", ms(ld["models_loaded_ms"]))
+    if "worst_ms" in tr:
+        row("Keys view (KeyTreeModel): slowest page shown", ms(tr["worst_ms"]))
+    m = D.get("machine", {})
+    shown = "bench/out/dashboard.json" if path.endswith("bench/out/dashboard.json") else path
+    head = (f"From `{shown}` "
+            f"(`bench/dashboard/run.sh`, generated {D.get('generated_at', '?')}, commit "
+            f"{D.get('commit', '?')}, load {m.get('loadavg_at_start', '?')} at start, "
+            f"{D.get('loadavg_at_end', '?')} at end; {m.get('qpa', '?')} platform). "
+            "See bench/dashboard/README.md for each phase.")
+    out = ["## Dashboard", "", head, "", "| Measure | Value | Target | Met |", "|---|---|---|---|"]
+    out += ["| " + " | ".join(r) + " |" for r in rows]
+    return "\n".join(out) + "\n"
 
 
 def table(rows):
@@ -170,14 +284,19 @@ def main():
     ap.add_argument("--out", required=True)
     ap.add_argument("--build-commit", default="unknown")
     ap.add_argument("--build-dirty", default="")
+    ap.add_argument("--dashboard", default="", help="bench/out/dashboard.json, if any")
     a = ap.parse_args()
     import json
     R = json.load(open(a.results))
     rows = build_rows(R)
     t = table(rows)
     samples, load = load_summary(a.loadavg, R)
+    extra = before_after_section(R)
+    dash = dashboard_section(a.dashboard)
     print(t)
     print()
+    print(extra)
+    print(dash)
     print(load)
     date = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     mach = "\n".join(f"| {k} | {v} |" for k, v in machine(a.agent, a.repo, a.build_commit, a.build_dirty))
@@ -203,6 +322,8 @@ in the same run under the same load.
 
 {t}
 
+{extra}
+{dash}
 {notes}"""
     with open(a.out, "w") as f:
         f.write(doc)

@@ -10,6 +10,11 @@
 #   BENCH_QUICK=1       a short smoke run (small counts) that writes bench/out/quick.md instead
 #   BENCH_OUT           where the work dir goes (default /tmp)
 #   BENCH_DEADLINE      seconds before the run's own watchdog stops it (default 1800)
+#   BENCH_AGENT_BEFORE  an earlier build of the agent: its sync and latency are measured in the
+#                       same run (interleaved), and the report gets a "before -> after" table
+#   BENCH_SYNC          the sync sizes, e.g. 300,1000 (default 100,300,1000; quick 20,50)
+#   BENCH_DASHBOARD     0: do not run bench/dashboard/run.sh after a full run (default 1 when it
+#                       exists); its bench/out/dashboard.json is included in the report either way
 #
 # Everything runs on loopback, every wait is bounded, and an EXIT trap removes the containers,
 # dockerd, etcd, the agents and the bridge, even after a failure or Ctrl-C.
@@ -38,11 +43,11 @@ need_root
 need_tools node npm ip flock
 
 if [ "${BENCH_QUICK:-0}" = 1 ]; then
-    COUNTS=(--floor-n 30 --latency-n 20 --sync 20,50 --reps 1 --idle-s 5 --clients 10 --probes 5)
+    COUNTS=(--floor-n 30 --latency-n 20 --sync "${BENCH_SYNC:-20,50}" --reps 1 --idle-s 5 --clients 10 --probes 5)
     REPORT=$BENCH_DIR/out/quick.md
     RAW=$BENCH_DIR/out/quick-results.json
 else
-    COUNTS=(--floor-n 200 --latency-n 200 --sync 100,300,1000 --reps 3 --idle-s 60 --clients 100 --probes 50)
+    COUNTS=(--floor-n 200 --latency-n 200 --sync "${BENCH_SYNC:-100,300,1000}" --reps 3 --idle-s 60 --clients 100 --probes 50)
     REPORT=$REPO/docs/performance.md
     RAW=$BENCH_DIR/out/results.json   # raw samples of the run behind docs/performance.md
 fi
@@ -114,6 +119,11 @@ start_helper "$IT_DIR/loadavg.log" bash -c \
 
 # ---------------------------------------------------------------- measurements
 
+if [ -n "${BENCH_AGENT_BEFORE:-}" ]; then
+    [ -x "$BENCH_AGENT_BEFORE" ] || fail "BENCH_AGENT_BEFORE=$BENCH_AGENT_BEFORE is not an executable"
+    COUNTS+=(--agent-before "$BENCH_AGENT_BEFORE")
+fi
+
 BENCH_STARTED=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 say "measuring (see $IT_DIR for logs) ..."
 "$IT_PY" "$BENCH_DIR/bench.py" run --sock "$DOCKER_RUN/docker.sock" --etcd "$ETCD_PORT" \
@@ -124,10 +134,18 @@ IT_PIDS+=("$DRIVER_PID")
 wait "$DRIVER_PID" || fail "the benchmark driver failed (log above)"
 DRIVER_PID=""
 
+# The dashboard's models and views (bench/dashboard, its own etcd; see its README). Its figures
+# land in bench/out/dashboard.json, which the report includes.
+if [ "${BENCH_QUICK:-0}" != 1 ] && [ "${BENCH_DASHBOARD:-1}" = 1 ] && [ -x "$BENCH_DIR/dashboard/run.sh" ]; then
+    say "dashboard bench (bench/dashboard/run.sh) ..."
+    "$BENCH_DIR/dashboard/run.sh" </dev/null || say "the dashboard bench failed; the report uses the last bench/out/dashboard.json if any"
+fi
+
 mkdir -p "$(dirname "$REPORT")"
 "$IT_PY" "$BENCH_DIR/report.py" --results "$IT_DIR/results.json" --loadavg "$IT_DIR/loadavg.log" \
     --agent "$PORTOLAN_BIN" --repo "$REPO" --started "$BENCH_STARTED" --out "$REPORT" \
-    --build-commit "$BUILD_COMMIT" --build-dirty "$BUILD_DIRTY" ||
+    --build-commit "$BUILD_COMMIT" --build-dirty "$BUILD_DIRTY" \
+    --dashboard "$BENCH_DIR/out/dashboard.json" ||
     fail "report failed"
 mkdir -p "$BENCH_DIR/out"
 cp "$IT_DIR/results.json" "$RAW"

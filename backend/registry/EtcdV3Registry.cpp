@@ -360,19 +360,31 @@ bool EtcdV3Registry::writeBatch()
         QString id;
         quint64 generation;
     };
+    // While a sync gathers its set, a partial txn waits for one in flight to come back: the
+    // services arriving meanwhile fill it (as long as etcd is busy, nothing is lost by waiting).
+    // Checked before anything is built, since this runs once per inspect answered.
+    const bool fullOnly = m_gathering && m_txnsInFlight > 0;
+    if (fullOnly && (m_dirty.size() - m_putIdsInFlight.size()) * 2 + m_deletes.size() * 2 +
+                            m_orphanKeys.size() + 2 <=
+                        MaxTxnOps)
+        return false;
     QJsonArray ops;
     QList<Ack> acks;
     // etcd refuses a txn that names one key twice, and two txns in flight must not name the same
     // key either (their order is not guaranteed).
-    QSet<QString> used = m_keysInFlight;
-    QStringList keys; // what this txn names
+    QSet<QString> used;
+    QStringList keys;   // what this txn names
+    QStringList putIds; // the services it puts
+    const auto taken = [&](const QString &key) {
+        return used.contains(key) || m_keysInFlight.contains(key);
+    };
     const auto claim = [&](const QString &key) {
         used.insert(key);
         keys.append(key);
     };
     const qint64 lease = m_lease;
 
-    if (m_hostGeneration != 0 && !used.contains(hostKey())) {
+    if (m_hostGeneration != 0 && !taken(hostKey())) {
         QJsonObject host{{QStringLiteral("hostname"), m_config.hostname},
                          {QStringLiteral("agentVersion"), Portolan::version()},
                          {QStringLiteral("startedAt"), isoUtc(m_startedAt)}};
@@ -387,7 +399,7 @@ bool EtcdV3Registry::writeBatch()
          ++it) {
         const QString detail = detailKey(it.key());
         const QString key = it->serviceKey;
-        if (used.contains(detail) || (!key.isEmpty() && used.contains(key)))
+        if (taken(detail) || (!key.isEmpty() && taken(key)))
             continue;
         ops.append(EtcdClient::deleteOp(detail.toUtf8()));
         claim(detail);
@@ -399,97 +411,101 @@ bool EtcdV3Registry::writeBatch()
     }
     for (auto it = m_orphanKeys.cbegin(); it != m_orphanKeys.cend() && ops.size() < MaxTxnOps;
          ++it) {
-        if (used.contains(it.key()))
+        if (taken(it.key()))
             continue;
         ops.append(EtcdClient::deleteOp(it.key().toUtf8()));
         claim(it.key());
         acks.append({Ack::Orphan, it.key(), it.value()});
     }
     for (auto it = m_dirty.cbegin(); it != m_dirty.cend() && ops.size() + 2 <= MaxTxnOps; ++it) {
+        if (m_putIdsInFlight.contains(it.key()))
+            continue; // sent again once that put is acknowledged
         const auto s = m_desired.constFind(it.key());
         if (s == m_desired.cend())
             continue;
         const QString key = serviceKey(*s);
         const QString detail = detailKey(s->id);
-        if (used.contains(key) || used.contains(detail))
+        if (taken(key) || taken(detail))
             continue;
         ops.append(EtcdClient::putOp(key.toUtf8(), serviceValue(*s), lease));
         ops.append(EtcdClient::putOp(detail.toUtf8(), cachedDetailValue(*s), lease));
         claim(key);
         claim(detail);
         acks.append({Ack::Put, it.key(), it.value()});
+        putIds.append(it.key());
     }
-    if (ops.isEmpty())
-        return false;
-    // While a sync gathers its set, a partial txn waits for one in flight to come back: the
-    // services arriving meanwhile fill it (as long as etcd is busy, nothing is lost by waiting).
-    if (m_gathering && m_txnsInFlight > 0 && ops.size() + 2 <= MaxTxnOps)
+    if (ops.isEmpty() || (fullOnly && ops.size() + 2 <= MaxTxnOps))
         return false;
 
     for (const QString &k : std::as_const(keys))
         m_keysInFlight.insert(k);
+    for (const QString &id : std::as_const(putIds))
+        m_putIdsInFlight.insert(id);
     ++m_txnsInFlight;
     m_peakTxnsInFlight = qMax(m_peakTxnsInFlight, m_txnsInFlight);
-    m_client->txn(
-        {{QStringLiteral("success"), ops}}, this, [this, acks, keys, lease](const EtcdResponse &r) {
-            --m_txnsInFlight;
-            for (const QString &k : keys)
-                m_keysInFlight.remove(k);
-            if (isLeaseGone(r.error)) {
-                setUp();
-                if (lease == m_lease) {
-                    m_lease = 0;
-                    m_refreshTimer->stop();
-                }
-                markAllDirty();
-                return schedulePump();
-            }
-            if (r.error.isError())
-                return fail(r.error);
-            setUp();
-            if (lease != m_lease)
-                return schedulePump(); // written on a lease that has since been replaced
-            QList<ServiceDefinition> registered, deregistered;
-            QStringList stale;
-            const bool listingPending = m_listingInFlight || m_listed.has_value();
-            for (const Ack &a : acks) {
-                switch (a.kind) {
-                case Ack::Host:
-                    if (m_hostGeneration == a.generation)
-                        m_hostGeneration = 0;
-                    break;
-                case Ack::Put:
-                    if (m_dirty.value(a.id) == a.generation) {
-                        m_dirty.remove(a.id);
-                        registered.append(m_desired.value(a.id));
-                    }
-                    break;
-                case Ack::Delete: {
-                    if (listingPending)
-                        m_deletedSinceListing.insert(a.id);
-                    const auto d = m_deletes.constFind(a.id);
-                    if (d == m_deletes.cend() || d->generation != a.generation)
-                        break;
-                    if (d->stale)
-                        stale << (d->serviceKey.isEmpty() ? detailKey(a.id) : d->serviceKey);
-                    else
-                        deregistered.append(d->service);
-                    m_deletes.erase(d);
-                    break;
-                }
-                case Ack::Orphan:
-                    if (m_orphanKeys.value(a.id) == a.generation)
-                        m_orphanKeys.remove(a.id);
-                    break;
-                }
-            }
-            schedulePump();
-            for (const ServiceDefinition &s : std::as_const(deregistered))
-                Q_EMIT serviceDeregistered(s);
-            for (const QString &k : std::as_const(stale))
-                Q_EMIT staleRemoved(k);
-            for (const ServiceDefinition &s : std::as_const(registered))
-                Q_EMIT serviceRegistered(s);
-        });
+    m_client->txn({{QStringLiteral("success"), ops}}, this,
+                  [this, acks, keys, putIds, lease](const EtcdResponse &r) {
+                      --m_txnsInFlight;
+                      for (const QString &k : keys)
+                          m_keysInFlight.remove(k);
+                      for (const QString &id : putIds)
+                          m_putIdsInFlight.remove(id);
+                      if (isLeaseGone(r.error)) {
+                          setUp();
+                          if (lease == m_lease) {
+                              m_lease = 0;
+                              m_refreshTimer->stop();
+                          }
+                          markAllDirty();
+                          return schedulePump();
+                      }
+                      if (r.error.isError())
+                          return fail(r.error);
+                      setUp();
+                      if (lease != m_lease)
+                          return schedulePump(); // written on a lease that has since been replaced
+                      QList<ServiceDefinition> registered, deregistered;
+                      QStringList stale;
+                      const bool listingPending = m_listingInFlight || m_listed.has_value();
+                      for (const Ack &a : acks) {
+                          switch (a.kind) {
+                          case Ack::Host:
+                              if (m_hostGeneration == a.generation)
+                                  m_hostGeneration = 0;
+                              break;
+                          case Ack::Put:
+                              if (m_dirty.value(a.id) == a.generation) {
+                                  m_dirty.remove(a.id);
+                                  registered.append(m_desired.value(a.id));
+                              }
+                              break;
+                          case Ack::Delete: {
+                              if (listingPending)
+                                  m_deletedSinceListing.insert(a.id);
+                              const auto d = m_deletes.constFind(a.id);
+                              if (d == m_deletes.cend() || d->generation != a.generation)
+                                  break;
+                              if (d->stale)
+                                  stale << (d->serviceKey.isEmpty() ? detailKey(a.id)
+                                                                    : d->serviceKey);
+                              else
+                                  deregistered.append(d->service);
+                              m_deletes.erase(d);
+                              break;
+                          }
+                          case Ack::Orphan:
+                              if (m_orphanKeys.value(a.id) == a.generation)
+                                  m_orphanKeys.remove(a.id);
+                              break;
+                          }
+                      }
+                      schedulePump();
+                      for (const ServiceDefinition &s : std::as_const(deregistered))
+                          Q_EMIT serviceDeregistered(s);
+                      for (const QString &k : std::as_const(stale))
+                          Q_EMIT staleRemoved(k);
+                      for (const ServiceDefinition &s : std::as_const(registered))
+                          Q_EMIT serviceRegistered(s);
+                  });
     return true;
 }

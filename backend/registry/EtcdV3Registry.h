@@ -89,6 +89,7 @@ private:
     QHash<QString, QDateTime> m_registeredAt;
     QHash<QString, QByteArray> m_detailCache; // by id; dropped when the service changes
     QSet<QString> m_keysInFlight;             // etcd keys named by a txn in flight
+    QSet<QString> m_putIdsInFlight;           // services a txn in flight puts
     int m_txnsInFlight = 0;
     int m_peakTxnsInFlight = 0;
     bool m_listingInFlight = false;
