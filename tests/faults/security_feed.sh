@@ -31,9 +31,17 @@ run_refused() {
     local label=$1 want=$2 regex=$3 rc=0 rev0 rev1
     shift 3
     rev0=$(revision)
-    timeout 15 "$PORTOLAN_BIN" -ip=10.0.0.8 -hostname=$HOST-refused "$@" \
+    # Under strace (when installed): the refused agent must not call listen() at all.
+    local trace=()
+    command -v strace >/dev/null && trace=(strace -f -qq -e trace=listen -o "$IT_DIR/refused.strace")
+    rm -f "$IT_DIR/refused.strace"
+    timeout 15 ${trace[@]+"${trace[@]}"} "$PORTOLAN_BIN" -ip=10.0.0.8 -hostname=$HOST-refused "$@" \
         "etcd://127.0.0.1:$ETCD_PORT/services" >"$IT_DIR/refused.log" 2>&1 </dev/null || rc=$?
     rev1=$(revision)
+    LISTENS=unchecked
+    [ -f "$IT_DIR/refused.strace" ] && LISTENS=$(grep -c 'listen(' "$IT_DIR/refused.strace" || true)
+    [ "$LISTENS" = unchecked ] || [ "$LISTENS" = 0 ] ||
+        fail "$label: the refused agent called listen() $LISTENS times: $(grep 'listen(' "$IT_DIR/refused.strace" | head -2)"
     REFUSED_MSG=$(grep -m1 -E -- "$regex" "$IT_DIR/refused.log" | sed 's/^[0-9/]* [0-9:]* //') || true
     say "$label: exit $rc: ${REFUSED_MSG:-$(tail -n 3 "$IT_DIR/refused.log")}"
     [ "$rc" != 124 ] || fail "$label: the agent was still running after 15 s"
@@ -51,7 +59,7 @@ run_refused() {
 run_refused "-feed=:P" 2 'ADDR:PORT' -feed=:$P1
 run_refused "-feed=P" 2 'ADDR:PORT' -feed=$P1
 run_refused "-feed=0.0.0.0:P, no token" nonzero 'without -feed-token-file' -feed=0.0.0.0:$P1
-wild_msg=$REFUSED_MSG wild_rc=$REFUSED_RC
+wild_msg=$REFUSED_MSG wild_rc=$REFUSED_RC wild_listens=$LISTENS
 run_refused "-feed=[::]:P, no token" nonzero 'without -feed-token-file' "-feed=[::]:$P1"
 run_refused "-feed=example.invalid:P, not an IP" nonzero 'not an IP address' -feed=example.invalid:$P1
 
@@ -160,4 +168,4 @@ say "TLS feed: https + token 200, plain http -> '$tls_plain', https without toke
 [ "$tls_plain" != 200 ] || fail "the TLS feed answered plain http"
 stop_agent
 
-result "no implicit wildcard (-feed=:P exit 2); loopback -feed listens on ${listeners% } only; 0.0.0.0/[::] without token refused (exit ${wild_rc}: \"${wild_msg}\"), exits before listening, nothing written; ${methods} PUT/POST/DELETE/PATCH -> 405, etcd revision unchanged; token: none/wrong -> 401 (API, page, WebSocket upgrade), right (Bearer or ?token=) -> 200/101; token not in the log at default level, ${debug_note}; TLS feed: https 200, no token 401; keys outside the prefixes readable via /api/v1/key: HTTP ${foreign}"
+result "no implicit wildcard (-feed=:P exit 2); loopback -feed listens on ${listeners% } only; 0.0.0.0/[::] without token refused (exit ${wild_rc}: \"${wild_msg}\"), listen() calls: ${wild_listens}, nothing written; ${methods} PUT/POST/DELETE/PATCH -> 405, etcd revision unchanged; token: none/wrong -> 401 (API, page, WebSocket upgrade), right (Bearer or ?token=) -> 200/101; token not in the log at default level, ${debug_note}; TLS feed: https 200, no token 401; keys outside the prefixes readable via /api/v1/key: HTTP ${foreign}"
