@@ -243,13 +243,17 @@ _ts_watch() {
 }
 
 # history_dump FILE PREFIX: every event under PREFIX since revision 1 (etcd keeps history
-# unless compacted), one JSON watch response per line, prefixed with "0 " (no timestamp).
+# unless compacted), one JSON watch response per line, prefixed with "0 " (no timestamp). A
+# marker key put (and deleted) under PREFIX afterwards tells when the replay is complete; it has
+# no host part, so audits and churn_report ignore it.
 history_dump() {
-    local out=$1 prefix=$2 rev
-    rev=$(ectl get / -w json | "$IT_PY" -c 'import json,sys; print(json.load(sys.stdin)["header"]["revision"])')
-    # the watch replays history up to rev and then waits: stop once the last event is out
+    local out=$1 prefix=$2 marker rev
+    marker="${prefix%/}/zz-history-end"
+    rev=$(ectl put "$marker" 1 -w json | "$IT_PY" -c 'import json,sys; print(json.load(sys.stdin)["header"]["revision"])') ||
+        fail "could not put the history marker $marker"
+    ectl del "$marker" >/dev/null || fail "could not delete the history marker $marker"
     : >"$out.raw"
-    ETCDCTL_API=3 timeout 20 etcdctl --endpoints="$(ec_endpoints_or_single)" watch --prefix -w json \
+    ETCDCTL_API=3 timeout 30 etcdctl --endpoints="$(ec_endpoints_or_single)" watch --prefix -w json \
         --rev 1 "$prefix" >"$out.raw" 2>&1 &
     local w=$!
     _history_done() { "$IT_PY" -c '
@@ -261,8 +265,7 @@ for line in open(sys.argv[1]):
     except Exception:
         pass
 sys.exit(0 if last >= int(sys.argv[2]) else 1)' "$out.raw" "$rev"; }
-    # the history may end before rev (rev counts writes elsewhere too): give it a bounded wait
-    wait_until 8 _history_done || true
+    wait_until 25 _history_done || fail "etcd's history under $prefix did not replay up to revision $rev within 25 s"
     kill "$w" 2>/dev/null
     wait "$w" 2>/dev/null || true
     sed 's/^/0 /' "$out.raw" >"$out"
@@ -360,7 +363,8 @@ for name in sorted(started):
 PY
 }
 
-# registry_audit HOST PREFIX: compares etcd with Docker's running set right now and prints
+# registry_audit HOST PREFIX: compares etcd with Docker's running set right now (the scenarios run
+# the agent with -ip=10.0.0.5) and prints
 # "key=value" lines: running (containers), want (keys Docker implies), keys (this host's keys
 # under PREFIX), missing, extra, dup_ids (a service id under two names), details (detail records
 # under /portolan/services/HOST/), detail_missing, detail_extra, host_record (0/1).
