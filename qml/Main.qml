@@ -31,6 +31,7 @@ ApplicationWindow {
     ]
     function show(i) { stack.currentIndex = i }
 
+    onThemeModeChanged: if (themeMode !== "") Theme.mode = themeMode
     Component.onCompleted: {
         if (themeMode !== "")
             Theme.mode = themeMode

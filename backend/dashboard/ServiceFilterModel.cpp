@@ -2,6 +2,9 @@
 
 #include "dashboard/ServiceTableModel.h"
 
+#include <QHostAddress>
+#include <cstring>
+
 ServiceFilterModel::ServiceFilterModel(QObject *parent) : QSortFilterProxyModel(parent)
 {
     setDynamicSortFilter(true);
@@ -69,6 +72,22 @@ QVariant ServiceFilterModel::get(int row, const QString &roleName) const
     return data(index(row, 0), roleFor(roleName));
 }
 
+int ServiceFilterModel::rowOfService(const QString &serviceId) const
+{
+    if (serviceId.isEmpty())
+        return -1;
+    for (int row = 0, n = rowCount(); row < n; ++row) {
+        if (index(row, 0).data(ServiceTableModel::ServiceIdRole).toString() == serviceId)
+            return row;
+    }
+    return -1;
+}
+
+QString ServiceFilterModel::columnRoleName(int column) const
+{
+    return QString::fromLatin1(ServiceTableModel::columnRoleName(column));
+}
+
 void ServiceFilterModel::applySort()
 {
     const int role = roleFor(m_sortRoleName);
@@ -94,15 +113,25 @@ bool ServiceFilterModel::filterAcceptsRow(int sourceRow, const QModelIndex &sour
 
 bool ServiceFilterModel::lessThan(const QModelIndex &left, const QModelIndex &right) const
 {
+    using R = ServiceTableModel::Role;
     const QVariant l = left.data(sortRole());
     const QVariant r = right.data(sortRole());
-    const int c = QVariant::compare(l, r) == QPartialOrdering::Less      ? -1
-                  : QVariant::compare(l, r) == QPartialOrdering::Greater ? 1
-                                                                         : 0;
+    int c = QVariant::compare(l, r) == QPartialOrdering::Less      ? -1
+            : QVariant::compare(l, r) == QPartialOrdering::Greater ? 1
+                                                                   : 0;
+    if (sortRole() == R::IpRole) {
+        // Addresses in numeric order (10.0.0.5 before 10.0.0.10), then by port.
+        const QHostAddress la(l.toString()), ra(r.toString());
+        if (!la.isNull() && !ra.isNull()) {
+            const Q_IPV6ADDR a = la.toIPv6Address(), b = ra.toIPv6Address();
+            c = std::memcmp(a.c, b.c, sizeof a.c);
+        }
+        if (c == 0)
+            c = left.data(R::PortRole).toInt() - right.data(R::PortRole).toInt();
+    }
     if (c != 0)
         return c < 0;
     // Ties keep a stable, readable order: by host, then id.
-    using R = ServiceTableModel::Role;
     const QString lk = left.data(R::HostRole).toString() + left.data(R::ServiceIdRole).toString();
     const QString rk = right.data(R::HostRole).toString() + right.data(R::ServiceIdRole).toString();
     return lk < rk;

@@ -26,6 +26,11 @@ public:
     // Clicking a header: sort by it, or flip the order when it already is the sort column.
     Q_INVOKABLE void toggleSort(const QString &roleName);
     Q_INVOKABLE QVariant get(int row, const QString &roleName) const;
+    // The row showing the service with this id, -1 when it is filtered out or gone; lets a view
+    // keep its selection on a service while rows are sorted, inserted and removed.
+    Q_INVOKABLE int rowOfService(const QString &serviceId) const;
+    // The role a column of the table sorts by (ServiceTableModel::columnRoleName).
+    Q_INVOKABLE QString columnRoleName(int column) const;
 
 Q_SIGNALS:
     void sourceChanged();

@@ -17,6 +17,31 @@ int ServiceTableModel::rowCount(const QModelIndex &parent) const
     return parent.isValid() ? 0 : int(m_rows.size());
 }
 
+int ServiceTableModel::columnCount(const QModelIndex &parent) const
+{
+    return parent.isValid() ? 0 : ColumnCount;
+}
+
+QByteArray ServiceTableModel::columnRoleName(int column)
+{
+    static const char *const names[ColumnCount] = {"name",          "serviceId", "ip",
+                                                   "port",          "protocol",  "tags",
+                                                   "containerName", "image",     "ageSeconds"};
+    return column >= 0 && column < ColumnCount ? QByteArray(names[column]) : QByteArray();
+}
+
+QVariant ServiceTableModel::headerData(int section, Qt::Orientation orientation, int role) const
+{
+    if (orientation != Qt::Horizontal || role != Qt::DisplayRole || section < 0 ||
+        section >= ColumnCount)
+        return QAbstractListModel::headerData(section, orientation, role);
+    static const char *const titles[ColumnCount] = {
+        QT_TR_NOOP("Name"),      QT_TR_NOOP("ID"),       QT_TR_NOOP("Address"),
+        QT_TR_NOOP("Port"),      QT_TR_NOOP("Protocol"), QT_TR_NOOP("Tags"),
+        QT_TR_NOOP("Container"), QT_TR_NOOP("Image"),    QT_TR_NOOP("Age")};
+    return tr(titles[section]);
+}
+
 QString ServiceTableModel::ageText(qint64 s)
 {
     if (s < 0)
@@ -35,8 +60,31 @@ QVariant ServiceTableModel::data(const QModelIndex &index, int role) const
     if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
         return {};
     const ServiceRecord &s = m_rows.at(index.row());
+    if (role == Qt::DisplayRole) {
+        switch (index.column()) {
+        case IdColumn:
+            return s.id;
+        case AddressColumn:
+            return s.ip;
+        case PortColumn:
+            return QString::number(s.port);
+        case ProtocolColumn:
+            return s.protocol;
+        case TagsColumn:
+            return s.tags.join(QStringLiteral(", "));
+        case ContainerColumn:
+            return s.containerName;
+        case ImageColumn:
+            return s.image;
+        case AgeColumn:
+            return ageText(s.registeredAt.isValid()
+                               ? s.registeredAt.secsTo(QDateTime::currentDateTimeUtc())
+                               : qint64(-1));
+        default:
+            return s.name;
+        }
+    }
     switch (role) {
-    case Qt::DisplayRole:
     case NameRole:
         return s.name;
     case ServiceIdRole:
@@ -75,7 +123,8 @@ QVariant ServiceTableModel::data(const QModelIndex &index, int role) const
 
 QHash<int, QByteArray> ServiceTableModel::roleNames() const
 {
-    return {{NameRole, "name"},
+    return {{Qt::DisplayRole, "display"}, // the column's text, for TableView
+            {NameRole, "name"},
             {ServiceIdRole, "serviceId"},
             {HostRole, "host"},
             {AddressRole, "address"},

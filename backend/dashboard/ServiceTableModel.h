@@ -3,7 +3,8 @@
 #include "dashboard/ClusterListModel.h"
 
 // Services as table rows, for one host (`host` set) or all. Rows keep the cluster's order (host,
-// then id); ServiceFilterModel sorts and filters them for a view.
+// then id); ServiceFilterModel sorts and filters them for a view. Every role works on any column;
+// Qt::DisplayRole and headerData() give a TableView the text of each Column.
 class ServiceTableModel : public ClusterListModel {
     Q_OBJECT
     Q_PROPERTY(QString host READ host WRITE setHost NOTIFY hostChanged)
@@ -26,6 +27,19 @@ public:
         KeyRole,
     };
     Q_ENUM(Role)
+    enum Column {
+        NameColumn,
+        IdColumn,
+        AddressColumn, // the IP; the port has its own column
+        PortColumn,
+        ProtocolColumn,
+        TagsColumn,
+        ContainerColumn,
+        ImageColumn,
+        AgeColumn,
+        ColumnCount
+    };
+    Q_ENUM(Column)
 
     explicit ServiceTableModel(QObject *parent = nullptr);
 
@@ -33,12 +47,20 @@ public:
     void setHost(const QString &host);
 
     int rowCount(const QModelIndex &parent = {}) const override;
+    int columnCount(const QModelIndex &parent = {}) const override;
+    QVariant headerData(int section, Qt::Orientation orientation,
+                        int role = Qt::DisplayRole) const override;
     QVariant data(const QModelIndex &index, int role) const override;
     QHash<int, QByteArray> roleNames() const override;
     ServiceRecord record(int row) const { return m_rows.value(row); }
 
     // "4 min", "2 h", "3 d": how long a service has been registered.
     static QString ageText(qint64 seconds);
+    // The role a column shows and sorts by ("name", "serviceId", "ip", ...).
+    static QByteArray columnRoleName(int column);
+
+    // applySortedDiff's hook, for every column (the base class names column 0 only).
+    void rowChanged(int row) { Q_EMIT dataChanged(index(row, 0), index(row, ColumnCount - 1)); }
 
 Q_SIGNALS:
     void hostChanged();

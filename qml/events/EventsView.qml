@@ -91,6 +91,7 @@ Item {
                 model: events
                 ScrollBar.vertical: ScrollBar {}
                 delegate: Rectangle {
+                    objectName: "eventRow"
                     required property int index
                     required property string timeText
                     required property string action

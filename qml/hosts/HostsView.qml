@@ -4,7 +4,8 @@ import QtQuick.Layouts
 import Portolan.Dashboard
 import Portolan.Models
 
-// One host's services (or all hosts') as a sortable, filterable table.
+// One host's services (or all hosts') as a sortable, filterable table: click a header to sort,
+// drag its edge to resize, Up/Down to move the selection, Ctrl+F to filter.
 Item {
     id: view
     required property QtObject connection
@@ -17,18 +18,42 @@ Item {
     ServiceTableModel { id: services; cluster: view.connection ? view.connection.state : null; host: view.host }
     ServiceFilterModel { id: proxy; source: services }
 
-    // Column layout shared by the header and the rows: [title, role, width share].
-    readonly property var columns: [
-        [qsTr("Service"), "name", 0.13], [qsTr("Host"), "host", 0.10],
-        [qsTr("Address"), "address", 0.15], [qsTr("Proto"), "protocol", 0.06],
-        [qsTr("Tags"), "tags", 0.11], [qsTr("Container"), "containerName", 0.13],
-        [qsTr("Image"), "image", 0.20], [qsTr("Age"), "ageSeconds", 0.08]
-    ]
+    // The table's columns (ServiceTableModel::Column): a stable key for objectNames and a share
+    // of the width until the person drags a column edge.
+    readonly property var columnKeys: ["name", "id", "address", "port", "protocol", "tags",
+                                       "container", "image", "age"]
+    readonly property var columnShares: [0.12, 0.20, 0.10, 0.06, 0.07, 0.10, 0.13, 0.14, 0.08]
+    property var userWidths: [] // set once a column was resized by hand
+    property string selectedId: "" // the selected service; survives sorting and updates
     property int now: 0 // ticks so ages stay current
-    Timer { interval: 30000; running: view.visible; repeat: true; onTriggered: view.now++ }
+    Timer { interval: 15000; running: view.visible; repeat: true; onTriggered: view.now++ }
 
-    function age(s) {
-        if (s < 0) return "—"
+    function columnWidth(c) {
+        if (userWidths.length === columnKeys.length)
+            return userWidths[c]
+        return Math.max(48, Math.floor((table.width - 1) * columnShares[c]))
+    }
+    function resizeColumn(c, w) {
+        const widths = []
+        for (let i = 0; i < columnKeys.length; ++i)
+            widths.push(i === c ? Math.max(40, Math.round(w)) : columnWidth(i))
+        userWidths = widths
+        table.forceLayout()
+    }
+    // Up/Down/PageUp/PageDown/Home/End: moves the selection by `delta` rows and keeps it in view.
+    function moveSelection(delta) {
+        if (proxy.count === 0)
+            return
+        const current = proxy.rowOfService(selectedId)
+        const next = current < 0 ? (delta > 0 ? 0 : proxy.count - 1)
+                                 : Math.max(0, Math.min(proxy.count - 1, current + delta))
+        selectedId = proxy.get(next, "serviceId")
+        table.positionViewAtRow(next, TableView.Contain)
+    }
+    function age(t) {
+        if (!t || isNaN(t.getTime()))
+            return "—"
+        const s = Math.max(0, Math.floor((Date.now() - t.getTime()) / 1000))
         if (s < 60) return s + " s"
         if (s < 3600) return Math.floor(s / 60) + " min"
         if (s < 86400) return Math.floor(s / 3600) + " h"
@@ -87,7 +112,7 @@ Item {
                 Layout.fillWidth: true
                 status: services.statusName
                 errorString: services.errorString
-            stale: services.count > 0
+                stale: services.count > 0
                 emptyText: services.count === 0
                            ? (view.host === "" ? qsTr("No services are registered on any host.")
                                                : qsTr("%1 has no services registered.").arg(view.host))
@@ -107,6 +132,7 @@ Item {
                     id: search
                     objectName: "serviceSearch"
                     onTextChanged: proxy.filterText = text
+                    Keys.onDownPressed: { table.forceActiveFocus(); view.moveSelection(1) }
                 }
             }
             Rectangle {
@@ -116,66 +142,94 @@ Item {
                 border.color: Theme.border
                 radius: Theme.radius
                 clip: true
-                ColumnLayout {
-                    anchors.fill: parent
+                HorizontalHeaderView {
+                    id: tableHeader
+                    objectName: "serviceTableHeader"
+                    anchors.left: parent.left
+                    anchors.right: parent.right
+                    anchors.top: parent.top
                     anchors.margins: 1
-                    spacing: 0
-                    Row {
-                        id: headerRow
-                        Layout.fillWidth: true
-                        Repeater {
-                            model: view.columns
-                            ServiceTableHeader {
-                                required property var modelData
-                                objectName: "header_" + modelData[1]
-                                width: headerRow.width * modelData[2]
-                                title: modelData[0]
-                                role: modelData[1]
-                                proxy: view.proxy
+                    syncView: table
+                    clip: true
+                    delegate: ServiceTableHeader {
+                        proxy: view.proxy
+                        key: view.columnKeys[column] || ""
+                        onResizeRequested: (c, w) => view.resizeColumn(c, w)
+                    }
+                }
+                TableView {
+                    id: table
+                    objectName: "serviceTable"
+                    anchors.left: parent.left
+                    anchors.right: parent.right
+                    anchors.top: tableHeader.bottom
+                    anchors.bottom: parent.bottom
+                    anchors.margins: 1
+                    anchors.topMargin: 0
+                    clip: true
+                    focus: true
+                    activeFocusOnTab: true
+                    boundsBehavior: Flickable.StopAtBounds
+                    model: proxy
+                    columnWidthProvider: column => view.columnWidth(column)
+                    onWidthChanged: forceLayout()
+                    ScrollBar.vertical: ScrollBar {}
+                    ScrollBar.horizontal: ScrollBar {}
+                    Keys.onUpPressed: view.moveSelection(-1)
+                    Keys.onDownPressed: view.moveSelection(1)
+                    Keys.onPressed: event => {
+                        const page = Math.max(1, Math.floor(table.height / 28) - 1)
+                        if (event.key === Qt.Key_PageDown) view.moveSelection(page)
+                        else if (event.key === Qt.Key_PageUp) view.moveSelection(-page)
+                        else if (event.key === Qt.Key_Home) view.moveSelection(-proxy.count)
+                        else if (event.key === Qt.Key_End) view.moveSelection(proxy.count)
+                        else if (event.key === Qt.Key_Escape) view.selectedId = ""
+                        else return
+                        event.accepted = true
+                    }
+                    delegate: Rectangle {
+                        id: cell
+                        required property int row
+                        required property int column
+                        required property string display
+                        required property string serviceId
+                        required property var registeredAt
+                        readonly property bool selected: serviceId === view.selectedId
+                        objectName: "serviceCell"
+                        implicitHeight: 28
+                        color: selected ? Theme.selection : row % 2 ? Theme.surfaceAlt : Theme.surface
+                        Rectangle { // the selected row's marker, with focus in the table
+                            visible: cell.selected && cell.column === 0
+                            width: 3
+                            height: parent.height
+                            color: table.activeFocus ? Theme.accent : Theme.border
+                        }
+                        Label {
+                            anchors.fill: parent
+                            leftPadding: 8
+                            rightPadding: 6
+                            verticalAlignment: Text.AlignVCenter
+                            elide: Text.ElideRight
+                            text: {
+                                view.now
+                                return cell.column === 8 ? view.age(cell.registeredAt) : cell.display
+                            }
+                            color: cell.column === 0 || cell.selected ? Theme.text : Theme.subtext
+                            font.bold: cell.column === 0
+                            font.family: cell.column >= 1 && cell.column <= 3 ? Theme.monoFont
+                                                                              : Qt.application.font.family
+                        }
+                        TapHandler {
+                            onTapped: {
+                                view.selectedId = cell.serviceId
+                                table.forceActiveFocus()
                             }
                         }
                     }
-                    Rectangle { Layout.fillWidth: true; height: 1; color: Theme.border }
-                    ListView {
-                        id: table
-                        objectName: "serviceTable"
-                        Layout.fillWidth: true
-                        Layout.fillHeight: true
-                        clip: true
-                        model: proxy
-                        ScrollBar.vertical: ScrollBar {}
-                        delegate: Rectangle {
-                            id: rowItem
-                            required property int index
-                            required property var model
-                            width: table.width
-                            height: 28
-                            color: index % 2 ? Theme.surfaceAlt : Theme.surface
-                            Row {
-                                anchors.fill: parent
-                                Repeater {
-                                    model: view.columns
-                                    Label {
-                                        required property var modelData
-                                        width: rowItem.width * modelData[2]
-                                        height: rowItem.height
-                                        leftPadding: 6
-                                        rightPadding: 4
-                                        verticalAlignment: Text.AlignVCenter
-                                        elide: Text.ElideRight
-                                        color: modelData[1] === "name" ? Theme.text : Theme.subtext
-                                        font.bold: modelData[1] === "name"
-                                        font.family: modelData[1] === "address" ? Theme.monoFont : Qt.application.font.family
-                                        text: {
-                                            view.now
-                                            const v = rowItem.model[modelData[1]]
-                                            return modelData[1] === "ageSeconds" ? view.age(v) : (v === undefined ? "" : String(v))
-                                        }
-                                    }
-                                }
-                            }
-                        }
-                    }
+                }
+                Placeholder {
+                    anchors.centerIn: table
+                    hint: table.rows === 0 ? qsTr("No rows to show: see the banner above.") : ""
                 }
             }
         }
