@@ -27,11 +27,15 @@ KEPT=()      # containers registered with a bounded record
 run() { # NAME LABEL/ENV OPTIONS...: docker run -d -P; status 1 when Docker refuses
     local name=$1 out
     shift
-    if ! out=$(dk run -d -P --name "$name" "$@" example/redis 2>&1); then
-        REFUSED+=("$(printf '%q' "$name"): $(head -n 1 <<<"$out" | cut -c1-140)")
+    local attempt
+    for attempt in 1 2 3 4; do # a -P port another test's dockerd holds: Docker picks the next
+        out=$(dk run -d -P --name "$name" "$@" example/redis 2>&1) && return 0
+        grep -q 'address already in use' <<<"$out" || break
         dk rm -f "$name" >/dev/null 2>&1 || true
-        return 1
-    fi
+    done
+    REFUSED+=("$(printf '%q' "$name"): $(head -n 1 <<<"$out" | cut -c1-140)")
+    dk rm -f "$name" >/dev/null 2>&1 || true
+    return 1
 }
 
 api_run() { # NAME CASE: create through the Engine API (the body is too big for an argv)
