@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# timeout: 600
+# timeout: 900
 # Issue 5, scenario 1: a three-member etcd cluster on loopback; the agent knows all three
 # endpoints. While containers are started and removed in a stream (50 containers with four
 # published ports each = 200 registrations; soak: 200 = 800), the current leader is SIGKILLed.
