@@ -90,7 +90,10 @@ for (let id = 0; id < nClients; id++) {
   ws.on('error', (e) => fail(`client ${id}: ${e.message}`));
   ws.on('close', (code) => { if (!done) fail(`client ${id} closed (${code})`); });
 }
-await Promise.race([allSnapshots, sleep(60_000).then(() => fail(`only ${snapshotted.size} of ${nClients} clients got a snapshot in 60 s`))]);
+// The deadline must not fire later, once every client has its snapshot (it once did, mid-probes).
+const connectDeadline = setTimeout(() => fail(`only ${snapshotted.size} of ${nClients} clients got a snapshot in 60 s`), 60_000);
+await allSnapshots;
+clearTimeout(connectDeadline);
 const connectMs = now() - tConnect;
 // Tells a profiler driving the agent that every client is connected (e.g. to start collecting).
 if (arg('ready-file')) fs.writeFileSync(arg('ready-file'), `${connectMs}\n`);

@@ -39,6 +39,16 @@ QString AgentFeed::start()
         options.token = *token;
     }
     m_server = new FeedServer(m_state, options, this);
+    // At most two lines per client that does not read: it is closed on the second overflow.
+    connect(m_server, &FeedServer::clientOverflowed, this,
+            [](quint64, bool closed, const QString &peer) {
+                if (closed)
+                    qWarning().noquote() << "feed: client" << peer
+                                         << "fell behind twice within 10 s; closing it (1013)";
+                else
+                    qInfo().noquote() << "feed: client" << peer
+                                      << "fell behind; its queue was dropped for a fresh snapshot";
+            });
     const QString error = m_server->listen();
     if (!error.isEmpty())
         return error;

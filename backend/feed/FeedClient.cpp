@@ -144,6 +144,9 @@ void FeedClient::overflow()
     const bool again =
         m_lastOverflow.isValid() && m_lastOverflow.elapsed() < m_limits.overflowWindowMs;
     m_lastOverflow.start();
+    // Signalled before close(): once the socket is closed its peer address is gone, and the
+    // owner names the client in its log.
+    Q_EMIT overflowed(again);
     if (again) {
         close(FeedProtocol::CloseCodeTryAgainLater,
               QStringLiteral("the client fell behind twice within %1 s")
@@ -151,7 +154,6 @@ void FeedClient::overflow()
     } else {
         sendSnapshot(FeedProtocol::SnapshotReason::Overflow);
     }
-    Q_EMIT overflowed(again);
 }
 
 void FeedClient::handleText(const QString &message)

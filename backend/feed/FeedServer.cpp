@@ -436,8 +436,9 @@ void FeedServer::takeWebSockets()
             client->deleteLater();
             Q_EMIT clientCountChanged(clientCount());
         });
-        connect(client, &FeedClient::overflowed, this,
-                [this, client](bool closed) { Q_EMIT clientOverflowed(client->id(), closed); });
+        connect(client, &FeedClient::overflowed, this, [this, client](bool closed) {
+            Q_EMIT clientOverflowed(client->id(), closed, client->peer());
+        });
         client->send(FeedMessage::fromUtf8(
             FeedProtocol::helloMessage(m_options.agentVersion, m_options.hostname)));
         client->sendSnapshot(FeedProtocol::SnapshotReason::Initial);

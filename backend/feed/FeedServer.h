@@ -72,7 +72,9 @@ public:
 
 Q_SIGNALS:
     void clientCountChanged(int count);
-    void clientOverflowed(quint64 clientId, bool closed);
+    // A client fell behind: it got a fresh snapshot, or (closed) was closed with 1013.
+    // `peer` is "address:port".
+    void clientOverflowed(quint64 clientId, bool closed, const QString &peer);
 
 private:
     bool isAuthorized(const QHttpServerRequest &request) const;
