@@ -1,6 +1,7 @@
 // A feed client for the fault scenarios: holds one WebSocket on an agent's /ws, keeps the
 // picture the protocol describes (docs/feed.md: a snapshot replaces everything, deltas change
-// it) and writes it, with a log of what came, to --state after every message (atomically).
+// it) and writes it, with a log of what came, to --state (atomically) at most every 100 ms while
+// messages come, and at once on open, close and SIGTERM.
 //
 //   node feed_watch.mjs --url ws://127.0.0.1:PORT/ws --state FILE
 //
@@ -31,9 +32,15 @@ const state = {
   snapshots: [], serviceOps: [], events: [], messages: 0,
 };
 
+let pending = null;
 function write() {
+  if (pending) clearTimeout(pending);
+  pending = null;
   fs.writeFileSync(`${stateFile}.tmp`, JSON.stringify(state));
   fs.renameSync(`${stateFile}.tmp`, stateFile);
+}
+function writeSoon() {
+  if (!pending) pending = setTimeout(write, 100);
 }
 
 const ws = new WebSocket(url, { perMessageDeflate: false });
@@ -67,7 +74,7 @@ ws.on('message', (data) => {
     default:
       break;
   }
-  write();
+  writeSoon();
 });
 ws.on('close', (code, reason) => {
   state.connected = false;
