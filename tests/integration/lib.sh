@@ -56,6 +56,7 @@ exec {IT_OUT}>&1
 
 fail() {
     set +e
+    trap - ERR # a failing command in the dump below must not re-enter fail()
     exec 1>&"$IT_OUT" 2>&1
     IT_FAILED=1
     echo "FAIL $IT_NAME: $*"
