@@ -23,6 +23,11 @@ ApplicationWindow {
     palette.buttonText: Theme.text
     palette.highlight: Theme.accent
     palette.placeholderText: Theme.subtext
+    // Basic draws text field borders and combo box arrows with mid and dark.
+    palette.mid: Theme.border
+    palette.dark: Theme.subtext
+    palette.light: Theme.surface
+    palette.midlight: Theme.surfaceAlt
 
     readonly property var views: [
         { name: "overview", title: qsTr("Overview") }, { name: "hosts", title: qsTr("Hosts") },

@@ -5,6 +5,7 @@
 #include "dashboard/FeedClusterClient.h"
 #include "dashboard/KeyTreeSource.h"
 
+#include <QJsonArray>
 #include <QSettings>
 
 namespace {
@@ -186,6 +187,22 @@ void ClusterConnection::refreshHealth()
         }
         m_health = h;
         Q_EMIT healthChanged();
+        if (r.error.isError())
+            return;
+        m_client->post(
+            QStringLiteral("/v3/cluster/member/list"), {}, m_healthContext,
+            [this](const EtcdResponse &members) {
+                if (members.error.isError()) {
+                    m_health.insert(QStringLiteral("membersError"), members.error.message);
+                } else {
+                    QStringList names;
+                    const QJsonArray list = members.json.value(QLatin1String("members")).toArray();
+                    for (const QJsonValue &m : list)
+                        names << m.toObject().value(QLatin1String("name")).toString();
+                    m_health.insert(QStringLiteral("members"), names);
+                }
+                Q_EMIT healthChanged();
+            });
     });
 }
 

@@ -52,7 +52,8 @@ public:
     // ws[s]://host:port/ws; http(s) URLs are turned into the feed's /ws.
     Q_INVOKABLE void connectToFeed(const QString &url, const QString &token = {});
     Q_INVOKABLE void disconnectFromCluster();
-    // Asks etcd for its version, db size and leader (etcd mode only); fills `health`.
+    // Asks etcd for its version, db size, leader and members (etcd mode only); fills `health`:
+    // ok, version, dbSize, hasLeader, endpoint, members (names) or error / membersError.
     Q_INVOKABLE void refreshHealth();
 
     Q_INVOKABLE void saveProfile(const QString &name);

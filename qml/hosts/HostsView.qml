@@ -22,7 +22,7 @@ Item {
     // of the width until the person drags a column edge.
     readonly property var columnKeys: ["name", "id", "address", "port", "protocol", "tags",
                                        "container", "image", "age"]
-    readonly property var columnShares: [0.12, 0.20, 0.10, 0.06, 0.07, 0.10, 0.13, 0.14, 0.08]
+    readonly property var columnShares: [0.10, 0.24, 0.10, 0.065, 0.085, 0.08, 0.12, 0.13, 0.07]
     property var userWidths: [] // set once a column was resized by hand
     property string selectedId: "" // the selected service; survives sorting and updates
     property int now: 0 // ticks so ages stay current
@@ -121,8 +121,9 @@ Item {
             RowLayout {
                 Label {
                     text: (view.host === "" ? qsTr("All hosts") : view.host) + " · "
-                          + (proxy.count === services.count ? qsTr("%1 services").arg(services.count)
-                                                            : qsTr("%1 of %2 services").arg(proxy.count).arg(services.count))
+                          + (proxy.count === services.count
+                             ? (services.count === 1 ? qsTr("1 service") : qsTr("%1 services").arg(services.count))
+                             : qsTr("%1 of %2 services").arg(proxy.count).arg(services.count))
                     color: Theme.text
                     font.pixelSize: 15
                     font.bold: true
@@ -218,6 +219,7 @@ Item {
                             font.bold: cell.column === 0
                             font.family: cell.column >= 1 && cell.column <= 3 ? Theme.monoFont
                                                                               : Qt.application.font.family
+                            font.pixelSize: cell.column >= 1 && cell.column <= 3 ? 12 : 13
                         }
                         TapHandler {
                             onTapped: {

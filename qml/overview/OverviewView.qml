@@ -11,6 +11,10 @@ Item {
     property alias hostModel: hosts
     signal hostPicked(string hostname)
     function focusSearch() {}
+    function bytes(n) {
+        return n < 1024 ? n + " B" : n < 1048576 ? Math.round(n / 1024) + " KiB"
+             : (n / 1048576).toFixed(1) + " MiB"
+    }
 
     HostListModel { id: hosts; cluster: view.connection ? view.connection.state : null }
     ServiceGroupModel { id: groups; cluster: view.connection ? view.connection.state : null }
@@ -52,18 +56,34 @@ Item {
                 objectName: "etcdHealth"
                 visible: view.connection.mode === "etcd"
                 Layout.alignment: Qt.AlignTop
+                spacing: 2
                 readonly property var h: view.connection.health
                 Label {
+                    objectName: "etcdHealthTitle"
                     text: parent.h.ok === undefined ? qsTr("etcd health: checking…")
                           : parent.h.ok ? qsTr("etcd %1 at %2").arg(parent.h.version).arg(parent.h.endpoint)
                           : qsTr("etcd health: %1").arg(parent.h.error)
                     color: parent.h.ok === false ? Theme.bad : Theme.text
                     font.pixelSize: 13
+                    font.bold: true
                 }
                 Label {
+                    objectName: "etcdHealthMembers"
+                    visible: parent.h.ok === true
+                    text: parent.h.members !== undefined
+                          ? (parent.h.members.length === 1 ? qsTr("1 member: %1").arg(parent.h.members[0])
+                                                           : qsTr("%1 members: %2").arg(parent.h.members.length)
+                                                                 .arg(parent.h.members.join(", ")))
+                          : parent.h.membersError !== undefined ? qsTr("members: %1").arg(parent.h.membersError)
+                          : qsTr("members: reading…")
+                    color: parent.h.membersError !== undefined ? Theme.warn : Theme.subtext
+                    font.pixelSize: 12
+                }
+                Label {
+                    objectName: "etcdHealthLeader"
                     visible: parent.h.ok === true
                     text: (parent.h.hasLeader ? qsTr("has a leader") : qsTr("NO LEADER"))
-                          + " · " + qsTr("db %1 KiB").arg(Math.round((parent.h.dbSize || 0) / 1024))
+                          + " · " + qsTr("db %1").arg(view.bytes(parent.h.dbSize || 0))
                           + " · " + qsTr("revision %1").arg(view.connection.state ? view.connection.state.revision : 0)
                     color: parent.h.hasLeader ? Theme.subtext : Theme.bad
                     font.pixelSize: 12
@@ -71,6 +91,23 @@ Item {
                 Timer {
                     interval: 10000; running: view.visible && view.connection.mode === "etcd"; repeat: true
                     onTriggered: view.connection.refreshHealth()
+                }
+            }
+            Column {
+                objectName: "feedSource"
+                visible: view.connection.mode === "feed"
+                Layout.alignment: Qt.AlignTop
+                spacing: 2
+                Label {
+                    text: qsTr("Live feed of the agent at %1").arg(view.connection.description.replace(/^the feed at /, ""))
+                    color: Theme.text
+                    font.pixelSize: 13
+                    font.bold: true
+                }
+                Label {
+                    text: qsTr("etcd health is shown when connected to etcd directly.")
+                    color: Theme.subtext
+                    font.pixelSize: 12
                 }
             }
         }

@@ -26,7 +26,7 @@ Item {
         }
         RowLayout {
             Label {
-                text: qsTr("%1 service names").arg(groups.count)
+                text: groups.count === 1 ? qsTr("1 service name") : qsTr("%1 service names").arg(groups.count)
                 color: Theme.text
                 font.pixelSize: 15
                 font.bold: true

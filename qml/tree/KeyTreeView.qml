@@ -11,6 +11,41 @@ Item {
     property alias model: keys
     property alias prefix: prefixField.text
     function focusSearch() { prefixField.forceActiveFocus(); prefixField.selectAll() }
+    // The tree is read when asked (it is not live): say when, so an old picture is not a mystery.
+    property date readAt: new Date()
+    Connections {
+        target: keys
+        function onTopLevelCountChanged() { view.readAt = new Date() }
+        function onRootPrefixChanged() { view.readAt = new Date() }
+    }
+    // Reads the tree again and opens the directories down to `key`, then selects it.
+    function revealKey(key) {
+        reveal.target = key
+        reveal.tries = 0
+        keys.reload()
+        keys.selectKey(key)
+        reveal.restart()
+    }
+    Timer {
+        id: reveal
+        property string target: ""
+        property int tries: 0
+        interval: 150
+        repeat: true
+        onTriggered: {
+            // Directories load page by page as they open: expand one level per tick.
+            if (++tries > 40) { stop(); return }
+            for (let r = 0; r < tree.rows; ++r) {
+                const item = tree.itemAtCell(Qt.point(0, r))
+                if (item && item.isDir && target.startsWith(item.key) && !tree.isExpanded(r)) {
+                    keys.loadChildren(tree.modelIndex(Qt.point(0, r)))
+                    tree.expand(r)
+                    return
+                }
+                if (item && !item.isDir && item.key === target) { stop(); return }
+            }
+        }
+    }
 
     KeyTreeModel { id: keys; source: view.connection ? view.connection.keySource : null; rootPrefix: "/" }
 
@@ -33,6 +68,12 @@ Item {
                 placeholderText: qsTr("/portolan/services/ (Enter to list)")
                 Layout.fillWidth: true
                 onAccepted: keys.rootPrefix = text
+            }
+            Label {
+                objectName: "treeReadAt"
+                text: qsTr("read at %1").arg(Qt.formatTime(view.readAt, "hh:mm:ss"))
+                color: Theme.subtext
+                font.pixelSize: 12
             }
             Button {
                 objectName: "reloadButton"

@@ -199,15 +199,15 @@ private:
             });
     }
 
-    // The key tree opened on the service's detail record, so its screenshot shows a value.
+    // The key tree read again and opened down to the service's detail record, so its screenshot
+    // shows the keyspace and a value.
     void prepareTree()
     {
         QQuickItem *tree = view(QStringLiteral("tree"));
-        QObject *model = tree ? tree->property("model").value<QObject *>() : nullptr;
         const QString key = m_connection->portolanPrefix() + QStringLiteral("/services/") + m_host +
                             QLatin1Char('/') + m_serviceId;
-        if (model)
-            QMetaObject::invokeMethod(model, "selectKey", Q_ARG(QString, key));
+        if (tree)
+            QMetaObject::invokeMethod(tree, "revealKey", Q_ARG(QVariant, key));
     }
 
     // One PNG per view and theme: <out>/<prefix><label>-<theme>-<view>.png.

@@ -31,6 +31,12 @@ TestCase {
         tryCompare(list, "count", 2)
         compare(findChild(view, "statusBanner").visible, false)
         verify(findChild(view, "eventChart").counts.length > 0)
+        // etcd health: members, leader, database size.
+        const members = findChild(view, "etcdHealthMembers")
+        tryVerify(() => members.text.indexOf("1 member: ") === 0, 10000, members.text)
+        const leader = findChild(view, "etcdHealthLeader")
+        verify(leader.text.indexOf("has a leader") === 0, leader.text)
+        verify(/db \d+ (B|KiB|MiB)/.test(leader.text), leader.text)
     }
 
     function test_hostTableSortsAndFilters() {
