@@ -124,7 +124,14 @@ Item {
                             elide: Text.ElideRight
                         }
                         Label { text: address; color: Theme.subtext; font.family: Theme.monoFont; Layout.preferredWidth: 150; elide: Text.ElideRight }
-                        Label { text: "rev " + revision; color: Theme.subtext; font.pixelSize: 11; Layout.preferredWidth: 70 }
+                        Label {
+                            // The feed's service frames carry no revision (it follows in the
+                            // event frame), so only etcd gives a true one per event.
+                            text: view.connection.mode === "feed" ? "" : "rev " + revision
+                            color: Theme.subtext
+                            font.pixelSize: 11
+                            Layout.preferredWidth: 70
+                        }
                     }
                 }
             }

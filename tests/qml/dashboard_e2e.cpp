@@ -17,6 +17,7 @@
 #include <QQuickStyle>
 #include <QQuickWindow>
 #include <QStandardPaths>
+#include <QTest>
 #include <QTimer>
 #include <QtQml/QQmlExtensionPlugin>
 #include <cstdio>
@@ -192,11 +193,42 @@ private:
                             [this] {
                                 out(QStringLiteral("EVENTSVIEW %1")
                                         .arg(QDateTime::currentMSecsSinceEpoch()));
+                                const QString shortcuts = checkShortcuts();
+                                if (!shortcuts.isEmpty()) {
+                                    fail(shortcuts);
+                                    return;
+                                }
+                                out(QStringLiteral("SEEN Ctrl+1..5 switch views, Ctrl+F "
+                                                   "focuses the filter"));
                                 prepareTree();
                                 saveAll({}, [] { QCoreApplication::exit(0); });
                             });
                     });
             });
+    }
+
+    // Ctrl+1..5 through the window system (so Shortcut items see them), Ctrl+F on the Host
+    // view; returns what went wrong, or nothing.
+    QString checkShortcuts()
+    {
+        m_window->requestActivate();
+        for (int i = kViews.size(); i >= 1; --i) {
+            QTest::keyClick(m_window, Qt::Key(Qt::Key_0 + i), Qt::ControlModifier);
+            const int current = m_window->property("currentView").toInt();
+            if (current != i - 1)
+                return QStringLiteral("Ctrl+%1 shows view %2, not %3 (%4)")
+                    .arg(i)
+                    .arg(current)
+                    .arg(i - 1)
+                    .arg(kViews.at(i - 1));
+        }
+        show(1);
+        QTest::keyClick(m_window, Qt::Key_F, Qt::ControlModifier);
+        QQuickItem *search =
+            findItem(view(QStringLiteral("hosts")), QStringLiteral("serviceSearch"));
+        if (!search || !search->hasActiveFocus())
+            return QStringLiteral("Ctrl+F on the Host view did not focus its filter field");
+        return {};
     }
 
     // The key tree read again and opened down to the service's detail record, so its screenshot

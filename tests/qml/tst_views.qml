@@ -18,6 +18,7 @@ TestCase {
     Component { id: events; EventsView { width: 780; height: 560; connection: testConnection } }
     Component { id: tree; KeyTreeView { width: 780; height: 560; connection: testConnection } }
     ClusterConnection { id: nowhere }
+    Component { id: freshConnection; ClusterConnection {} }
     Component { id: hostsNowhere; HostsView { width: 780; height: 560; connection: nowhere } }
 
     function initTestCase() {
@@ -181,5 +182,26 @@ TestCase {
         verify(banner.text.indexOf("Not connected") >= 0)
         verify(banner.implicitHeight > 0)
         compare(findChild(view, "serviceTable").rows, 0)
+    }
+
+    // Profiles live in QSettings (a test settings file here): a new connection object, as after
+    // a restart, lists them and connects to the last one used.
+    function test_profilesAreRemembered() {
+        const first = createTemporaryObject(freshConnection, test)
+        first.connectToEtcd(testConnection.target)
+        first.removeProfile("qml-test")
+        first.saveProfile("qml-test")
+        const again = createTemporaryObject(freshConnection, test)
+        const saved = again.profiles.filter(p => p.name === "qml-test")
+        compare(saved.length, 1)
+        compare(saved[0].mode, "etcd")
+        compare(saved[0].target, testConnection.target)
+        verify(again.connectLast())
+        compare(again.mode, "etcd")
+        compare(again.target, testConnection.target)
+        tryCompare(again, "statusName", "ready", 10000)
+        verify(again.connectProfile("qml-test"))
+        again.removeProfile("qml-test")
+        compare(again.profiles.filter(p => p.name === "qml-test").length, 0)
     }
 }
