@@ -9,8 +9,9 @@
 # other test runs a docker run + rm cycle took 1.3 s of wall time with 8 workers, so 300 cycles
 # took 400 s, not a minute); soak: 2 x 300 cycles, then the agent built with AddressSanitizer
 # (build-asan, LeakSanitizer on) runs through a 150-cycle storm and exits on SIGTERM, and its leak
-# report is summarised. PORTOLAN_CHURN_LSAN=1 runs only that LSan part; PORTOLAN_CHURN_CYCLES and
-# PORTOLAN_LSAN_CYCLES change the counts.
+# report is summarised. PORTOLAN_CHURN_LSAN=1 runs only that leak-check part;
+# PORTOLAN_LEAK_TOOL=valgrind uses valgrind --leak-check=full on PORTOLAN_BIN instead of the ASan
+# build; PORTOLAN_CHURN_CYCLES and PORTOLAN_LSAN_CYCLES change the counts.
 source "$(dirname "$0")/../integration/lib.sh"
 
 HOST=core-01
@@ -91,31 +92,44 @@ start_etcd
 build_image example/redis 6379
 
 lsan_run() {
+    if [ "${PORTOLAN_LEAK_TOOL:-lsan}" = valgrind ]; then
+        need_tools valgrind
+        ASAN_BIN=$IT_DIR/portolan-under-valgrind
+        printf '#!/bin/sh\nexec valgrind --leak-check=full --show-leak-kinds=definite,indirect --error-exitcode=0 %q "$@"\n' \
+            "$PORTOLAN_BIN" >"$ASAN_BIN"
+        chmod +x "$ASAN_BIN"
+    fi
     [ -x "$ASAN_BIN" ] || fail "no AddressSanitizer build at $ASAN_BIN: configure build-asan with clang and -fsanitize=address (see the report) and build the portolan target"
     local log
-    say "LSan: the agent from $ASAN_BIN through a $LSAN_CYCLES-cycle storm"
+    say "leak check (${PORTOLAN_LEAK_TOOL:-lsan}): the agent from $ASAN_BIN through a $LSAN_CYCLES-cycle storm"
     export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 LSAN_OPTIONS=report_objects=0
     local bin=$PORTOLAN_BIN
     PORTOLAN_BIN=$ASAN_BIN
     start_agent -ip=10.0.0.5 -hostname=$HOST "etcd://127.0.0.1:$ETCD_PORT/services"
     PORTOLAN_BIN=$bin
     unset ASAN_OPTIONS LSAN_OPTIONS
-    expect_log 'Connected to etcd' 60
+    expect_log 'Connected to etcd' 120
     storm lsan "$LSAN_CYCLES"
     converge "LSan storm"
     LSAN_RSS=$(rss)
     log=$AGENT_LOG
-    say "stopping the ASan agent (SIGTERM) for the leak report"
+    say "stopping the agent (SIGTERM) for the leak report"
     kill -TERM "$AGENT_PID"
     local rc=0
-    wait_pid_exit "$AGENT_PID" 60 || fail "the ASan agent did not exit within 60 s of SIGTERM"
+    wait_pid_exit "$AGENT_PID" 60 || fail "the leak-checked agent did not exit within 60 s of SIGTERM"
     wait "$AGENT_PID" 2>/dev/null || rc=$?
     AGENT_PID=""
     if grep -q 'ERROR: AddressSanitizer' "$log"; then
         grep -A 30 'ERROR: AddressSanitizer' "$log" | head -n 40
         fail "AddressSanitizer reported a memory error (above)"
     fi
-    if grep -q 'ERROR: LeakSanitizer' "$log"; then
+    if grep -q 'LEAK SUMMARY' "$log"; then
+        LSAN_SUMMARY="valgrind: $(grep -E 'definitely lost|indirectly lost|possibly lost' "$log" | sed 's/^==[0-9]*== *//' | tr -s ' ' | tr '\n' ';')"
+        { grep -B2 -A25 'definitely lost in' "$log" || true; } | head -n 60
+        say "$LSAN_SUMMARY"
+    elif grep -q 'All heap blocks were freed' "$log"; then
+        LSAN_SUMMARY="valgrind: all heap blocks were freed"
+    elif grep -q 'ERROR: LeakSanitizer' "$log"; then
         grep -E '^(Direct|Indirect) leak|^    #[0-9]+ .* in ' "$log" | head -n 60
         LSAN_SUMMARY=$(grep 'SUMMARY: AddressSanitizer' "$log" | tail -n 1)
         say "LSan: $LSAN_SUMMARY (exit $rc); report in $log"
@@ -129,7 +143,7 @@ lsan_run() {
 if [ "$LSAN_ONLY" = 1 ]; then
     for i in $(seq 1 "$STEADY"); do run_p "steady.$i" || fail "docker run steady.$i: $RUN_P_ERROR"; done
     lsan_run
-    result "LSan: $LSAN_CYCLES cycles, registry == docker ($RUNNING running), RSS $LSAN_RSS KiB (VmRSS RssAnon) under ASan; $LSAN_SUMMARY"
+    result "leak check (${PORTOLAN_LEAK_TOOL:-lsan}): $LSAN_CYCLES cycles, registry == docker ($RUNNING running), RSS $LSAN_RSS KiB (VmRSS RssAnon) under ASan; $LSAN_SUMMARY"
     exit 0
 fi
 
