@@ -10,6 +10,20 @@ Item {
     required property QtObject connection
     property alias filterText: search.text
     function focusSearch() { search.forceActiveFocus(); search.selectAll() }
+    // How many groups the filter keeps (the delegates hide the others), so the banner can say
+    // why the list is empty.
+    readonly property int matchCount: {
+        const needle = search.text.toLowerCase()
+        if (needle === "")
+            return groups.count
+        let n = 0
+        for (let i = 0; i < groups.count; ++i) {
+            const summary = groups.data(groups.index(i, 0), ServiceGroupModel.SummaryRole)
+            if (String(summary).toLowerCase().indexOf(needle) >= 0)
+                ++n
+        }
+        return n
+    }
 
     ServiceGroupModel { id: groups; cluster: view.connection ? view.connection.state : null }
 
@@ -22,7 +36,9 @@ Item {
             status: groups.statusName
             errorString: groups.errorString
             stale: groups.count > 0
-            emptyText: groups.count === 0 ? qsTr("No services are registered in the cluster.") : ""
+            emptyText: groups.count === 0 ? qsTr("No services are registered in the cluster.")
+                     : view.matchCount === 0 ? qsTr("No service name or instance matches “%1”.").arg(search.text)
+                     : ""
         }
         RowLayout {
             Label {

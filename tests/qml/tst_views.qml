@@ -144,6 +144,12 @@ TestCase {
         for (let i = 0; i < groups.count; ++i)
             summaries.push(groups.model.data(groups.model.index(i, 0), ServiceGroupModel.SummaryRole))
         compare(summaries, ["postgres: 1 instance on core-02", "redis: 2 instances on core-01, core-02"])
+        view.filterText = "no-such-service"
+        compare(view.matchCount, 0)
+        verify(findChild(view, "statusBanner").text.indexOf("matches “no-such-service”") >= 0)
+        view.filterText = "core-02"
+        compare(view.matchCount, 2)
+        compare(findChild(view, "statusBanner").visible, false)
     }
 
     function test_eventsPauseAndClear() {
