@@ -115,7 +115,16 @@ class Docker:
     def run(self, name):
         c = self.req("POST", "/containers/create?name=" + name,
                      {"Image": IMAGE, "HostConfig": {"PublishAllPorts": True}})
-        self.req("POST", f"/containers/{c['Id']}/start")
+        for attempt in range(200):
+            try:
+                self.req("POST", f"/containers/{c['Id']}/start")
+                break
+            except RuntimeError as e:
+                # Another daemon on this machine (a test's) holds the host port this one picked;
+                # a second start picks the next free port.
+                if "address already in use" not in str(e) or attempt == 199:
+                    raise
+                log(f"{name}: host port taken by another process, starting again")
         return c["Id"]
 
 

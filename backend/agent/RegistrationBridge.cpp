@@ -175,6 +175,8 @@ void RegistrationBridge::inspectNextForSync()
     const quint64 generation = m_generation;
     while (m_syncInFlight < kMaxInspectsInFlight && !m_syncQueue.isEmpty()) {
         const QString id = m_syncQueue.takeFirst();
+        if (m_syncQueue.isEmpty())
+            m_registry->flush(); // the last inspects are out: write what is gathered so far
         ++m_syncInFlight;
         m_docker->inspectContainer(id, this, [this, id, generation](const DockerResult &r) {
             if (generation != m_generation)

@@ -71,6 +71,8 @@ DockerApiCall::DockerApiCall(const DockerEndpoint &endpoint, const QByteArray &m
 DockerApiCall::~DockerApiCall()
 {
     closeSocket();
+    if (m_reusable)
+        m_reusable->abort(); // not taken: a child of this call, deleted with it
 }
 
 void DockerApiCall::setTimeout(int timeoutMs)
@@ -86,6 +88,27 @@ void DockerApiCall::setStreaming(bool streaming)
 void DockerApiCall::setLimits(const HttpLimits &limits)
 {
     m_limits = limits;
+}
+
+void DockerApiCall::setKeepAlive(bool keepAlive)
+{
+    m_keepAlive = keepAlive && !m_streaming;
+}
+
+void DockerApiCall::adoptConnection(QLocalSocket *socket)
+{
+    socket->setParent(this);
+    m_socket = socket;
+    m_reusedConnection = true;
+}
+
+QLocalSocket *DockerApiCall::takeReusableConnection()
+{
+    QLocalSocket *socket = m_reusable;
+    m_reusable = nullptr;
+    if (socket)
+        socket->setParent(nullptr);
+    return socket;
 }
 
 bool DockerApiCall::isStreamingBody() const
@@ -107,19 +130,16 @@ void DockerApiCall::start()
     m_timer->start(m_timeoutMs);
 
     if (m_endpoint.kind == DockerEndpoint::Kind::Unix) {
-        auto *socket = new QLocalSocket(this);
-        m_socket = socket;
-        connect(socket, &QLocalSocket::connected, this, &DockerApiCall::onConnected);
-        connect(socket, &QLocalSocket::readyRead, this, &DockerApiCall::onReadyRead);
-        connect(socket, &QLocalSocket::disconnected, this, &DockerApiCall::onPeerClosed);
-        connect(socket, &QLocalSocket::errorOccurred, this,
-                [this, socket](QLocalSocket::LocalSocketError e) {
-                    if (e == QLocalSocket::PeerClosedError)
-                        onPeerClosed();
-                    else
-                        onSocketError(localSocketError(e, socket->errorString()));
-                });
-        socket->connectToServer(m_endpoint.socketPath);
+        auto *adopted = qobject_cast<QLocalSocket *>(m_socket);
+        if (adopted && adopted->state() == QLocalSocket::ConnectedState) {
+            watchUnixSocket(adopted);
+            onConnected();
+            return;
+        }
+        if (adopted)
+            closeSocket();
+        m_reusedConnection = false;
+        connectUnix();
         return;
     }
 
@@ -171,6 +191,41 @@ void DockerApiCall::start()
         socket->connectToHost(m_endpoint.host, m_endpoint.port);
 }
 
+void DockerApiCall::connectUnix()
+{
+    auto *socket = new QLocalSocket(this);
+    m_socket = socket;
+    connect(socket, &QLocalSocket::connected, this, &DockerApiCall::onConnected);
+    watchUnixSocket(socket);
+    socket->connectToServer(m_endpoint.socketPath);
+}
+
+void DockerApiCall::watchUnixSocket(QLocalSocket *socket)
+{
+    connect(socket, &QLocalSocket::readyRead, this, &DockerApiCall::onReadyRead);
+    connect(socket, &QLocalSocket::disconnected, this, &DockerApiCall::onPeerClosed);
+    connect(socket, &QLocalSocket::errorOccurred, this,
+            [this, socket](QLocalSocket::LocalSocketError e) {
+                if (e == QLocalSocket::PeerClosedError)
+                    onPeerClosed();
+                else
+                    onSocketError(localSocketError(e, socket->errorString()));
+            });
+}
+
+bool DockerApiCall::retryOnFreshConnection()
+{
+    // An idle kept-alive connection can be closed by the daemon just as a request goes out;
+    // with no byte of an answer, the request was not processed and is sent again.
+    if (!m_reusedConnection || m_sawBytes || m_done)
+        return false;
+    m_reusedConnection = false;
+    closeSocket();
+    m_timer->start(m_timeoutMs); // closeSocket() stopped it; a fresh deadline for the retry
+    connectUnix();
+    return true;
+}
+
 void DockerApiCall::abort()
 {
     m_done = true;
@@ -186,6 +241,7 @@ void DockerApiCall::onConnected()
     request.target = m_target;
     request.headers.append(
         qMakePair(QByteArray("User-Agent"), QByteArray("Portolan/" PORTOLAN_VERSION)));
+    request.keepAlive = m_keepAlive;
     QString error;
     const QByteArray bytes = request.serialize(&error);
     if (bytes.isEmpty()) {
@@ -203,6 +259,7 @@ void DockerApiCall::onReadyRead()
     const QByteArray data = m_socket->readAll();
     if (data.isEmpty())
         return;
+    m_sawBytes = true;
     // Body bytes are gathered during feed() and signalled afterwards, so a receiver that
     // aborts or deletes this call never does so from inside the parser.
     QByteArray streamed;
@@ -242,6 +299,8 @@ void DockerApiCall::onPeerClosed()
 {
     if (m_done || !m_socket)
         return;
+    if (m_socket->bytesAvailable() == 0 && retryOnFreshConnection())
+        return;
     if (m_socket->bytesAvailable() > 0) {
         QPointer<DockerApiCall> self(this);
         onReadyRead();
@@ -259,7 +318,7 @@ void DockerApiCall::onPeerClosed()
 
 void DockerApiCall::onSocketError(const QString &reason)
 {
-    if (m_done)
+    if (m_done || retryOnFreshConnection())
         return;
     complete(QStringLiteral("Docker at %1: %2").arg(m_endpoint.describe(), reason));
 }
@@ -290,7 +349,21 @@ void DockerApiCall::complete(const QString &error)
     if (m_done)
         return;
     m_done = true;
-    closeSocket();
+    auto *local = qobject_cast<QLocalSocket *>(m_socket);
+    const QByteArray connection = m_parser.header("Connection").toLower();
+    if (error.isEmpty() && m_keepAlive && local && m_parser.isComplete() &&
+        m_parser.httpMinorVersion() == 1 &&
+        m_parser.bodyKind() != HttpResponseParser::BodyKind::UntilClose &&
+        !connection.contains("close") && local->state() == QLocalSocket::ConnectedState &&
+        local->bytesAvailable() == 0) {
+        if (m_timer)
+            m_timer->stop();
+        local->disconnect(this);
+        m_socket = nullptr;
+        m_reusable = local;
+    } else {
+        closeSocket();
+    }
     // Always asynchronous: a socket may fail inside connectToServer(), and a caller must never
     // see its callback run before start() has returned.
     QMetaObject::invokeMethod(

@@ -8,6 +8,7 @@
 #include <QPointer>
 
 class QIODevice;
+class QLocalSocket;
 class QTimer;
 
 // One HTTP exchange with the Docker daemon on its own connection (unix, tcp or TLS), driven by
@@ -28,6 +29,16 @@ public:
     // Non-2xx answers are still buffered so that the error message can be read.
     void setStreaming(bool streaming);
     void setLimits(const HttpLimits &limits);
+    // Unix sockets only: ask the daemon to keep the connection open after the answer (see
+    // takeReusableConnection()).
+    void setKeepAlive(bool keepAlive);
+    // Before start(): send the request on this connected socket (from an earlier keep-alive
+    // call) instead of connecting. If the daemon closed it meanwhile and nothing was answered,
+    // the call connects anew once.
+    void adoptConnection(QLocalSocket *socket);
+    // After finished() without error: the connection, when the daemon left it open and it can
+    // carry another request; the caller owns it. nullptr otherwise.
+    QLocalSocket *takeReusableConnection();
 
     void start();
     // Closes the connection without emitting finished().
@@ -47,6 +58,10 @@ Q_SIGNALS:
     void finished(const QString &error);
 
 private:
+    void connectUnix();
+    void watchUnixSocket(QLocalSocket *socket);
+    // A kept-alive connection failed before any answer: connect anew once. True when it did.
+    bool retryOnFreshConnection();
     void onConnected();
     void onReadyRead();
     void onPeerClosed();
@@ -68,4 +83,8 @@ private:
     QTimer *m_timer = nullptr;
     bool m_done = false;
     bool m_sawHeaders = false;
+    bool m_keepAlive = false;
+    bool m_reusedConnection = false; // the request went out on an adopted connection
+    bool m_sawBytes = false;
+    QLocalSocket *m_reusable = nullptr; // kept open after a complete answer
 };

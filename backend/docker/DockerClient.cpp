@@ -3,14 +3,56 @@
 #include "docker/DockerApiCall.h"
 
 #include <QJsonObject>
+#include <QLocalSocket>
 #include <QPointer>
 #include <QRegularExpression>
 #include <QUrl>
+
+namespace {
+// Idle kept-alive connections for inspects: the sync runs 16 inspects at a time and hands each
+// connection straight on, so only the few left once it is over wait here.
+constexpr int MaxIdleConnections = 4;
+} // namespace
 
 struct DockerClient::Private {
     DockerEndpoint endpoint;
     QString apiVersion;
     int timeoutMs = 10000;
+    QList<QLocalSocket *> idle; // children of the client
+
+    QLocalSocket *takeIdle(DockerClient *client)
+    {
+        while (!idle.isEmpty()) {
+            QLocalSocket *socket = idle.takeLast();
+            socket->disconnect(client);
+            if (socket->state() == QLocalSocket::ConnectedState && socket->bytesAvailable() == 0)
+                return socket;
+            socket->abort();
+            socket->deleteLater();
+        }
+        return nullptr;
+    }
+
+    void keepIdle(DockerClient *client, QLocalSocket *socket)
+    {
+        if (idle.size() >= MaxIdleConnections) {
+            socket->abort();
+            socket->deleteLater();
+            return;
+        }
+        socket->setParent(client);
+        idle.append(socket);
+        // The daemon may close an idle connection (or be restarted): forget it then.
+        const auto drop = [this, socket] {
+            if (idle.removeOne(socket)) {
+                socket->abort();
+                socket->deleteLater();
+            }
+        };
+        QObject::connect(socket, &QLocalSocket::disconnected, client, drop);
+        QObject::connect(socket, &QLocalSocket::readyRead, client, drop); // nothing is owed
+        QObject::connect(socket, &QLocalSocket::errorOccurred, client, drop);
+    }
 };
 
 namespace {
@@ -95,12 +137,27 @@ int DockerClient::timeout() const
 }
 
 // Runs one call; `done` sees the call before it is deleted and only while `context` lives.
+// A keep-alive call (unix sockets) reuses an idle connection and leaves its own for the next.
 static void runCall(DockerClient *client, const DockerEndpoint &endpoint, int timeoutMs,
                     const QByteArray &target, QObject *context,
-                    std::function<void(const DockerApiCall &, const QString &)> done)
+                    std::function<void(const DockerApiCall &, const QString &)> done,
+                    std::function<QLocalSocket *()> takeIdle = {},
+                    std::function<void(QLocalSocket *)> keepIdle = {})
 {
     auto *call = new DockerApiCall(endpoint, "GET", target, client);
     call->setTimeout(timeoutMs);
+    if (takeIdle && endpoint.kind == DockerEndpoint::Kind::Unix) {
+        call->setKeepAlive(true);
+        if (QLocalSocket *socket = takeIdle())
+            call->adoptConnection(socket);
+        // Before `done`, so that a call `done` starts can take this connection.
+        QObject::connect(call, &DockerApiCall::finished, client,
+                         [call, keepIdle = std::move(keepIdle)](const QString &error) {
+                             if (QLocalSocket *socket =
+                                     error.isEmpty() ? call->takeReusableConnection() : nullptr)
+                                 keepIdle(socket);
+                         });
+    }
     QObject::connect(call, &DockerApiCall::finished, call, &QObject::deleteLater);
     QObject::connect(call, &DockerApiCall::finished, context ? context : client,
                      [call, done = std::move(done)](const QString &error) { done(*call, error); });
@@ -191,9 +248,20 @@ void DockerClient::inspectContainer(const QString &id, QObject *context, Callbac
 {
     // An empty id would silently turn into a list call; percent-encoding keeps odd ids in the path.
     const QString encoded = QString::fromLatin1(QUrl::toPercentEncoding(id));
-    get(QStringLiteral("/containers/%1/json")
-            .arg(encoded.isEmpty() ? QStringLiteral("%20") : encoded),
-        context, std::move(done));
+    const QString path = QStringLiteral("/containers/%1/json")
+                             .arg(encoded.isEmpty() ? QStringLiteral("%20") : encoded);
+    if (d->apiVersion.isEmpty())
+        return get(path, context, std::move(done));
+    // Inspects come in bursts (a sync: one per container): they share kept-alive connections.
+    const QByteArray target = '/' + d->apiVersion.toLatin1() + path.toUtf8();
+    const DockerEndpoint endpoint = d->endpoint;
+    runCall(
+        this, endpoint, d->timeoutMs, target, context,
+        [endpoint, done = std::move(done)](const DockerApiCall &call, const QString &error) {
+            done(makeResult(endpoint, call, error));
+        },
+        [this] { return d->takeIdle(this); },
+        [this](QLocalSocket *socket) { d->keepIdle(this, socket); });
 }
 
 void DockerClient::version(QObject *context, Callback done)

@@ -62,7 +62,7 @@ QByteArray HttpRequest::serialize(QString *error) const
     }
     if (!body.isEmpty() || method == "POST" || method == "PUT")
         out += "Content-Length: " + QByteArray::number(body.size()) + "\r\n";
-    out += "Connection: close\r\n\r\n";
+    out += keepAlive ? QByteArrayLiteral("\r\n") : QByteArrayLiteral("Connection: close\r\n\r\n");
     out += body;
     return out;
 }

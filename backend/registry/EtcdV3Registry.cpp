@@ -146,11 +146,18 @@ void EtcdV3Registry::deregisterService(const ServiceDefinition &service)
 void EtcdV3Registry::beginReconcile()
 {
     DeclarativeRegistry::beginReconcile();
+    m_flushRequested = false;
     // List now, while Docker is still being asked; the answer is used by reconcile().
     m_needListing = true;
     m_listed.reset();
     ++m_listingGeneration; // a listing still in flight may predate this sync
     m_listingInFlight = false;
+    schedulePump();
+}
+
+void EtcdV3Registry::flush()
+{
+    m_flushRequested = true;
     schedulePump();
 }
 
@@ -201,6 +208,7 @@ void EtcdV3Registry::reconcile(const QList<ServiceDefinition> &services)
     m_dirty = dirty;
     m_hostGeneration = ++m_generation;
     endReconcile();
+    m_flushRequested = false;
     if (gathered)
         applyListing(); // no-op until the listing has answered
     else
@@ -360,10 +368,10 @@ bool EtcdV3Registry::writeBatch()
         QString id;
         quint64 generation;
     };
-    // While a sync gathers its set, a partial txn waits for one in flight to come back: the
-    // services arriving meanwhile fill it (as long as etcd is busy, nothing is lost by waiting).
-    // Checked before anything is built, since this runs once per inspect answered.
-    const bool fullOnly = m_gathering && m_txnsInFlight > 0;
+    // While a sync gathers its set, only full txns go out until flush() or reconcile(): fewer,
+    // larger txns, and etcd still works while Docker answers. Checked before anything is built,
+    // since this runs once per inspect answered.
+    const bool fullOnly = m_gathering && !m_flushRequested;
     if (fullOnly && (m_dirty.size() - m_putIdsInFlight.size()) * 2 + m_deletes.size() * 2 +
                             m_orphanKeys.size() + 2 <=
                         MaxTxnOps)
@@ -437,6 +445,8 @@ bool EtcdV3Registry::writeBatch()
     if (ops.isEmpty() || (fullOnly && ops.size() + 2 <= MaxTxnOps))
         return false;
 
+    if (m_gathering && ops.size() + 2 <= MaxTxnOps)
+        m_flushRequested = false; // flushed; what arrives next waits for a full txn again
     for (const QString &k : std::as_const(keys))
         m_keysInFlight.insert(k);
     for (const QString &id : std::as_const(putIds))

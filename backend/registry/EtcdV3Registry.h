@@ -36,6 +36,7 @@ public:
     void registerService(const ServiceDefinition &service) override;
     void deregisterService(const ServiceDefinition &service) override;
     void beginReconcile() override;
+    void flush() override;
     void reconcile(const QList<ServiceDefinition> &services) override;
     QString describe() const override;
 
@@ -93,6 +94,7 @@ private:
     int m_txnsInFlight = 0;
     int m_peakTxnsInFlight = 0;
     bool m_listingInFlight = false;
+    bool m_flushRequested = false; // while gathering: a partial txn may go out
     quint64 m_listingGeneration = 0;
     std::optional<QHash<QString, QString>> m_listed; // own records: id -> registrator key
     QSet<QString> m_deletedSinceListing; // acknowledged deletes the listing may still show

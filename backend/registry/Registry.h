@@ -27,6 +27,9 @@ public:
     // registered until then belong to it. A backend may list its own records and write those
     // services at once; it deletes nothing before reconcile() names the complete set.
     virtual void beginReconcile() {}
+    // While gathering: send what is owed now, even if it does not fill a batch (the bridge says
+    // so once the last inspect has been asked for).
+    virtual void flush() {}
     // Declares the complete set this agent owns: missing ones are written, and keys this agent
     // owns that are not in the set are deleted (cleanup). Services registered unchanged since
     // beginReconcile() are not written a second time.

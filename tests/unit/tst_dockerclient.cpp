@@ -130,6 +130,14 @@ public:
         return e;
     }
     void script(const QList<Reply> &replies) { m_replies = replies; }
+    // Closes every connection from this side (as a restarted daemon would).
+    void closeAll()
+    {
+        for (const QPointer<QIODevice> &socket : std::as_const(m_sockets)) {
+            if (auto *local = qobject_cast<QLocalSocket *>(socket.data()))
+                local->disconnectFromServer();
+        }
+    }
     QList<QByteArray> requests; // request heads as received
     int connections = 0;
 
@@ -137,6 +145,7 @@ private:
     void accept(QIODevice *socket)
     {
         ++connections;
+        m_sockets.append(socket);
         auto buffer = std::make_shared<QByteArray>();
         if (auto *local = qobject_cast<QLocalSocket *>(socket))
             QObject::connect(local, &QLocalSocket::disconnected, local, &QObject::deleteLater);
@@ -181,6 +190,7 @@ private:
     QTcpServer m_tcp;
     FakeTlsServer m_tls;
     QList<Reply> m_replies;
+    QList<QPointer<QIODevice>> m_sockets;
     int m_next = 0;
 };
 
@@ -198,6 +208,8 @@ private Q_SLOTS:
     void refusedConnection();
     void requestsNegotiateFirstAndUseVersionPrefix();
     void inspectNotFound();
+    void inspectsShareAKeptAliveConnection();
+    void closedIdleConnectionIsReplaced();
     void callbackNotCalledAfterContextDestroyed();
     void clientDestroyedWithRequestInFlight();
     void eventsTarget();
@@ -430,6 +442,65 @@ void TestDockerClient::requestsNegotiateFirstAndUseVersionPrefix()
     QVERIFY(result->ok());
     QCOMPARE(result->json.object().value("ApiVersion").toString(), QStringLiteral("1.41"));
     QCOMPARE(daemon.connections, 3); // one connection per request
+}
+
+static const QByteArray PingReply =
+    "HTTP/1.1 200 OK\r\nApi-Version: 1.41\r\nContent-Length: 2\r\n\r\nOK";
+
+void TestDockerClient::inspectsShareAKeptAliveConnection()
+{
+    FakeDockerDaemon daemon;
+    daemon.script({{{PingReply}, 0, true}, {{response(200, "OK", "{\"Id\":\"abc\"}")}, 0, true}});
+    DockerClient client(daemon.endpoint());
+    std::optional<DockerResult> result;
+    client.ping(this, [&](const DockerResult &r) { result = r; });
+    QTRY_VERIFY(result.has_value());
+    QVERIFY(result->ok());
+    for (int i = 0; i < 3; ++i) {
+        result.reset();
+        client.inspectContainer(QStringLiteral("c%1").arg(i), this,
+                                [&](const DockerResult &r) { result = r; });
+        QTRY_VERIFY(result.has_value());
+        QVERIFY2(result->ok(), qPrintable(result->error));
+        QCOMPARE(result->json.object().value("Id").toString(), QStringLiteral("abc"));
+    }
+    QCOMPARE(daemon.requests.size(), 4);
+    QVERIFY(daemon.requests[0].contains("Connection: close")); // the ping has its own
+    QVERIFY(daemon.requests[3].startsWith("GET /v1.41/containers/c2/json HTTP/1.1\r\n"));
+    QVERIFY(!daemon.requests[3].contains("Connection: close"));
+    QCOMPARE(daemon.connections, 2); // the ping's, and one for the three inspects
+}
+
+void TestDockerClient::closedIdleConnectionIsReplaced()
+{
+    FakeDockerDaemon daemon;
+    daemon.script({{{PingReply}, 0, true}, {{response(200, "OK", "{\"Id\":\"abc\"}")}, 0, true}});
+    DockerClient client(daemon.endpoint());
+    std::optional<DockerResult> result;
+    client.ping(this, [&](const DockerResult &r) { result = r; });
+    QTRY_VERIFY(result.has_value());
+    result.reset();
+    client.inspectContainer(QStringLiteral("c1"), this, [&](const DockerResult &r) { result = r; });
+    QTRY_VERIFY(result.has_value());
+    QVERIFY(result->ok());
+    // The daemon closes the idle connection, and the next inspect goes out before the client
+    // has noticed: it must be sent again on a new connection, not fail.
+    daemon.closeAll();
+    result.reset();
+    client.inspectContainer(QStringLiteral("c2"), this, [&](const DockerResult &r) { result = r; });
+    QTRY_VERIFY(result.has_value());
+    QVERIFY2(result->ok(), qPrintable(result->error));
+    QCOMPARE(daemon.connections, 3);
+    QVERIFY(daemon.requests.last().startsWith("GET /v1.41/containers/c2/json HTTP/1.1\r\n"));
+
+    // Once the client has seen the close, the connection is simply not reused.
+    daemon.closeAll();
+    QTest::qWait(50);
+    result.reset();
+    client.inspectContainer(QStringLiteral("c3"), this, [&](const DockerResult &r) { result = r; });
+    QTRY_VERIFY(result.has_value());
+    QVERIFY2(result->ok(), qPrintable(result->error));
+    QCOMPARE(daemon.connections, 4);
 }
 
 void TestDockerClient::inspectNotFound()

@@ -350,9 +350,19 @@ private Q_SLOTS:
         const ServiceDefinition early =
             service(QStringLiteral("core-01"), QStringLiteral("early.1"), 80);
         reg.registerService(early);
+        QTest::qWait(300); // the listing has answered by now
+        // One service does not fill a txn: it waits for more, or for flush().
+        QVERIFY(!get(QStringLiteral("/services/redis/core-01:early.1:80")));
+        reg.flush();
         // Written before the set is complete ...
         QTRY_VERIFY_WITH_TIMEOUT(get(QStringLiteral("/services/redis/core-01:early.1:80")), 5000);
-        QTest::qWait(300); // the listing has answered by now
+        // ... and so is a full txn's worth (64 services) without a flush ...
+        QList<ServiceDefinition> all{early};
+        for (int i = 0; i < 64; ++i) {
+            all << service(QStringLiteral("core-01"), QStringLiteral("fill%1").arg(i), 80);
+            reg.registerService(all.last());
+        }
+        QTRY_COMPARE_WITH_TIMEOUT(count(QStringLiteral("/portolan/services/core-01/")), 67, 5000);
         // ... but nothing deleted: "late" is still being inspected.
         QVERIFY(!reg.isIdle());
         QVERIFY(stale.isEmpty());
@@ -362,7 +372,8 @@ private Q_SLOTS:
         const ServiceDefinition late =
             service(QStringLiteral("core-01"), QStringLiteral("late.1"), 80);
         reg.registerService(late);
-        reg.reconcile({early, late});
+        all << late;
+        reg.reconcile(all);
         QVERIFY(waitIdle(reg));
         QCOMPARE(stale.size(), 1);
         QCOMPARE(stale.first().first().toString(),
@@ -373,8 +384,9 @@ private Q_SLOTS:
                  QByteArray("10.0.0.5:49080"));
         QVERIFY(get(QStringLiteral("/portolan/services/core-01/core-01:late.1:80")));
         QVERIFY(get(QStringLiteral("/services/redis/core-01:early.1:80")));
+        QCOMPARE(count(QStringLiteral("/portolan/services/core-01/")), 66);
         // reconcile() did not write the gathered services a second time.
-        QCOMPARE(registered.size(), 2);
+        QCOMPARE(registered.size(), 66);
     }
 
     void keepAliveOutlivesTtlAndStopKeepsKeys()
