@@ -1,6 +1,7 @@
 #include "core/Log.h"
 
 #include <QDateTime>
+#include <QRegularExpression>
 #include <cstdio>
 
 namespace {
@@ -12,9 +13,23 @@ void handler(QtMsgType, const QMessageLogContext &, const QString &message)
 }
 } // namespace
 
+QString Log::redact(QString text)
+{
+    // Qt's own debug output (qt.httpserver at QT_LOGGING_RULES=*.debug=true) prints request URLs
+    // and headers; a feed token must not reach a shared log that way.
+    static const QRegularExpression tokenParam(QStringLiteral("(token=)[^&\\s\"')]+"),
+                                               QRegularExpression::CaseInsensitiveOption);
+    static const QRegularExpression authHeader(
+        QStringLiteral("(authorization\"?\\s*[:,]\\s*\"?)(?:(?:bearer|basic)\\s+)?[^\"\\s,)]+"),
+        QRegularExpression::CaseInsensitiveOption);
+    text.replace(tokenParam, QStringLiteral("\\1<redacted>"));
+    text.replace(authHeader, QStringLiteral("\\1<redacted>"));
+    return text;
+}
+
 QString Log::format(const QString &message)
 {
-    QString text = message;
+    QString text = redact(message);
     // One event, one line: a newline inside a container name must not forge a log line.
     text.replace(QLatin1Char('\n'), QLatin1String("\\n"))
         .replace(QLatin1Char('\r'), QLatin1String("\\r"));

@@ -8,4 +8,6 @@ namespace Log {
 void install();
 // Formats one line (exposed for tests).
 QString format(const QString &message);
+// Hides feed tokens and Authorization header values inside a message.
+QString redact(QString text);
 } // namespace Log
