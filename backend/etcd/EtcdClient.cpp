@@ -185,13 +185,18 @@ void EtcdClient::attempt(const std::shared_ptr<Call> &call)
     const EtcdRequest &req = call->request;
     QNetworkReply *reply =
         m_network->sendCustomRequest(makeRequest(endpoint, req), req.method, req.body);
+    // With another endpoint left to try, give up on this one sooner: a request to a killed
+    // leader, or to a member waiting for a new one, can hang much longer than an election takes.
+    const bool canFailOver = call->tried + 1 < m_options.endpoints.size();
+    const int timeoutMs = canFailOver ? std::min(m_options.requestTimeoutMs, FailoverTimeoutMs)
+                                      : m_options.requestTimeoutMs;
     auto *timer = new QTimer(reply);
     timer->setSingleShot(true);
-    connect(timer, &QTimer::timeout, reply, [reply] {
-        reply->setProperty("portolanTimedOut", true);
+    connect(timer, &QTimer::timeout, reply, [reply, timeoutMs] {
+        reply->setProperty("portolanTimedOut", timeoutMs);
         reply->abort();
     });
-    timer->start(m_options.requestTimeoutMs);
+    timer->start(timeoutMs);
     connect(reply, &QNetworkReply::sslErrors, reply, [reply](const QList<QSslError> &errors) {
         QStringList text;
         for (const QSslError &e : errors)
@@ -209,7 +214,8 @@ void EtcdClient::attempt(const std::shared_ptr<Call> &call)
         const QVariant status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute);
         if (reply->isOpen())
             r.body = reply->readAll();
-        const bool timedOut = reply->property("portolanTimedOut").toBool();
+        const int timedOutAfterMs = reply->property("portolanTimedOut").toInt();
+        const bool timedOut = timedOutAfterMs > 0;
 
         if (timedOut || !status.isValid()) {
             const auto err = reply->error();
@@ -219,7 +225,7 @@ void EtcdClient::attempt(const std::shared_ptr<Call> &call)
                 e.kind = EtcdError::Kind::Timeout;
                 e.message = QStringLiteral("%1 did not answer within %2 ms")
                                 .arg(where)
-                                .arg(m_options.requestTimeoutMs);
+                                .arg(timedOutAfterMs);
             } else if (err == QNetworkReply::ConnectionRefusedError) {
                 e.message = where + QStringLiteral(" refused the connection");
             } else if (err == QNetworkReply::HostNotFoundError) {

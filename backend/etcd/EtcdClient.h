@@ -146,6 +146,8 @@ public:
     static QString displayName(const QString &endpoint);
 
 private:
+    // Per-attempt bound while another endpoint is left (see attempt()).
+    static constexpr int FailoverTimeoutMs = 2000;
     struct Call;
     void attempt(const std::shared_ptr<Call> &call);
     void finish(const std::shared_ptr<Call> &call, const EtcdResponse &response);
