@@ -104,7 +104,7 @@ def build_rows(R):
                          f"{ratio(rest['p50'], floor['p50'])} / {ratio(rest['p99'], floor['p99'])}",
                          "", "", ""))
     targets = {"300": 120, "1000": 400}
-    for N, s in R["sync"].items():
+    for N, s in R.get("sync", {}).items():
         runs = [r["ns"] / 1e6 for r in s["runs"]]
         floors = [f / 1e6 for f in s["floor_ns"]]
         med, fmed = statistics.median(runs), statistics.median(floors)
@@ -119,7 +119,7 @@ def build_rows(R):
         rows.append(("↳ the same as PSS (shared libraries split between the processes mapping them) "
                      "and anonymous RSS (the agent's own heap)", mem_detail(lat["mem_idle_kb"]),
                      "", "", "", "", ""))
-    for N, s in R["sync"].items():
+    for N, s in R.get("sync", {}).items():
         rss = statistics.median(r["rss_kb"] for r in s["runs"])
         big = N == list(R["sync"])[-1]
         rows.append((f"Agent RSS after syncing {N} services", mib(rss), "—", "",
@@ -132,6 +132,10 @@ def build_rows(R):
             rows.append((f"↳ after {N} services as PSS / anonymous RSS", f"{mib(pss)} / {mib(anon)}",
                          "", "", "≤ 12 MB" if big else "", f"{met(pss / 1024 <= 12)} (as PSS)" if big else "",
                          ""))
+    if "idle" not in R or "feed" not in R:   # a partial run (results.json.partial)
+        rows.append(("Idle CPU and feed", "not measured: the run stopped before these phases",
+                     "", "", "", "", ""))
+        return rows
     idle = R["idle"]
     rows.append((f"Agent CPU over {idle['window_s']:.0f} idle s with {idle['services']} services "
                  f"(schedstat; ticks: {idle['cpu_pct_ticks']:.3f} %)", f"{idle['cpu_pct_schedstat']:.3f} %",
@@ -170,7 +174,7 @@ def before_after(R):
             for q in ("p50", "p99"):
                 add(f"{label}, {q} (before n={sb['n']}, after n={sa['n']})", sb[q], sa[q], ms)
         add("RSS idle", lb["rss_idle_kb"], la["rss_idle_kb"], mib)
-    for N, s in R["sync"].items():
+    for N, s in R.get("sync", {}).items():
         if "runs_before" not in s:
             continue
         b = statistics.median(r["ns"] / 1e6 for r in s["runs_before"])
