@@ -120,7 +120,7 @@ void FeedClient::enqueue(Queued queued)
 
 void FeedClient::pump()
 {
-    bool sent = false;
+    bool sentSnapshot = false;
     while (!m_queue.isEmpty() && !m_closing && m_socket->isValid() &&
            m_socket->bytesToWrite() < m_limits.writeWindow) {
         const Queued queued = m_queue.dequeue();
@@ -128,12 +128,13 @@ void FeedClient::pump()
         if (queued.snapshot)
             m_snapshotBytesQueued -= queued.message.bytes;
         m_socket->sendTextMessage(queued.message.text);
-        sent = true;
+        sentSnapshot = sentSnapshot || queued.snapshot;
     }
-    // Hand the frames to the kernel now rather than on the next event-loop pass: a broadcast
-    // reaches every client in one sweep, and a snapshot's copy in Qt's write buffer is freed at
-    // once instead of one such copy per client piling up while clients connect.
-    if (sent)
+    // A snapshot goes to the kernel now rather than on the next event-loop pass, so its copy in
+    // Qt's write buffer is freed at once instead of one such copy per client piling up while
+    // clients connect. Deltas are left to the event loop: flushing each one per client cost
+    // more instructions per broadcast than it saved (callgrind, 100 clients).
+    if (sentSnapshot)
         m_socket->flush();
     notePending();
 }

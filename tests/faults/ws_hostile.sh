@@ -78,10 +78,12 @@ NR_PORTS=$(grep -ho 'local=[0-9]*' "$IT_DIR"/neverread.*.log | sed 's/local=//' 
 start_helper "$IT_DIR/pingflood.log" timeout 90 "$IT_PY" "$TOOLS/ws_hostile.py" "$FEED" pingflood 5000
 PING_PID=$HELPER_PID
 
-say "adding and removing $DELTAS services through etcd (2 KiB of attributes each)"
+# At most 250 changes (~650 KiB) a second: a client that reads keeps up even on a loaded machine
+# (its 1 MiB queue is 1.5 s of slack), one that does not read overflows within seconds.
+say "adding and removing $DELTAS services through etcd (2 KiB of attributes each, 25 per 100 ms)"
 T0=$(now_ms)
 "$IT_PY" - "$ETCD_PORT" "$DELTAS" <<'PY'
-import base64, json, sys, urllib.request
+import base64, json, sys, time, urllib.request
 port, n = sys.argv[1], int(sys.argv[2])
 b = lambda s: base64.b64encode(s.encode()).decode()
 def post(path, body):
@@ -98,10 +100,12 @@ for start in range(0, n, 25):
                  "key": f"/services/flood/{sid}", "registeredAt": "2026-11-27T05:00:01.000Z"}
         ops.append({"request_put": {"key": b(f"/portolan/services/flood/{sid}"), "value": b(json.dumps(value))}})
     post("/v3/kv/txn", {"success": ops})
+    time.sleep(0.1)
 for start in range(0, n, 25):
     ops = [{"request_delete_range": {"key": b(f"/portolan/services/flood/flood:svc-{i:05d}:6379")}}
            for i in range(start, min(n, start + 25))]
     post("/v3/kv/txn", {"success": ops})
+    time.sleep(0.1)
 PY
 say "etcd writes done in $(($(now_ms) - T0)) ms"
 

@@ -64,6 +64,7 @@ class Conn:
         self.s.settimeout(timeout)
         self.s.connect((HOST, port))
         self.buf = b""
+        self.opcode, self.parts = None, []  # a message arriving in fragments
 
     def handshake(self):
         self.s.sendall(upgrade_request())
@@ -78,21 +79,30 @@ class Conn:
             raise RuntimeError(f"upgrade refused: {status}")
 
     def read_frame(self):
-        """(opcode, payload) of the next whole message, or None at EOF."""
+        """(opcode, payload) of the next whole message (fragments joined; the server sends
+        messages over 64 KiB as several frames), or None at EOF."""
         while True:
             parsed = self._parse()
-            if parsed:
-                return parsed
-            chunk = self.s.recv(65536)
-            if not chunk:
-                return None
-            self.buf += chunk
+            if not parsed:
+                chunk = self.s.recv(65536)
+                if not chunk:
+                    return None
+                self.buf += chunk
+                continue
+            fin, op, payload = parsed
+            if op >= 0x8:  # control frames may come between fragments
+                return op, payload
+            if op != 0x0:
+                self.opcode, self.parts = op, []
+            self.parts.append(payload)
+            if fin:
+                return self.opcode, b"".join(self.parts)
 
     def _parse(self):
         b = self.buf
         if len(b) < 2:
             return None
-        opcode, n, at = b[0] & 0x0F, b[1] & 0x7F, 2
+        fin, opcode, n, at = bool(b[0] & 0x80), b[0] & 0x0F, b[1] & 0x7F, 2
         if n == 126:
             if len(b) < 4:
                 return None
@@ -104,7 +114,7 @@ class Conn:
         if len(b) < at + n:
             return None
         self.buf = b[at + n:]
-        return opcode, b[at:at + n]
+        return fin, opcode, b[at:at + n]
 
     def read_until_close(self):
         """Reads messages until the close frame: (code, reason, texts seen) or (None, why, texts)."""
