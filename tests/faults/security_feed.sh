@@ -151,8 +151,10 @@ ws "ws://127.0.0.1:$P3/ws?token=$TOKEN" >/dev/null
 sleep 0.5
 tok_debug=$(log_count "$TOKEN")
 say "token in the log at *.debug=true: $tok_debug line(s)"
-debug_note="token not logged at *.debug=true"
-[ "$tok_debug" = 0 ] || debug_note="KNOWN FAILURE: at QT_LOGGING_RULES=*.debug=true Qt's HTTP server logs request URLs and headers, token included ($tok_debug lines)"
+# Qt's HTTP server logs request URLs and headers at debug level; the agent's log redacts them.
+[ "$tok_debug" = 0 ] || fail "the feed token appears $tok_debug times in the log at QT_LOGGING_RULES=*.debug=true"
+grep -q "<redacted>" "$AGENT_LOG" || fail "no redacted request line at *.debug=true: did Qt's HTTP server stop logging, or the test stop asking?"
+debug_note="token not logged at *.debug=true (redacted)"
 stop_agent
 
 # ---- 4. TLS
