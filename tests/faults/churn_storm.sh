@@ -110,7 +110,7 @@ lsan_run() {
     unset ASAN_OPTIONS LSAN_OPTIONS
     expect_log 'Connected to etcd' 120
     storm lsan "$LSAN_CYCLES"
-    converge "LSan storm"
+    converge "leak-check storm"
     LSAN_RSS=$(rss)
     log=$AGENT_LOG
     say "stopping the agent (SIGTERM) for the leak report"
@@ -143,7 +143,7 @@ lsan_run() {
 if [ "$LSAN_ONLY" = 1 ]; then
     for i in $(seq 1 "$STEADY"); do run_p "steady.$i" || fail "docker run steady.$i: $RUN_P_ERROR"; done
     lsan_run
-    result "leak check (${PORTOLAN_LEAK_TOOL:-lsan}): $LSAN_CYCLES cycles, registry == docker ($RUNNING running), RSS $LSAN_RSS KiB (VmRSS RssAnon) under ASan; $LSAN_SUMMARY"
+    result "leak check (${PORTOLAN_LEAK_TOOL:-lsan}): $LSAN_CYCLES cycles, registry == docker ($RUNNING running), RSS $LSAN_RSS KiB (VmRSS RssAnon) under the leak checker; $LSAN_SUMMARY"
     exit 0
 fi
 
