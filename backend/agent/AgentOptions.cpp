@@ -1,6 +1,7 @@
 #include "agent/AgentOptions.h"
 
 #include <QHash>
+#include <QHostAddress>
 #include <functional>
 
 namespace {
@@ -142,6 +143,20 @@ QString validate(const AgentOptions &o)
         if (colon <= 0 || !ok || port < 0 || port > 65535)
             return QStringLiteral("-feed must be ADDR:PORT, e.g. 127.0.0.1:8080, not \"%1\"")
                 .arg(o.feed);
+        QString host = o.feed.left(colon);
+        if (host.startsWith(QLatin1Char('[')) && host.endsWith(QLatin1Char(']')))
+            host = host.mid(1, host.size() - 2);
+        QHostAddress address;
+        if (host.compare(QLatin1String("localhost"), Qt::CaseInsensitive) != 0) {
+            if (!address.setAddress(host))
+                return QStringLiteral("-feed address \"%1\" is not an IP address; use e.g. "
+                                      "127.0.0.1:8080")
+                    .arg(host);
+            if (!address.isLoopback() && o.feedTokenFile.isEmpty())
+                return QStringLiteral("-feed=%1 is reachable from other hosts: give "
+                                      "-feed-token-file, or bind 127.0.0.1")
+                    .arg(o.feed);
+        }
     }
     if (!o.etcdPasswordFile.isEmpty() && o.etcdUser.isEmpty())
         return QStringLiteral("-etcd-password-file needs -etcd-user");

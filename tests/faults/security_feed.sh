@@ -58,10 +58,10 @@ run_refused() {
 # ---- 1. addresses
 run_refused "-feed=:P" 2 'ADDR:PORT' -feed=:$P1
 run_refused "-feed=P" 2 'ADDR:PORT' -feed=$P1
-run_refused "-feed=0.0.0.0:P, no token" nonzero 'without -feed-token-file' -feed=0.0.0.0:$P1
+run_refused "-feed=0.0.0.0:P, no token" 2 'give -feed-token-file' -feed=0.0.0.0:$P1
 wild_msg=$REFUSED_MSG wild_rc=$REFUSED_RC wild_listens=$LISTENS
-run_refused "-feed=[::]:P, no token" nonzero 'without -feed-token-file' "-feed=[::]:$P1"
-run_refused "-feed=example.invalid:P, not an IP" nonzero 'not an IP address' -feed=example.invalid:$P1
+run_refused "-feed=[::]:P, no token" 2 'give -feed-token-file' "-feed=[::]:$P1"
+run_refused "-feed=example.invalid:P, not an IP" 2 'not an IP address' -feed=example.invalid:$P1
 
 start_agent -ip=10.0.0.8 -hostname=$HOST -feed=127.0.0.1:$P1 "etcd://127.0.0.1:$ETCD_PORT/services"
 wait_until 20 eval 'curl -s -o /dev/null -m 2 "http://127.0.0.1:$P1/api/v1/snapshot"' ||

@@ -111,6 +111,11 @@ void tst_AgentOptions::rejects_data()
     QTest::newRow("hostname slash") << QStringList{"-hostname=a/b", uri} << "-hostname";
     QTest::newRow("feed without port") << QStringList{"-feed=127.0.0.1", uri} << "-feed must be";
     QTest::newRow("feed bad port") << QStringList{"-feed=127.0.0.1:http", uri} << "-feed must be";
+    QTest::newRow("feed wildcard no token")
+        << QStringList{"-feed=0.0.0.0:8080", uri} << "-feed-token-file";
+    QTest::newRow("feed v6 wildcard no token")
+        << QStringList{"-feed=[::]:8080", uri} << "-feed-token-file";
+    QTest::newRow("feed host name") << QStringList{"-feed=example:8080", uri} << "not an IP";
     QTest::newRow("feed cert alone") << QStringList{"-feed-cert=/x", uri} << "together";
     QTest::newRow("password without user")
         << QStringList{"-etcd-password-file=/x", uri} << "needs -etcd-user";
