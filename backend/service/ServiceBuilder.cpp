@@ -158,7 +158,7 @@ ServiceBuildResult ServiceBuilder::build(const QJsonObject &inspect,
     if (containerName.startsWith(QLatin1Char('/')))
         containerName.remove(0, 1);
 
-    // Docker restricts both; an inspect answer that breaks the rules is not trusted further.
+    // Docker restricts all three; an inspect answer that breaks the rules is not trusted further.
     for (const auto &[what, text] :
          {std::pair{"container id", containerId}, std::pair{"container name", containerName},
           std::pair{"image", image}}) {
