@@ -42,8 +42,17 @@ void ClusterListModel::setCluster(ClusterState *cluster)
         connect(m_cluster, &ClusterState::statusChanged, this, &ClusterListModel::syncStatus);
         connect(m_cluster, &ClusterState::errorStringChanged, this, &ClusterListModel::syncStatus);
         connect(m_cluster, &QObject::destroyed, this, [this] { setCluster(nullptr); });
+        if (m_tracksServiceChanges) {
+            connect(m_cluster, &ClusterState::serviceAdded, this,
+                    [this](const ServiceRecord &s) { noteService(s, false); });
+            connect(m_cluster, &ClusterState::serviceChanged, this,
+                    [this](const ServiceRecord &s) { noteService(s, false); });
+            connect(m_cluster, &ClusterState::serviceRemoved, this,
+                    [this](const ServiceRecord &s) { noteService(s, true); });
+        }
         watch(m_cluster);
     }
+    m_serviceChanges.clear(); // reload() reads everything
     reload();
     syncStatus();
     m_lastCount = rowCount();
@@ -58,6 +67,22 @@ void ClusterListModel::watch(ClusterState *cluster)
     connect(cluster, &ClusterState::serviceAdded, this, &ClusterListModel::scheduleRefresh);
     connect(cluster, &ClusterState::serviceChanged, this, &ClusterListModel::scheduleRefresh);
     connect(cluster, &ClusterState::serviceRemoved, this, &ClusterListModel::scheduleRefresh);
+}
+
+void ClusterListModel::noteService(const ServiceRecord &record, bool removed)
+{
+    m_serviceChanges.insert(record.key, ServiceChange{record, removed});
+    scheduleRefresh();
+}
+
+QList<ServiceChange> ClusterListModel::takeServiceChanges()
+{
+    QList<ServiceChange> out;
+    out.reserve(m_serviceChanges.size());
+    for (const ServiceChange &c : std::as_const(m_serviceChanges))
+        out.append(c);
+    m_serviceChanges.clear();
+    return out;
 }
 
 void ClusterListModel::scheduleRefresh()

@@ -128,15 +128,23 @@ KeyValues BenchLayout::treeFill() const
 
 bool waitUntil(const std::function<bool()> &done, int timeoutMs)
 {
+    // A real nested event loop (not processEvents), so deleteLater() and the Qt Quick render
+    // loop behave as under exec().
+    if (done())
+        return true;
     QElapsedTimer t;
     t.start();
-    while (!done()) {
-        if (t.elapsed() > timeoutMs)
-            return false;
-        QCoreApplication::processEvents(QEventLoop::AllEvents, 5);
-        QCoreApplication::sendPostedEvents(nullptr, QEvent::DeferredDelete);
-    }
-    return true;
+    QEventLoop loop;
+    QTimer poll;
+    bool held = false;
+    QObject::connect(&poll, &QTimer::timeout, &loop, [&] {
+        held = done();
+        if (held || t.elapsed() > timeoutMs)
+            loop.quit();
+    });
+    poll.start(1);
+    loop.exec();
+    return held;
 }
 
 bool BenchEtcd::putAll(EtcdClient *client, const KeyValues &kvs, QString *error, int batch,

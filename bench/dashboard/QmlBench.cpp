@@ -5,7 +5,10 @@
 #include "cluster/ClusterState.h"
 #include "dashboard/ClusterConnection.h"
 
+#include <QCoreApplication>
+#include <QDir>
 #include <QElapsedTimer>
+#include <QFile>
 #include <QMutex>
 #include <QProcess>
 #include <QQmlApplicationEngine>
@@ -131,16 +134,28 @@ QJsonObject runQmlFrames(QObject *connectionObject, const BenchOptions &o)
         int events = 0;
         const QMetaObject::Connection counting = QObject::connect(
             connection->state(), &ClusterState::eventAppended, window, [&] { ++events; });
+        // Detached, its output in a file: a QProcess child of this GUI process crashed it here
+        // (Qt 6.4, offscreen, with the Qt Quick render loop running).
+        const QString writerLog =
+            QDir::temp().filePath(QStringLiteral("bench-dashboard-writer-%1-%2.log")
+                                      .arg(QCoreApplication::applicationPid())
+                                      .arg(seed));
+        QFile::remove(writerLog);
         QProcess writer;
-        writer.setProcessChannelMode(QProcess::ForwardedErrorChannel);
-        writer.start(o.self, {QStringLiteral("--writer"), QStringLiteral("--etcd"), o.etcd,
-                              QStringLiteral("--rate"), QString::number(o.rate),
-                              QStringLiteral("--seconds"), QString::number(o.qmlSeconds),
-                              QStringLiteral("--seed"), QString::number(seed++),
-                              QStringLiteral("--hosts"), QString::number(o.layout.hosts),
-                              QStringLiteral("--per-host"), QString::number(o.layout.perHost)});
-        if (!writer.waitForStarted(10000))
-            qFatal("cannot start the writer: %s", qPrintable(writer.errorString()));
+        writer.setProgram(o.self);
+        writer.setArguments({QStringLiteral("--writer"), QStringLiteral("--etcd"), o.etcd,
+                             QStringLiteral("--rate"), QString::number(o.rate),
+                             QStringLiteral("--seconds"), QString::number(o.qmlSeconds),
+                             QStringLiteral("--seed"), QString::number(seed++),
+                             QStringLiteral("--hosts"), QString::number(o.layout.hosts),
+                             QStringLiteral("--per-host"), QString::number(o.layout.perHost)});
+        writer.setStandardOutputFile(writerLog);
+        if (!writer.startDetached())
+            qFatal("cannot start the writer %s", qPrintable(o.self));
+        auto writerDone = [&] {
+            QFile f(writerLog);
+            return f.open(QIODevice::ReadOnly) && f.readAll().contains("writer:");
+        };
         // Measure from the first event that arrives until the writer stops.
         waitUntil([&] { return events > 0; }, 10000);
         QElapsedTimer window_;
@@ -149,14 +164,17 @@ QJsonObject runQmlFrames(QObject *connectionObject, const BenchOptions &o)
         probe.start();
         tickGaps.clear();
         ticking = true;
-        waitUntil([&] { return writer.state() == QProcess::NotRunning; },
-                  (o.qmlSeconds + 30) * 1000);
+        waitUntil(writerDone, (o.qmlSeconds + 30) * 1000);
         probe.stop();
         ticking = false;
         const double seconds = double(window_.elapsed()) / 1000.0;
         const int applied = events - eventsAtStart;
         QObject::disconnect(counting);
-        const QString writerOut = QString::fromUtf8(writer.readAllStandardOutput()).trimmed();
+        QFile logFile(writerLog);
+        const QString writerOut = logFile.open(QIODevice::ReadOnly)
+                                      ? QString::fromUtf8(logFile.readAll()).trimmed()
+                                      : QString();
+        logFile.remove();
         waitUntil([] { return false; }, 1500); // the writer's clean-up (re-additions) lands
 
         QList<double> frames, intervals;

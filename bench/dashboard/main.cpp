@@ -61,9 +61,11 @@ int main(int argc, char *argv[])
     const QCommandLineOption seed("seed", "Writer seed.", "N", "1");
     const QCommandLineOption skipQml("skip-qml", "No QML phase.");
     const QCommandLineOption skipTree("skip-tree", "No key tree phase.");
+    const QCommandLineOption onlyModels("only-models",
+                                        "Only the in-process events/s phase (no etcd).");
     const QCommandLineOption writerMode("writer", "Internal: be the QML phase's event writer.");
     p.addOptions({etcd, out, rate, seconds, modelEvents, keys, hosts, perHost, seed, skipQml,
-                  skipTree, writerMode});
+                  skipTree, onlyModels, writerMode});
     p.process(*app);
 
     BenchOptions o;
@@ -75,6 +77,15 @@ int main(int argc, char *argv[])
     o.qmlSeconds = p.value(seconds).toInt();
     o.modelEvents = p.value(modelEvents).toInt();
     o.self = QCoreApplication::applicationFilePath();
+    if (p.isSet(onlyModels)) {
+        const QJsonObject r = runModelEventRate(o);
+        if (p.isSet(out)) {
+            QFile f(p.value(out));
+            if (f.open(QIODevice::WriteOnly))
+                f.write(QJsonDocument(QJsonObject{{"model_events", r}}).toJson());
+        }
+        return r.value("met").toBool() ? 0 : 1;
+    }
     if (o.etcd.isEmpty())
         qFatal("--etcd URL is required (bench/dashboard/run.sh starts one)");
     if (writer)
