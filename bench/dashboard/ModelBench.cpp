@@ -250,10 +250,10 @@ QJsonObject runModelEventRate(const BenchOptions &o)
 
     // The rows must say what the cluster says, or the figure means nothing.
     const QList<ServiceRecord> truth = state.services();
-    bool same =
-        models.table.rowCount() == truth.size() && truth.size() == present &&
-        models.proxy.rowCount() == truth.size() && models.groups.rowCount() == l.names &&
-        models.events.rowCount() == std::min<qsizetype>(models.events.rowLimit(), o.modelEvents);
+    bool same = models.table.rowCount() == truth.size() && truth.size() == present &&
+                models.proxy.rowCount() == truth.size() && models.groups.rowCount() == l.names &&
+                models.events.rowCount() ==
+                    std::min<qsizetype>(models.events.rowLimit(), state.events().size());
     for (int i = 0; same && i < truth.size(); i += 97)
         same = models.table.record(i) == truth.at(i);
     if (!same)
