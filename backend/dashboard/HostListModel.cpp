@@ -2,7 +2,10 @@
 
 #include <QHash>
 
-HostListModel::HostListModel(QObject *parent) : ClusterListModel(parent) {}
+HostListModel::HostListModel(QObject *parent) : ClusterListModel(parent)
+{
+    setTracksServiceChanges(true);
+}
 
 int HostListModel::rowCount(const QModelIndex &parent) const
 {
@@ -70,7 +73,25 @@ int HostListModel::indexOf(const QString &hostname) const
 void HostListModel::watch(ClusterState *cluster)
 {
     ClusterListModel::watch(cluster);
-    connect(cluster, &ClusterState::eventAppended, this, &HostListModel::scheduleRefresh);
+    connect(cluster, &ClusterState::eventAppended, this, [this](const ClusterEvent &e) {
+        m_lastEvent.insert(e.host, e);
+        scheduleRefresh();
+    });
+}
+
+void HostListModel::countService(const ServiceChange &change)
+{
+    const QString &key = change.record.key;
+    const auto it = m_hostOfService.constFind(key);
+    if (change.removed) {
+        if (it != m_hostOfService.cend()) {
+            --m_serviceCount[*it];
+            m_hostOfService.erase(it);
+        }
+    } else if (it == m_hostOfService.cend()) {
+        m_hostOfService.insert(key, change.record.host);
+        ++m_serviceCount[change.record.host];
+    }
 }
 
 QList<HostListModel::Row> HostListModel::readRows() const
@@ -78,18 +99,12 @@ QList<HostListModel::Row> HostListModel::readRows() const
     QList<Row> rows;
     if (!cluster())
         return rows;
-    QHash<QString, int> counts;
-    for (const ServiceRecord &s : cluster()->services())
-        ++counts[s.host];
-    QHash<QString, const ClusterEvent *> last;
-    const QList<ClusterEvent> events = cluster()->events();
-    for (const ClusterEvent &e : events)
-        last.insert(e.host, &e); // oldest first, so the newest wins
     for (const HostRecord &h : cluster()->hosts()) {
         Row r;
         r.host = h;
-        r.serviceCount = counts.value(h.hostname);
-        if (const ClusterEvent *e = last.value(h.hostname)) {
+        r.serviceCount = m_serviceCount.value(h.hostname);
+        const auto e = m_lastEvent.constFind(h.hostname);
+        if (e != m_lastEvent.cend()) {
             r.lastEventTime = e->time;
             r.lastEvent = e->service.isEmpty()
                               ? ClusterEvent::actionName(e->action)
@@ -102,6 +117,8 @@ QList<HostListModel::Row> HostListModel::readRows() const
 
 void HostListModel::refresh()
 {
+    for (const ServiceChange &c : takeServiceChanges())
+        countService(c);
     applySortedDiff(
         this, m_rows, readRows(),
         [](const Row &a, const Row &b) { return a.host.hostname < b.host.hostname; },
@@ -114,6 +131,15 @@ void HostListModel::refresh()
 
 void HostListModel::reload()
 {
+    m_hostOfService.clear();
+    m_serviceCount.clear();
+    m_lastEvent.clear();
+    if (cluster()) {
+        for (const ServiceRecord &s : cluster()->services())
+            countService(ServiceChange{s, false});
+        for (const ClusterEvent &e : cluster()->events())
+            m_lastEvent.insert(e.host, e); // oldest first, so the newest wins
+    }
     beginResetModel();
     m_rows = readRows();
     endResetModel();

@@ -51,8 +51,13 @@ protected:
 private:
     QList<Row> readRows() const;
     void updateCounts();
+    void countService(const ServiceChange &change);
 
     QList<Row> m_rows;
+    // Kept up to date from the cluster's signals, so a batch does not re-read 10k services.
+    QHash<QString, QString> m_hostOfService;  // etcd key -> host
+    QHash<QString, int> m_serviceCount;       // by host
+    QHash<QString, ClusterEvent> m_lastEvent; // by host
     int m_upCount = 0;
     int m_goneCount = 0;
 };

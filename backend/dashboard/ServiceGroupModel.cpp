@@ -1,6 +1,28 @@
 #include "dashboard/ServiceGroupModel.h"
 
-ServiceGroupModel::ServiceGroupModel(QObject *parent) : ClusterListModel(parent) {}
+namespace {
+bool byHostThenId(const ServiceRecord &a, const ServiceRecord &b)
+{
+    return a.host != b.host ? a.host < b.host : a.id != b.id ? a.id < b.id : a.key < b.key;
+}
+
+ServiceGroupModel::Group makeGroup(const QString &name, const QList<ServiceRecord> &instances)
+{
+    ServiceGroupModel::Group g;
+    g.name = name;
+    g.instances = instances;
+    for (const ServiceRecord &s : instances) {
+        if (g.hosts.isEmpty() || g.hosts.constLast() != s.host) // sorted by host
+            g.hosts.append(s.host);
+    }
+    return g;
+}
+} // namespace
+
+ServiceGroupModel::ServiceGroupModel(QObject *parent) : ClusterListModel(parent)
+{
+    setTracksServiceChanges(true);
+}
 
 int ServiceGroupModel::rowCount(const QModelIndex &parent) const
 {
@@ -58,44 +80,70 @@ QHash<int, QByteArray> ServiceGroupModel::roleNames() const
             {SummaryRole, "summary"},     {InstancesRole, "instances"}};
 }
 
-void ServiceGroupModel::watch(ClusterState *cluster)
+void ServiceGroupModel::watch(ClusterState *)
 {
-    // Hosts do not change groups; only services do.
-    connect(cluster, &ClusterState::serviceAdded, this, &ServiceGroupModel::scheduleRefresh);
-    connect(cluster, &ClusterState::serviceChanged, this, &ServiceGroupModel::scheduleRefresh);
-    connect(cluster, &ClusterState::serviceRemoved, this, &ServiceGroupModel::scheduleRefresh);
+    // Hosts do not change groups; only services do, and the base class tracks those.
+}
+
+void ServiceGroupModel::place(const ServiceChange &change, QSet<QString> *dirty)
+{
+    const ServiceRecord &s = change.record;
+    // Out of the group it was in (its name may have changed)...
+    const auto was = m_nameOf.constFind(s.key);
+    if (was != m_nameOf.cend()) {
+        QList<ServiceRecord> &list = m_instances[*was];
+        const auto it = std::lower_bound(list.begin(), list.end(), s, byHostThenId);
+        if (it != list.end() && it->key == s.key)
+            list.erase(it);
+        dirty->insert(*was);
+        if (list.isEmpty())
+            m_instances.remove(*was);
+        m_nameOf.erase(was);
+    }
+    if (change.removed)
+        return;
+    // ...and into the one it is in now.
+    QList<ServiceRecord> &list = m_instances[s.name];
+    list.insert(std::lower_bound(list.begin(), list.end(), s, byHostThenId) - list.begin(), s);
+    m_nameOf.insert(s.key, s.name);
+    dirty->insert(s.name);
 }
 
 QList<ServiceGroupModel::Group> ServiceGroupModel::readGroups() const
 {
+    QStringList names = m_instances.keys();
+    std::sort(names.begin(), names.end());
     QList<Group> groups;
-    if (!cluster())
-        return groups;
-    const QMap<QString, QList<ServiceRecord>> byName = cluster()->servicesByName();
-    for (auto it = byName.cbegin(); it != byName.cend(); ++it) {
-        Group g;
-        g.name = it.key();
-        g.instances = it.value();
-        for (const ServiceRecord &s : g.instances) {
-            if (!g.hosts.contains(s.host))
-                g.hosts.append(s.host);
-        }
-        g.hosts.sort();
-        groups.append(g);
-    }
+    for (const QString &name : std::as_const(names))
+        groups.append(makeGroup(name, m_instances.value(name)));
     return groups;
 }
 
 void ServiceGroupModel::refresh()
 {
-    applySortedDiff(
-        this, m_groups, readGroups(),
-        [](const Group &a, const Group &b) { return a.name < b.name; },
+    QSet<QString> dirty;
+    for (const ServiceChange &c : takeServiceChanges())
+        place(c, &dirty);
+    QList<std::pair<Group, bool>> changes;
+    for (const QString &name : std::as_const(dirty)) {
+        const auto it = m_instances.constFind(name);
+        changes.append({it == m_instances.cend() ? makeGroup(name, {}) : makeGroup(name, *it),
+                        it == m_instances.cend()});
+    }
+    applyRowChanges(
+        this, m_groups, changes, [](const Group &a, const Group &b) { return a.name < b.name; },
         [](const Group &a, const Group &b) { return a.instances == b.instances; });
 }
 
 void ServiceGroupModel::reload()
 {
+    m_instances.clear();
+    m_nameOf.clear();
+    if (cluster()) {
+        QSet<QString> ignored;
+        for (const ServiceRecord &s : cluster()->services()) // sorted: each append keeps order
+            place(ServiceChange{s, false}, &ignored);
+    }
     beginResetModel();
     m_groups = readGroups();
     endResetModel();

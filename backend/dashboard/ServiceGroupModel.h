@@ -2,6 +2,8 @@
 
 #include "dashboard/ClusterListModel.h"
 
+#include <QSet>
+
 // Services grouped by name across hosts: "redis: 3 instances on core-01, core-02".
 class ServiceGroupModel : public ClusterListModel {
     Q_OBJECT
@@ -37,6 +39,11 @@ protected:
 
 private:
     QList<Group> readGroups() const;
+    void place(const ServiceChange &change, QSet<QString> *dirty);
 
     QList<Group> m_groups;
+    // Every instance by name, kept up to date from the cluster's signals, so a batch rebuilds
+    // only the groups it touched instead of regrouping all services.
+    QHash<QString, QList<ServiceRecord>> m_instances; // by name, sorted by host, then id
+    QHash<QString, QString> m_nameOf;                 // etcd key -> name
 };
