@@ -56,6 +56,8 @@ int main(int argc, char **argv)
     if (!DockerEndpoint::fromEnvironment(&endpoint, &error))
         return usageError(error);
     const QString hostname = o.hostname.isEmpty() ? AgentSetup::systemHostname() : o.hostname;
+    if (const QString bad = AgentOptions::hostnameError(hostname); !bad.isEmpty())
+        return usageError(QStringLiteral("the OS host name: %1; give -hostname").arg(bad));
     RegistryConfig registryConfig;
     if (!AgentSetup::registryConfig(o, hostname, &registryConfig, &error))
         return usageError(error);

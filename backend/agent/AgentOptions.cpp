@@ -14,6 +14,27 @@ struct Flag {
     std::function<QString(AgentOptions &, const QString &)> apply;
 };
 
+// A value quoted in an error line, with control characters escaped: the error is one line.
+QString printable(const QString &text)
+{
+    QString out;
+    out.reserve(text.size());
+    for (const QChar c : text) {
+        const char16_t u = c.unicode();
+        if (u == '\n')
+            out += QLatin1String("\\n");
+        else if (u == '\r')
+            out += QLatin1String("\\r");
+        else if (u == '\t')
+            out += QLatin1String("\\t");
+        else if (u < 0x20 || u == 0x7f || (u >= 0x80 && u < 0xa0) || u == 0x2028 || u == 0x2029)
+            out += QStringLiteral("\\u%1").arg(uint(u), 4, 16, QLatin1Char('0'));
+        else
+            out += c;
+    }
+    return out;
+}
+
 QString parseInt(const QString &name, const QString &value, int min, int *out)
 {
     bool ok = false;
@@ -46,6 +67,19 @@ Flag str(const char *name, QString AgentOptions::*field, const char *help)
     return {QLatin1String(name), QLatin1String(help), false,
             [field](AgentOptions &o, const QString &v) {
                 o.*field = v;
+                return QString();
+            }};
+}
+
+Flag hostnameFlag()
+{
+    return {QStringLiteral("hostname"),
+            QStringLiteral("Hostname used in service ids (default: the OS hostname)"), false,
+            [](AgentOptions &o, const QString &v) {
+                const QString error = AgentOptions::hostnameError(v);
+                if (!error.isEmpty())
+                    return QStringLiteral("-hostname: %1").arg(error);
+                o.hostname = v;
                 return QString();
             }};
 }
@@ -92,8 +126,7 @@ const QList<Flag> &flags()
                 "Interval in milliseconds between retry-attempts (default 2000)"),
         boolean("cleanup", &AgentOptions::cleanup,
                 "Remove dangling services (always on; accepted for registrator compatibility)"),
-        str("hostname", &AgentOptions::hostname,
-            "Hostname used in service ids (default: the OS hostname)"),
+        hostnameFlag(),
         str("etcd-cacert", &AgentOptions::etcdCaFile, "CA certificate file to verify etcd"),
         str("etcd-cert", &AgentOptions::etcdCertFile, "Client certificate file for etcd"),
         str("etcd-key", &AgentOptions::etcdKeyFile, "Client key file for etcd"),
@@ -130,8 +163,6 @@ QString validate(const AgentOptions &o)
         return QStringLiteral("-ttl must be greater than -ttl-refresh (%1 <= %2)")
             .arg(o.ttl)
             .arg(o.ttlRefresh);
-    if (o.hostname.contains(QLatin1Char('/')) || o.hostname.contains(QLatin1Char(':')))
-        return QStringLiteral("-hostname must not contain '/' or ':'");
     if (!o.portolanPrefix.startsWith(QLatin1Char('/')))
         return QStringLiteral("-portolan-prefix must start with '/'");
     if (o.feedCertFile.isEmpty() != o.feedKeyFile.isEmpty())
@@ -165,13 +196,32 @@ QString validate(const AgentOptions &o)
 
 } // namespace
 
+QString AgentOptions::hostnameError(const QString &hostname)
+{
+    // The hostname is one etcd key segment (/portolan/hosts/<hostname>, service ids).
+    if (hostname.isEmpty())
+        return QStringLiteral("must not be empty");
+    if (hostname == QLatin1String(".") || hostname == QLatin1String(".."))
+        return QStringLiteral("\"%1\" is not a host name").arg(hostname);
+    if (hostname.toUtf8().size() > MaxHostnameBytes)
+        return QStringLiteral("longer than %1 bytes").arg(MaxHostnameBytes);
+    for (const QChar c : hostname) {
+        const char16_t u = c.unicode();
+        if (u == '/' || u == ':')
+            return QStringLiteral("\"%1\" must not contain '/' or ':'").arg(printable(hostname));
+        if (u < 0x20 || u == 0x7f || (u >= 0x80 && u < 0xa0) || u == 0x2028 || u == 0x2029)
+            return QStringLiteral("\"%1\" contains a control character").arg(printable(hostname));
+    }
+    return {};
+}
+
 AgentArguments AgentArguments::parse(const QStringList &args)
 {
     AgentArguments result;
     AgentOptions &o = result.options;
     auto fail = [&result](const QString &error) {
         result.outcome = Outcome::Error;
-        result.error = error;
+        result.error = printable(error); // values are quoted raw above; the error is one line
         return result;
     };
 

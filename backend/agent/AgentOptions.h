@@ -26,6 +26,12 @@ struct AgentOptions {
     QString feedTokenFile; // -feed-token-file: required for a non-loopback -feed
     QString feedCertFile, feedKeyFile; // -feed-cert, -feed-key: serve the feed over TLS
     QString registryUri;               // the one positional argument
+
+    // Longest -hostname accepted, in UTF-8 bytes (a DNS name's limit).
+    static constexpr int MaxHostnameBytes = 253;
+    // Why hostname cannot be one etcd key segment (empty, "." or "..", '/' or ':', a control
+    // character, longer than MaxHostnameBytes), or an empty string when it can.
+    static QString hostnameError(const QString &hostname);
 };
 
 struct AgentArguments {

@@ -47,6 +47,15 @@ void tst_AgentOptions::parses_data()
                                    << "-1";
     QTest::newRow("hostname") << QStringList{"-hostname=core-01", uri} << "hostname"
                               << "core-01";
+    QTest::newRow("hostname dotted") << QStringList{"-hostname=a.b.example", uri} << "hostname"
+                                     << "a.b.example";
+    QTest::newRow("hostname ...") << QStringList{"-hostname=...", uri} << "hostname"
+                                  << "...";
+    QTest::newRow("hostname 253 bytes")
+        << QStringList{"-hostname=" + QString(253, QLatin1Char('h')), uri} << "hostname"
+        << QString(253, QLatin1Char('h'));
+    QTest::newRow("hostname unicode") << QStringList{QStringLiteral("-hostname=h\u00f4te"), uri}
+                                      << "hostname" << QStringLiteral("h\u00f4te");
     QTest::newRow("uri after --") << QStringList{"--", "-odd://uri"} << "uri"
                                   << "-odd://uri";
     QTest::newRow("uri") << QStringList{"-cleanup", uri} << "uri" << uri;
@@ -109,6 +118,34 @@ void tst_AgentOptions::rejects_data()
         << QStringList{"-ttl=10", "-ttl-refresh=10", uri} << "greater than -ttl-refresh";
     QTest::newRow("triple dash") << QStringList{"---ip=1", uri} << "bad flag syntax";
     QTest::newRow("hostname slash") << QStringList{"-hostname=a/b", uri} << "-hostname";
+    QTest::newRow("hostname colon") << QStringList{"-hostname=a:b", uri} << "'/' or ':'";
+    QTest::newRow("hostname empty") << QStringList{"-hostname=", uri} << "-hostname: must not";
+    QTest::newRow("hostname empty separate")
+        << QStringList{"-hostname", "", uri} << "-hostname: must not";
+    QTest::newRow("hostname dot") << QStringList{"-hostname=.", uri} << "\".\" is not";
+    QTest::newRow("hostname dotdot") << QStringList{"-hostname=..", uri} << "\"..\" is not";
+    QTest::newRow("hostname newline")
+        << QStringList{"-hostname=a\nb", uri} << "-hostname: \"a\\nb\" contains a control";
+    QTest::newRow("hostname tab") << QStringList{"-hostname=a\tb", uri} << "\"a\\tb\"";
+    QTest::newRow("hostname nul") << QStringList{QStringLiteral("-hostname=a") + QChar(0) +
+                                                     QStringLiteral("b"),
+                                                 uri}
+                                  << "\"a\\u0000b\"";
+    QTest::newRow("hostname del") << QStringList{"-hostname=a\x7f", uri} << "\"a\\u007f\"";
+    QTest::newRow("hostname 254 bytes")
+        << QStringList{"-hostname=" + QString(254, QLatin1Char('h')), uri} << "longer than 253";
+    QTest::newRow("hostname 127 two-byte chars")
+        << QStringList{"-hostname=" + QString(127, QChar(0xe9)), uri} << "longer than 253";
+    QTest::newRow("ttl newline") << QStringList{"-ttl=a\nb", uri}
+                                 << "invalid value \"a\\nb\" for flag -ttl";
+    QTest::newRow("ttl carriage return")
+        << QStringList{"-ttl=1\r", uri} << "invalid value \"1\\r\" for flag -ttl";
+    QTest::newRow("bool escape") << QStringList{"-internal=\x1b[2J", uri} << "\"\\u001b[2J\"";
+    QTest::newRow("deregister newline")
+        << QStringList{"-deregister=a\nINFO forged", uri} << "not \"a\\nINFO forged\"";
+    QTest::newRow("unknown flag newline") << QStringList{"-bo\ngus", uri} << "-bo\\ngus";
+    QTest::newRow("extra args newline")
+        << QStringList{uri, "x\ny"} << "x\\ny (options must come before";
     QTest::newRow("feed without port") << QStringList{"-feed=127.0.0.1", uri} << "-feed must be";
     QTest::newRow("feed bad port") << QStringList{"-feed=127.0.0.1:http", uri} << "-feed must be";
     QTest::newRow("feed wildcard no token")
