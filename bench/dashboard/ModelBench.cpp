@@ -188,10 +188,14 @@ QJsonObject runLoadAndModels(EtcdClient *, const BenchOptions &o, QObject **conn
     t.start();
     connection->connectToEtcd(eo);
     ClusterState *state = connection->state();
-    QObject::connect(state, &ClusterState::serviceAdded, state, [&] {
-        if (++added == o.layout.services())
-            stateMs = double(t.nsecsElapsed()) / 1e6;
-    });
+    // Captures locals of this function: disconnected before it returns. (Left connected, every
+    // service the QML phase's writer re-added ran it on a dead stack frame, writing into whatever
+    // lived there: the QML phase's SIGSEGV with a mangled stack pointer.)
+    const QMetaObject::Connection counting =
+        QObject::connect(state, &ClusterState::serviceAdded, state, [&] {
+            if (++added == o.layout.services())
+                stateMs = double(t.nsecsElapsed()) / 1e6;
+        });
     models->setCluster(state);
     const int want = o.layout.services();
     const bool ok = waitUntil(
@@ -202,6 +206,7 @@ QJsonObject runLoadAndModels(EtcdClient *, const BenchOptions &o, QObject **conn
         },
         120000);
     const double loadedMs = double(t.nsecsElapsed()) / 1e6;
+    QObject::disconnect(counting);
     if (!ok)
         qFatal("the models did not show %d services within 120 s (table %d, state status %s: %s)",
                want, models->table.rowCount(),

@@ -27,11 +27,12 @@ struct FrameProbe {
     bool recording = false;
     qint64 syncStart = -1, lastSwap = -1;
     QList<double> frameMs, intervalMs;
+    QList<QMetaObject::Connection> connections;
 
     void attach(QQuickWindow *w)
     {
         clock.start();
-        QObject::connect(
+        connections << QObject::connect(
             w, &QQuickWindow::beforeSynchronizing, w,
             [this] {
                 QMutexLocker lock(&mutex);
@@ -39,7 +40,7 @@ struct FrameProbe {
                     syncStart = clock.nsecsElapsed();
             },
             Qt::DirectConnection);
-        QObject::connect(
+        connections << QObject::connect(
             w, &QQuickWindow::frameSwapped, w,
             [this] {
                 QMutexLocker lock(&mutex);
@@ -67,6 +68,12 @@ struct FrameProbe {
     {
         QMutexLocker lock(&mutex);
         recording = false;
+    }
+    // The probe lives on the stack and the window outlives it (the engine owns it).
+    ~FrameProbe()
+    {
+        for (const QMetaObject::Connection &c : std::as_const(connections))
+            QObject::disconnect(c);
     }
 };
 
@@ -101,7 +108,8 @@ QJsonObject runQmlFrames(QObject *connectionObject, const BenchOptions &o)
     FrameProbe probe;
     probe.attach(window);
     int swaps = 0;
-    QObject::connect(window, &QQuickWindow::frameSwapped, window, [&] { ++swaps; });
+    const QMetaObject::Connection swapCounting =
+        QObject::connect(window, &QQuickWindow::frameSwapped, window, [&] { ++swaps; });
     waitUntil([&] { return swaps > 0; }, 60000);
     const double firstFrameMs = loadTimer.elapsed();
     waitUntil([] { return false; }, 2000); // the views' models load the 10k services
@@ -211,6 +219,7 @@ QJsonObject runQmlFrames(QObject *connectionObject, const BenchOptions &o)
         views.insert(QString::fromLatin1(name), v);
     }
     animation.stop();
+    QObject::disconnect(swapCounting); // `swaps` dies before the engine and its window
     return {{"ui", "qrc:/Portolan/Dashboard/Main.qml, offscreen"},
             {"graphics_api", apiName(window)},
             {"first_frame_ms", firstFrameMs},
