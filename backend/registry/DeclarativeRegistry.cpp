@@ -5,6 +5,16 @@
 namespace {
 constexpr int MinBackoffMs = 100;
 constexpr int MaxBackoffMs = 500; // recovery is seen within ~1 s of etcd coming back
+// etcd answered and refused (permissions, auth, TLS): asking again soon only loads etcd, and a
+// person has to fix the cause first.
+constexpr int RefusedRetryMs = 5000;
+
+bool isRefusal(const EtcdError &error)
+{
+    using K = EtcdError::Kind;
+    return error.kind == K::Rejected || error.kind == K::Auth || error.kind == K::Tls ||
+           error.kind == K::Config;
+}
 } // namespace
 
 DeclarativeRegistry::DeclarativeRegistry(const RegistryConfig &config,
@@ -119,6 +129,10 @@ void DeclarativeRegistry::schedulePump()
 
 void DeclarativeRegistry::setUp()
 {
+    // A lease call can succeed while every write is refused: that is not "connected" yet, and
+    // flipping state here would log the refusal again on every retry.
+    if (m_refused)
+        return;
     m_backoffMs = MinBackoffMs;
     if (m_state == State::Up)
         return;
@@ -126,15 +140,24 @@ void DeclarativeRegistry::setUp()
     Q_EMIT connectionChanged(true, QString());
 }
 
+void DeclarativeRegistry::setWritten()
+{
+    m_refused = false;
+    setUp();
+}
+
 void DeclarativeRegistry::fail(const EtcdError &error)
 {
+    const bool refused = isRefusal(error);
+    if (refused)
+        m_refused = true;
     if (m_state != State::Down) {
         m_state = State::Down;
         Q_EMIT connectionChanged(false, error.message);
     }
     prepareRecovery();
     if (m_running && !m_retryTimer->isActive()) {
-        m_retryTimer->start(m_backoffMs);
+        m_retryTimer->start(refused ? qMax(m_backoffMs, RefusedRetryMs) : m_backoffMs);
         m_backoffMs = qMin(m_backoffMs * 2, MaxBackoffMs);
     }
 }

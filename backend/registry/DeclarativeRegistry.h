@@ -65,8 +65,11 @@ protected:
 
     // Runs pump() once from the event loop, so calls made in one go are sent together.
     void schedulePump();
-    // etcd answered: reset the backoff; connectionChanged(true) if it was not up.
+    // etcd answered: reset the backoff; connectionChanged(true) if it was not up. Ignored
+    // while etcd refuses writes (see setWritten()).
     void setUp();
+    // A write was accepted: clears a refusal, then setUp().
+    void setWritten();
     // connectionChanged(false, message) if it was not down, prepareRecovery(), and a retry after
     // 100, 200, 400, 500, 500 ... ms.
     void fail(const EtcdError &error);
@@ -90,4 +93,5 @@ private:
     int m_backoffMs;
     bool m_pumpScheduled = false;
     State m_state = State::Unknown;
+    bool m_refused = false; // etcd refused a request (permission, auth, TLS) and no write landed
 };

@@ -164,7 +164,7 @@ void Etcd2Registry::list()
         m_listing = false;
         if (r.error.isError() && !isKeyNotFound(r))
             return fail(r.error);
-        setUp();
+        setWritten();
         m_needListing = false;
         QStringList leaves;
         if (!r.error.isError())
@@ -197,7 +197,7 @@ void Etcd2Registry::put(const QString &id)
         m_inFlight.remove(key);
         if (r.error.isError())
             return fail(r.error);
-        setUp();
+        setWritten();
         const bool acked = m_dirty.value(id) == generation;
         if (acked)
             m_dirty.remove(id);
@@ -219,7 +219,7 @@ void Etcd2Registry::remove(const QString &key)
         m_inFlight.remove(key);
         if (r.error.isError() && !isKeyNotFound(r))
             return fail(r.error);
-        setUp();
+        setWritten();
         const auto d = m_deletes.constFind(key);
         if (d == m_deletes.cend() || d->generation != generation)
             return schedulePump();

@@ -471,7 +471,7 @@ bool EtcdV3Registry::writeBatch()
                       }
                       if (r.error.isError())
                           return fail(r.error);
-                      setUp();
+                      setWritten();
                       if (lease != m_lease)
                           return schedulePump(); // written on a lease that has since been replaced
                       QList<ServiceDefinition> registered, deregistered;
