@@ -1,6 +1,9 @@
 #include "dashboard/ServiceTableModel.h"
 
-ServiceTableModel::ServiceTableModel(QObject *parent) : ClusterListModel(parent) {}
+ServiceTableModel::ServiceTableModel(QObject *parent) : ClusterListModel(parent)
+{
+    setTracksServiceChanges(true);
+}
 
 void ServiceTableModel::setHost(const QString &host)
 {
@@ -150,18 +153,49 @@ QList<ServiceRecord> ServiceTableModel::readRows() const
 
 void ServiceTableModel::refresh()
 {
-    // Same order as ClusterState::services(): host, then id, then key.
-    applySortedDiff(
-        this, m_rows, readRows(),
-        [](const ServiceRecord &a, const ServiceRecord &b) {
-            return a.host != b.host ? a.host < b.host : a.id != b.id ? a.id < b.id : a.key < b.key;
-        },
-        [](const ServiceRecord &a, const ServiceRecord &b) { return a == b; });
+    // Only what changed since the last batch (a batch of k changes costs O(k log n) plus the
+    // row moves, not a sort and walk of all n rows); same order as ClusterState::services().
+    QList<std::pair<ServiceRecord, bool>> changes;
+    const QList<ServiceChange> taken = takeServiceChanges();
+    changes.reserve(taken.size());
+    for (const ServiceChange &c : taken) {
+        const auto placed = m_placed.constFind(c.record.key);
+        const bool shown = !c.removed && (m_host.isEmpty() || c.record.host == m_host);
+        if (placed != m_placed.constEnd() &&
+            (!shown || placed->first != c.record.host || placed->second != c.record.id)) {
+            // The row this key has now sits elsewhere (or goes): remove that one, found by the
+            // host and id it was sorted by.
+            ServiceRecord old;
+            old.key = c.record.key;
+            old.host = placed->first;
+            old.id = placed->second;
+            changes.append({old, true});
+            m_placed.remove(c.record.key);
+        }
+        if (shown) {
+            changes.append({c.record, false});
+            m_placed.insert(c.record.key, {c.record.host, c.record.id});
+        }
+    }
+    if (changes.isEmpty())
+        return;
+    applyRowChanges(this, m_rows, changes, &ServiceTableModel::rowLess,
+                    [](const ServiceRecord &a, const ServiceRecord &b) { return a == b; });
+}
+
+bool ServiceTableModel::rowLess(const ServiceRecord &a, const ServiceRecord &b)
+{
+    return a.host != b.host ? a.host < b.host : a.id != b.id ? a.id < b.id : a.key < b.key;
 }
 
 void ServiceTableModel::reload()
 {
+    takeServiceChanges(); // everything is read again below
     beginResetModel();
     m_rows = readRows();
+    m_placed.clear();
+    m_placed.reserve(m_rows.size());
+    for (const ServiceRecord &s : std::as_const(m_rows))
+        m_placed.insert(s.key, {s.host, s.id});
     endResetModel();
 }

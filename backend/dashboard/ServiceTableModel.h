@@ -71,7 +71,12 @@ protected:
 
 private:
     QList<ServiceRecord> readRows() const;
+    // The rows' order: host, then id, then key (as ClusterState::services()).
+    static bool rowLess(const ServiceRecord &a, const ServiceRecord &b);
 
     QString m_host;
     QList<ServiceRecord> m_rows;
+    // Etcd key -> the host and id its row is sorted by, for every row: an update that moves a
+    // service to another host (or id) removes the row it had.
+    QHash<QString, std::pair<QString, QString>> m_placed;
 };

@@ -16,6 +16,7 @@
 #include <QJsonDocument>
 #include <QSignalSpy>
 #include <QTest>
+#include <random>
 
 namespace {
 QByteArray hostValue(const QString &name, const QString &address)
@@ -64,6 +65,7 @@ private Q_SLOTS:
     void filterAndSort();
     void groupsSummarise();
     void burstIsCoalesced();
+    void modelsStayConsistentUnderChurn();
     void eventLogPauseResumeClear();
     void eventLogFilters();
     void keyTreeListsLazilyAndReadsValues();
@@ -266,6 +268,84 @@ void tst_DashboardModels::burstIsCoalesced()
     QVERIFY(QTest::qWaitFor([&] { return done; }, 10000));
     QTRY_COMPARE(table.rowCount(), before);
     QCOMPARE(resets.count(), 0);
+}
+
+// Many random adds, updates (also moving a key's service to another host or id), removals and
+// re-adds, applied in batches to a ClusterState with every list model and the table's sort/filter
+// proxy attached to a QAbstractItemModelTester (it fails on any row signal inconsistent with the
+// data); after each batch the rows must equal ClusterState's.
+void tst_DashboardModels::modelsStayConsistentUnderChurn()
+{
+    ClusterState state;
+    ServiceTableModel all, onHost;
+    onHost.setHost("h-2");
+    ServiceFilterModel proxy, hostProxy;
+    HostListModel hosts;
+    ServiceGroupModel groups;
+    EventLogModel events;
+    QAbstractItemModelTester t1(&all, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    QAbstractItemModelTester t2(&onHost, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    QAbstractItemModelTester t3(&proxy, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    QAbstractItemModelTester t4(&hostProxy, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    QAbstractItemModelTester t5(&hosts, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    QAbstractItemModelTester t6(&groups, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    QAbstractItemModelTester t7(&events, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    proxy.setSource(&all);
+    proxy.setSortRoleName("port");
+    hostProxy.setSource(&onHost);
+    hostProxy.setFilterText("svc-1");
+    const QList<ClusterListModel *> models{&all, &onHost, &hosts, &groups, &events};
+    for (ClusterListModel *m : models)
+        m->setCluster(&state);
+
+    std::mt19937 rng(4711);
+    qint64 revision = 1;
+    for (int h = 0; h < 4; ++h) {
+        const QString host = QStringLiteral("h-%1").arg(h);
+        state.applyPut(("/portolan/hosts/" + host).toUtf8(), hostValue(host, "10.0.0.5"),
+                       ++revision);
+    }
+    const int keys = 120;
+    for (int round = 0; round < 40; ++round) {
+        const int batch = 1 + int(rng() % 60);
+        for (int e = 0; e < batch; ++e) {
+            const int k = int(rng() % keys);
+            // The key names host h-(k%4); the value's host and container vary, so an update can
+            // move the row to another host or id.
+            const QString keyHost = QStringLiteral("h-%1").arg(k % 4);
+            const QByteArray key =
+                QStringLiteral("/portolan/services/%1/svc-%2").arg(keyHost).arg(k).toUtf8();
+            if (rng() % 4 == 0) {
+                state.applyDelete(key, ++revision);
+                continue;
+            }
+            const QString host = rng() % 5 == 0 ? QStringLiteral("h-%1").arg(rng() % 4) : keyHost;
+            const QString container = QStringLiteral("svc-%1.%2").arg(k).arg(rng() % 3);
+            state.applyPut(key,
+                           serviceValue(host, QStringLiteral("svc-%1").arg(k % 7), container,
+                                        40000 + int(rng() % 500)),
+                           ++revision);
+        }
+        for (ClusterListModel *m : models)
+            m->flush();
+        QVERIFY(!QTest::currentTestFailed());
+
+        const QList<ServiceRecord> want = state.services();
+        QCOMPARE(all.rowCount(), want.size());
+        for (int r = 0; r < want.size(); ++r)
+            QVERIFY2(all.record(r) == want.at(r), qPrintable(QString::number(r)));
+        const QList<ServiceRecord> wantHost = state.servicesOnHost("h-2");
+        QCOMPARE(onHost.rowCount(), wantHost.size());
+        for (int r = 0; r < wantHost.size(); ++r)
+            QVERIFY(onHost.record(r) == wantHost.at(r));
+        QCOMPARE(proxy.count(), want.size());
+        for (int r = 1; r < proxy.count(); ++r)
+            QVERIFY(proxy.get(r - 1, "port").toInt() <= proxy.get(r, "port").toInt());
+        for (int r = 0; r < proxy.count(); r += 7)
+            QCOMPARE(proxy.rowOfService(proxy.get(r, "serviceId").toString()), r);
+        QCOMPARE(groups.rowCount(), state.servicesByName().size());
+    }
+    QVERIFY(state.services().size() > 10); // the churn left something to show
 }
 
 void tst_DashboardModels::eventLogPauseResumeClear()
