@@ -31,7 +31,7 @@ RegistrationBridge::RegistrationBridge(DockerClient *docker, DockerEventStream *
             beginSync();
     });
     connect(m_events, &DockerEventStream::opened, this, &RegistrationBridge::onEventsOpened);
-    connect(m_events, &DockerEventStream::event, this, &RegistrationBridge::onEvent);
+    connect(m_events, &DockerEventStream::eventReceived, this, &RegistrationBridge::onEvent);
     connect(m_events, &DockerEventStream::closed, this, [this](const QString &error) {
         scheduleReconnect(QStringLiteral("Docker event stream closed: %1").arg(error));
     });

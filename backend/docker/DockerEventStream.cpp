@@ -115,7 +115,7 @@ void DockerEventStream::start(const QString &apiVersion)
                         .arg(d->endpoint.describe(), error.error != QJsonParseError::NoError
                                                          ? error.errorString()
                                                          : QStringLiteral("wrong JSON type")));
-            emit event(doc.object());
+            emit eventReceived(doc.object());
             if (!self || call != d->call)
                 return; // stopped or destroyed by a receiver
         }

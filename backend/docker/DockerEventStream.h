@@ -29,7 +29,7 @@ Q_SIGNALS:
     // The daemon answered 200 and the stream is open: events from here on will arrive.
     void opened();
     // One event object (Type, Action, Actor.ID, Actor.Attributes, timeNano ...).
-    void event(const QJsonObject &event);
+    void eventReceived(const QJsonObject &event);
     // The stream ended or failed; error says why. The owner reconnects. Not emitted after
     // stop() or destruction.
     void closed(const QString &error);

@@ -629,7 +629,7 @@ void TestDockerClient::eventStream()
     QSignalSpy openedSpy(&stream, &DockerEventStream::opened);
     QSignalSpy closedSpy(&stream, &DockerEventStream::closed);
     QStringList got;
-    connect(&stream, &DockerEventStream::event, this, [&](const QJsonObject &e) {
+    connect(&stream, &DockerEventStream::eventReceived, this, [&](const QJsonObject &e) {
         QCOMPARE(e.value("Type").toString(), QStringLiteral("container"));
         got << e.value("Action").toString();
     });
@@ -659,7 +659,7 @@ void TestDockerClient::eventStreamStopFromHandler()
     auto *stream = new DockerEventStream(daemon.endpoint());
     QSignalSpy closedSpy(stream, &DockerEventStream::closed);
     int events = 0;
-    connect(stream, &DockerEventStream::event, this, [&] {
+    connect(stream, &DockerEventStream::eventReceived, this, [&] {
         ++events;
         delete stream; // the owner may destroy the stream from a handler
     });
@@ -751,7 +751,7 @@ void TestDockerClient::realEventStream()
     QSignalSpy openedSpy(&stream, &DockerEventStream::opened);
     QSignalSpy closedSpy(&stream, &DockerEventStream::closed);
     QList<QJsonObject> events;
-    connect(&stream, &DockerEventStream::event, this,
+    connect(&stream, &DockerEventStream::eventReceived, this,
             [&](const QJsonObject &e) { events.append(e); });
     stream.start(client.apiVersion());
     QTRY_COMPARE_WITH_TIMEOUT(openedSpy.size(), 1, 10000);
