@@ -4,6 +4,8 @@
 #include "BenchDashboard.h"
 #include "cluster/ClusterState.h"
 #include "dashboard/ClusterConnection.h"
+#include "dashboard/ClusterListModel.h"
+#include "dashboard/UpdateBatcher.h"
 
 #include <QCoreApplication>
 #include <QDir>
@@ -131,6 +133,22 @@ QJsonObject runQmlFrames(QObject *connectionObject, const BenchOptions &o)
     tickClock.start();
     animation.start();
 
+    // Every list model the views made (each view has its own): their batch flushes, by class, are
+    // GUI thread time; what holds the thread up shows here.
+    QMap<QString, QList<double>> flushMs;
+    bool flushRecording = false;
+    QList<QMetaObject::Connection> flushConnections;
+    int modelsInViews = 0;
+    for (ClusterListModel *m : window->findChildren<ClusterListModel *>()) {
+        const QString n = QString::fromLatin1(m->metaObject()->className());
+        ++modelsInViews;
+        flushConnections << QObject::connect(m->batcher(), &UpdateBatcher::flushed, m,
+                                             [&flushMs, &flushRecording, n](qint64 ns) {
+                                                 if (flushRecording)
+                                                     flushMs[n].append(double(ns) / 1e6);
+                                             });
+    }
+
     QJsonObject views;
     QJsonObject summary;
     double worstFrame = 0, worstInterval = 0;
@@ -170,10 +188,13 @@ QJsonObject runQmlFrames(QObject *connectionObject, const BenchOptions &o)
         window_.start();
         const int eventsAtStart = events;
         probe.start();
+        flushMs.clear();
+        flushRecording = true;
         tickGaps.clear();
         ticking = true;
         waitUntil(writerDone, (o.qmlSeconds + 30) * 1000);
         probe.stop();
+        flushRecording = false;
         ticking = false;
         const double seconds = double(window_.elapsed()) / 1000.0;
         const int applied = events - eventsAtStart;
@@ -205,6 +226,21 @@ QJsonObject runQmlFrames(QObject *connectionObject, const BenchOptions &o)
                       {"frame_interval_ms_p99", percentile(intervals, 99)},
                       {"frame_interval_ms_max", maxOf(intervals)},
                       {"gui_timer_gap_ms_max", maxOf(tickGaps)}};
+        QJsonObject perModel;
+        double flushTotal = 0;
+        for (auto it = flushMs.cbegin(); it != flushMs.cend(); ++it) {
+            double sum = 0;
+            for (double x : it.value())
+                sum += x;
+            flushTotal += sum;
+            perModel.insert(it.key(), QJsonObject{{"flushes", int(it.value().size())},
+                                                  {"flush_ms_p50", percentile(it.value(), 50)},
+                                                  {"flush_ms_max", maxOf(it.value())},
+                                                  {"flush_ms_total", sum}});
+        }
+        v.insert("models_in_views", modelsInViews);
+        v.insert("per_model", perModel);
+        v.insert("model_flush_share", flushTotal / 1000.0 / seconds);
         worstFrame = std::max(worstFrame, maxOf(frames));
         worstInterval = std::max(worstInterval, maxOf(intervals));
         printf("qml %-6s: %.0f events/s applied for %.1f s (%s); %lld frames: frame p50 %.1f ms, "
@@ -215,11 +251,20 @@ QJsonObject runQmlFrames(QObject *connectionObject, const BenchOptions &o)
                percentile(frames, 50), percentile(frames, 99), maxOf(frames),
                percentile(intervals, 50), percentile(intervals, 99), maxOf(intervals),
                maxOf(tickGaps));
+        for (auto it = perModel.constBegin(); it != perModel.constEnd(); ++it) {
+            const QJsonObject m = it.value().toObject();
+            printf("    %-18s %4d flushes, p50 %.1f ms, max %.1f ms, total %.0f ms\n",
+                   qPrintable(it.key()), m.value("flushes").toInt(),
+                   m.value("flush_ms_p50").toDouble(), m.value("flush_ms_max").toDouble(),
+                   m.value("flush_ms_total").toDouble());
+        }
         fflush(stdout);
         views.insert(QString::fromLatin1(name), v);
     }
     animation.stop();
     QObject::disconnect(swapCounting); // `swaps` dies before the engine and its window
+    for (const QMetaObject::Connection &c : std::as_const(flushConnections))
+        QObject::disconnect(c);
     return {{"ui", "qrc:/Portolan/Dashboard/Main.qml, offscreen"},
             {"graphics_api", apiName(window)},
             {"first_frame_ms", firstFrameMs},
