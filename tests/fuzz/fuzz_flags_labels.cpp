@@ -27,6 +27,9 @@ void check(bool condition, const char *what, const QString &detail = {})
 QStringList asArguments(const AgentOptions &o)
 {
     auto b = [](bool v) { return v ? QStringLiteral("true") : QStringLiteral("false"); };
+    // An empty -hostname is refused; left out, the OS host name applies (as parsed).
+    const QString hostname = o.hostname.isEmpty() ? QStringLiteral("-ip=") + o.hostIp
+                                                  : QStringLiteral("-hostname=") + o.hostname;
     return {QStringLiteral("-ip=") + o.hostIp,
             QStringLiteral("-internal=") + b(o.internal),
             QStringLiteral("-explicit=") + b(o.explicitOnly),
@@ -39,7 +42,7 @@ QStringList asArguments(const AgentOptions &o)
             QStringLiteral("-retry-attempts=%1").arg(o.retryAttempts),
             QStringLiteral("-retry-interval=%1").arg(o.retryInterval),
             QStringLiteral("-cleanup=") + b(o.cleanup),
-            QStringLiteral("-hostname=") + o.hostname,
+            hostname,
             QStringLiteral("-etcd-cacert=") + o.etcdCaFile,
             QStringLiteral("-etcd-cert=") + o.etcdCertFile,
             QStringLiteral("-etcd-key=") + o.etcdKeyFile,
