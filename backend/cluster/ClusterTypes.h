@@ -45,6 +45,9 @@ struct ServiceRecord {
     static ServiceRecord fromEtcd(const QString &key, const QByteArray &value);
     bool operator==(const ServiceRecord &o) const;
 };
+// Every member is an implicitly shared Qt value or a plain int, so a QList of 10k records can
+// move rows with memmove instead of move-constructing each later element.
+Q_DECLARE_TYPEINFO(ServiceRecord, Q_RELOCATABLE_TYPE);
 
 // One entry of the bounded event log.
 struct ClusterEvent {
