@@ -22,6 +22,10 @@ QString Log::redact(QString text)
     static const QRegularExpression authHeader(
         QStringLiteral("(authorization\"?\\s*[:,]\\s*\"?)(?:(?:bearer|basic)\\s+)?[^\"\\s,)]+"),
         QRegularExpression::CaseInsensitiveOption);
+    // Most lines hold neither word: skip the regular expressions for them.
+    if (!text.contains(QLatin1String("token="), Qt::CaseInsensitive) &&
+        !text.contains(QLatin1String("authorization"), Qt::CaseInsensitive))
+        return text;
     text.replace(tokenParam, QStringLiteral("\\1<redacted>"));
     text.replace(authHeader, QStringLiteral("\\1<redacted>"));
     return text;

@@ -21,12 +21,7 @@
 source "$(dirname "$0")/../integration/lib.sh"
 
 TOOLS=$(cd "$(dirname "$0")/tools" && pwd)
-BROWSER_DIR=$(cd "$IT_LIB_DIR/../browser" && pwd)
-need_tools node npm
-if [ ! -d "$BROWSER_DIR/node_modules/ws" ]; then
-    say "installing ws (npm ci in $BROWSER_DIR)"
-    (cd "$BROWSER_DIR" && npm ci --no-audit --no-fund --loglevel=error) || fail "npm ci in $BROWSER_DIR failed"
-fi
+need_browser_tooling ws
 
 if [ "${PORTOLAN_SOAK:-0}" = 1 ]; then ROUNDS=5 NEW=8 GONE=4; else ROUNDS=1 NEW=5 GONE=2; fi
 

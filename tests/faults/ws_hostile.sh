@@ -19,12 +19,7 @@
 source "$(dirname "$0")/../integration/lib.sh"
 
 TOOLS=$(cd "$(dirname "$0")/tools" && pwd)
-BROWSER_DIR=$(cd "$IT_LIB_DIR/../browser" && pwd)
-need_tools node npm
-if [ ! -d "$BROWSER_DIR/node_modules/ws" ]; then
-    say "installing ws (npm ci in $BROWSER_DIR)"
-    (cd "$BROWSER_DIR" && npm ci --no-audit --no-fund --loglevel=error) || fail "npm ci in $BROWSER_DIR failed"
-fi
+need_browser_tooling ws
 if [ "${PORTOLAN_SOAK:-0}" = 1 ]; then DELTAS=10000 NEVERREAD=8 HOLD_S=90; else DELTAS=1500 NEVERREAD=2 HOLD_S=30; fi
 # The agent's memory may grow by at most this much, at any moment, over its level before the
 # hostile clients came: a snapshot and 1 MiB of queue per client that does not read, Qt's buffers.

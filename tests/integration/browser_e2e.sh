@@ -11,16 +11,11 @@
 # Everything listens on loopback only; chromium is told to resolve nothing but 127.0.0.1.
 source "$(dirname "$0")/lib.sh"
 
-BROWSER_DIR=$(cd "$IT_LIB_DIR/../browser" && pwd)
 E2E_OUT=$IT_ROOT/browser_e2e
 TTL_B=3
 
-need_tools node npm
 [ -x /usr/bin/chromium ] || fail "/usr/bin/chromium is missing (apt-get install chromium)"
-if [ ! -d "$BROWSER_DIR/node_modules/playwright-core" ] || [ ! -d "$BROWSER_DIR/node_modules/ws" ]; then
-    say "installing the browser test tooling (npm ci in $BROWSER_DIR)"
-    (cd "$BROWSER_DIR" && npm ci --no-audit --no-fund --loglevel=error) || fail "npm ci in $BROWSER_DIR failed"
-fi
+need_browser_tooling playwright-core ws
 mkdir -p "$E2E_OUT"
 rm -f "$E2E_OUT"/*.png "$E2E_OUT/figures.json"
 

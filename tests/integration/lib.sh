@@ -89,6 +89,20 @@ need_tools() {
     done
 }
 
+# need_browser_tooling [PACKAGE...]: node, npm and tests/browser's npm packages (default: ws),
+# installed with npm ci when one is missing. Sets BROWSER_DIR.
+need_browser_tooling() {
+    BROWSER_DIR=$(cd "$IT_LIB_DIR/../browser" && pwd)
+    need_tools node npm
+    local p missing=0
+    for p in "${@:-ws}"; do
+        [ -d "$BROWSER_DIR/node_modules/$p" ] || missing=1
+    done
+    [ "$missing" = 0 ] && return 0
+    say "installing the browser test tooling (npm ci in $BROWSER_DIR)"
+    (cd "$BROWSER_DIR" && npm ci --no-audit --no-fund --loglevel=error) || fail "npm ci in $BROWSER_DIR failed"
+}
+
 need_root() {
     [ "$(id -u)" = 0 ] || fail "must run as root: the scenarios start a private dockerd"
 }
