@@ -38,6 +38,8 @@ QString AgentFeed::start()
             return QStringLiteral("-feed-token-file: %1").arg(error);
         options.token = *token;
     }
+    m_maxConnections = options.connectionLimits.maxConnections;
+    m_idleSeconds = options.connectionLimits.idleMs / 1000;
     m_server = new FeedServer(m_state, options, this);
     // At most two lines per client that does not read: it is closed on the second overflow.
     connect(m_server, &FeedServer::clientOverflowed, this,
@@ -49,6 +51,23 @@ QString AgentFeed::start()
                     qInfo().noquote() << "feed: client" << peer
                                       << "fell behind; its queue was dropped for a fresh snapshot";
             });
+    connect(
+        m_server, &FeedServer::clientSilent, this, [](quint64, const QString &peer, int silentMs) {
+            qInfo().noquote() << "feed: client" << peer << "answered nothing, not even pings, for"
+                              << silentMs / 1000 << "s; cut";
+        });
+    // A flood of connections must not become a flood of log lines: one line a minute at most.
+    connect(m_server, &FeedServer::connectionRefused, this, [this](const QString &peer) {
+        ++m_refusedSinceLog;
+        if (m_refusedLog.isValid() && m_refusedLog.elapsed() < 60000)
+            return;
+        qWarning().noquote() << "feed: refused" << m_refusedSinceLog
+                             << "connection(s), the last from" << peer << "-" << m_maxConnections
+                             << "HTTP connections are open; idle ones are cut after"
+                             << m_idleSeconds << "s";
+        m_refusedSinceLog = 0;
+        m_refusedLog.start();
+    });
     const QString error = m_server->listen();
     if (!error.isEmpty())
         return error;

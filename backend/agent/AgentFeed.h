@@ -1,5 +1,6 @@
 #pragma once
 
+#include <QElapsedTimer>
 #include <QObject>
 #include <QString>
 
@@ -34,5 +35,9 @@ private:
     ClusterState *m_state;
     EtcdClusterSource *m_source;
     KeyTree *m_tree;
+    int m_maxConnections = 0;
+    int m_idleSeconds = 0;
+    int m_refusedSinceLog = 0;
+    QElapsedTimer m_refusedLog;
     FeedServer *m_server = nullptr;
 };

@@ -2,6 +2,7 @@
 
 #include <QTimer>
 #include <QWebSocket>
+#include <algorithm>
 
 namespace {
 
@@ -33,6 +34,25 @@ FeedClient::FeedClient(quint64 id, std::unique_ptr<QWebSocket> socket,
         close(error.code, error.reason);
     });
     connect(m_socket.get(), &QWebSocket::bytesWritten, this, &FeedClient::pump);
+
+    // A peer that vanished without a FIN (host down, cable out) would otherwise hold its socket
+    // and queue until TCP gives up, many minutes later. Anything from the peer counts as alive,
+    // and so does the kernel taking more of a backlog, which only the peer's acks allow: a slow
+    // reader of a large snapshot answers pings late. A write into an empty kernel buffer proves
+    // nothing, so it does not count.
+    m_lastHeard.start();
+    const auto heard = [this] { m_lastHeard.start(); };
+    connect(m_socket.get(), &QWebSocket::textMessageReceived, this, heard);
+    connect(m_socket.get(), &QWebSocket::binaryMessageReceived, this, heard);
+    connect(m_socket.get(), &QWebSocket::pong, this, heard);
+    connect(m_socket.get(), &QWebSocket::bytesWritten, this, [this] {
+        if (m_socket->bytesToWrite() > 0)
+            m_lastHeard.start();
+    });
+    m_heartbeat = new QTimer(this);
+    m_heartbeat->setInterval(std::max(10, m_limits.heartbeatMs / 2));
+    connect(m_heartbeat, &QTimer::timeout, this, &FeedClient::heartbeat);
+    m_heartbeat->start();
     connect(m_socket.get(), &QWebSocket::disconnected, this, [this] {
         if (m_finished)
             return;
@@ -175,6 +195,18 @@ void FeedClient::handleText(const QString &message)
     case FeedProtocol::ClientCommand::Type::Resync:
         sendSnapshot(FeedProtocol::SnapshotReason::Resync);
         break;
+    }
+}
+
+void FeedClient::heartbeat()
+{
+    const qint64 silentMs = m_lastHeard.elapsed();
+    if (silentMs >= 2 * qint64(m_limits.heartbeatMs)) {
+        m_heartbeat->stop();
+        Q_EMIT silent(int(silentMs));
+        m_socket->abort(); // emits disconnected(), so the owner deletes this client
+    } else if (silentMs >= m_limits.heartbeatMs && !m_closing) {
+        m_socket->ping();
     }
 }
 

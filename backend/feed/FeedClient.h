@@ -18,6 +18,7 @@ struct FeedClientLimits {
     qint64 writeWindow = 64 * 1024;  // bytes handed to the socket before waiting for the peer
     int overflowWindowMs = 10000;    // a second overflow within this closes with 1013
     int closeGraceMs = 5000;         // a closed client that does not read is aborted after this
+    int heartbeatMs = 30000;         // a silent peer is pinged after this and cut after twice this
 };
 
 // One server message as Qt sends it (UTF-16) and its size in UTF-8 (what the queue limits
@@ -63,7 +64,8 @@ public:
 
 Q_SIGNALS:
     void overflowed(bool closed);
-    void finished(); // the connection is gone; the owner deletes this client
+    void finished();           // the connection is gone; the owner deletes this client
+    void silent(int silentMs); // the peer answered nothing, not even pings; it is being cut
 
 private:
     struct Queued {
@@ -75,6 +77,7 @@ private:
     void overflow();
     void handleText(const QString &message);
     void notePending();
+    void heartbeat();
 
     quint64 m_id;
     std::unique_ptr<QWebSocket> m_socket;
@@ -89,4 +92,6 @@ private:
     bool m_closing = false;
     bool m_finished = false;
     QTimer *m_abortTimer = nullptr;
+    QTimer *m_heartbeat = nullptr;
+    QElapsedTimer m_lastHeard; // a frame, a pong, or the peer taking bytes off our socket
 };

@@ -121,8 +121,14 @@ FeedReplyCallback deferredReply(QHttpServerResponder &&responder)
 
 FeedServer::FeedServer(ClusterState *state, FeedServerOptions options, QObject *parent)
     : QObject(parent), m_state(state), m_options(std::move(options)),
-      m_http(std::make_unique<QHttpServer>()), m_trimTimer(new QTimer(this))
+      m_http(std::make_unique<QHttpServer>()), m_trimTimer(new QTimer(this)),
+      m_guard(new FeedConnectionGuard(m_options.connectionLimits, this))
 {
+    connect(m_guard, &FeedConnectionGuard::connectionCut, this,
+            [this](const QString &peer, bool idle) {
+                if (!idle)
+                    Q_EMIT connectionRefused(peer);
+            });
     // A burst of connecting clients leaves hundreds of KB per client of freed snapshot copies
     // (UTF-8 encodings, write buffers) that glibc keeps on the heap; give them back once the
     // burst is over.
@@ -238,12 +244,12 @@ QString FeedServer::listen()
         tls.setLocalCertificateChain(chain);
         tls.setPrivateKey(key);
         tls.setPeerVerifyMode(QSslSocket::VerifyNone);
-        auto sslServer = std::make_unique<QSslServer>();
+        auto sslServer = std::make_unique<GuardedServer<QSslServer>>(m_guard);
         sslServer->setSslConfiguration(tls);
         server = std::move(sslServer);
         m_tls = true;
     } else {
-        server = std::make_unique<QTcpServer>();
+        server = std::make_unique<GuardedServer<QTcpServer>>(m_guard);
     }
     if (!server->listen(m_address, m_options.port))
         return QStringLiteral("cannot serve the feed on %1: %2").arg(where, server->errorString());
@@ -425,6 +431,7 @@ void FeedServer::takeWebSockets()
         std::unique_ptr<QWebSocket> socket = m_http->nextPendingWebSocketConnection();
         if (!socket)
             break;
+        m_guard->release(socket->peerAddress(), socket->peerPort());
         auto *client = new FeedClient(
             m_nextClientId++, std::move(socket), m_options.clientLimits,
             [this](FeedProtocol::SnapshotReason reason) { return snapshotMessage(reason); }, this);
@@ -438,6 +445,9 @@ void FeedServer::takeWebSockets()
         });
         connect(client, &FeedClient::overflowed, this, [this, client](bool closed) {
             Q_EMIT clientOverflowed(client->id(), closed, client->peer());
+        });
+        connect(client, &FeedClient::silent, this, [this, client](int silentMs) {
+            Q_EMIT clientSilent(client->id(), client->peer(), silentMs);
         });
         client->send(FeedMessage::fromUtf8(
             FeedProtocol::helloMessage(m_options.agentVersion, m_options.hostname)));

@@ -2,6 +2,7 @@
 
 #include "feed/FeedApi.h"
 #include "feed/FeedClient.h"
+#include "feed/FeedConnectionGuard.h"
 #include "feed/FeedWebFiles.h"
 
 #include <QByteArray>
@@ -27,6 +28,7 @@ struct FeedServerOptions {
     QString agentVersion;
     QString hostname;
     FeedClientLimits clientLimits;
+    FeedConnectionLimits connectionLimits;
     int maxClients = 256;
 };
 
@@ -64,6 +66,10 @@ public:
     // How many snapshot messages were serialised: one per cluster change and reason, however
     // many clients asked for it (the rest share it).
     int snapshotBuilds() const { return m_snapshotBuilds; }
+    // Plain HTTP connections held now (WebSocket clients not counted), and how many were cut.
+    int httpConnections() const { return m_guard->watched(); }
+    int httpConnectionsCutIdle() const { return m_guard->cutIdle(); }
+    int httpConnectionsRefused() const { return m_guard->refused(); }
 
     // Reads -feed-token-file: the first line, trimmed. Empty optional and `error` on failure.
     static std::optional<QByteArray> readTokenFile(const QString &path, QString *error);
@@ -75,6 +81,10 @@ Q_SIGNALS:
     // A client fell behind: it got a fresh snapshot, or (closed) was closed with 1013.
     // `peer` is "address:port".
     void clientOverflowed(quint64 clientId, bool closed, const QString &peer);
+    // A WebSocket client answered nothing, not even pings, for two heartbeats and was cut.
+    void clientSilent(quint64 clientId, const QString &peer, int silentMs);
+    // An HTTP connection was refused at accept: connectionLimits.maxConnections were held.
+    void connectionRefused(const QString &peer);
 
 private:
     bool isAuthorized(const QHttpServerRequest &request) const;
@@ -104,5 +114,6 @@ private:
     qint64 m_snapshotRevision = -1;
     int m_snapshotBuilds = 0;
     QTimer *m_trimTimer;
+    FeedConnectionGuard *m_guard;
     bool m_tls = false;
 };

@@ -11,7 +11,8 @@
 #   2. while DELTAS services are added and then removed through etcd (2 messages each way): two
 #      clients that never read (4 KiB receive buffer) must be closed with 1013 (the agent logs it)
 #      and cut; a ping flood (protocol pings and control pings) must be answered; 100 half-open
-#      TCP connections (nothing sent, or half an upgrade request) are held open.
+#      TCP connections (nothing sent, or half an upgrade request) must all be cut by the server
+#      (idle for 30 s; docs/feed.md, "Connections").
 # Afterwards: the agent is up, the well-behaved client was never dropped and saw every change
 # (an `added` and a `removed` for each service), its picture equals etcd, a new client is served,
 # and the agent's RSS stayed bounded (sampled every 100 ms; printed).
@@ -64,7 +65,7 @@ for i in $(seq 1 "$NEVERREAD"); do
     start_helper "$IT_DIR/neverread.$i.log" "$IT_PY" "$TOOLS/ws_hostile.py" "$FEED" neverread "$HOLD_S"
     NR_PIDS+=("$HELPER_PID")
 done
-start_helper "$IT_DIR/idle.log" "$IT_PY" "$TOOLS/ws_hostile.py" "$FEED" idle 100 25
+start_helper "$IT_DIR/idle.log" "$IT_PY" "$TOOLS/ws_hostile.py" "$FEED" idle 100 45
 IDLE_PID=$HELPER_PID
 for i in $(seq 1 "$NEVERREAD"); do
     wait_until 20 grep -q upgraded "$IT_DIR/neverread.$i.log" || fail "client $i that never reads was not upgraded"
@@ -136,6 +137,7 @@ say "$PING_OUT"
 wait_pid_exit "$IDLE_PID" 60 || fail "the half-open connections helper did not finish"
 IDLE_OUT=$(cat "$IT_DIR/idle.log")
 say "$IDLE_OUT"
+[[ $IDLE_OUT == *"closed_by_server=100" ]] || fail "the server did not cut every idle connection within 45 s: $IDLE_OUT"
 
 # Still serving: a new client gets its greeting (and closes on a bad frame as before).
 out=$(hostile probe text-garbage) || fail "a new client after the hostile ones failed: $out"

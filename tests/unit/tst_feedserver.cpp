@@ -133,6 +133,9 @@ private Q_SLOTS:
     void servesThePageWithSecurityHeaders();
     void onlyGetIsAllowed();
     void servesOverTls();
+    void idleHttpConnectionsAreCut();
+    void connectionsOverTheLimitAreRefused();
+    void silentWebSocketPeerIsCut();
 
 private:
     void start(FeedServerOptions options = {});
@@ -760,6 +763,100 @@ void TestFeedServer::servesOverTls()
     QVERIFY(finished.wait(5000));
     QCOMPARE(reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt(), 200);
     reply->deleteLater();
+}
+
+void TestFeedServer::idleHttpConnectionsAreCut()
+{
+    FeedServerOptions options;
+    options.connectionLimits.idleMs = 300;
+    options.clientLimits.heartbeatMs = 60000;
+    start(options);
+
+    // One connection sends nothing, one half a request; a WebSocket client, silent too, must
+    // outlive both: it is the feed client's to watch once upgraded.
+    QTcpSocket nothing, half;
+    nothing.connectToHost(QHostAddress::LocalHost, m_server->serverPort());
+    half.connectToHost(QHostAddress::LocalHost, m_server->serverPort());
+    QVERIFY(nothing.waitForConnected(5000));
+    QVERIFY(half.waitForConnected(5000));
+    half.write("GET /api/v1/hosts HTTP/1.1\r\nHost: 127.0");
+    FeedTestClient client;
+    QVERIFY(openClient(client));
+
+    QTRY_COMPARE_WITH_TIMEOUT(nothing.state(), QAbstractSocket::UnconnectedState, 5000);
+    QTRY_COMPARE_WITH_TIMEOUT(half.state(), QAbstractSocket::UnconnectedState, 5000);
+    QCOMPARE(m_server->httpConnectionsCutIdle(), 2);
+    QTest::qWait(3 * options.connectionLimits.idleMs);
+    QVERIFY(!client.disconnected);
+    QCOMPARE(m_server->clientCount(), 1);
+    QCOMPARE(m_server->httpConnections(), 0);
+
+    // A connection that keeps asking is not idle, however long it lives.
+    QTcpSocket busy;
+    busy.connectToHost(QHostAddress::LocalHost, m_server->serverPort());
+    QVERIFY(busy.waitForConnected(5000));
+    QElapsedTimer held;
+    held.start();
+    while (held.elapsed() < 4 * options.connectionLimits.idleMs) {
+        busy.write("GET /api/v1/hosts HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+        QTRY_VERIFY_WITH_TIMEOUT(busy.bytesAvailable() > 0, 5000);
+        busy.readAll();
+        QTest::qWait(options.connectionLimits.idleMs / 3);
+    }
+    QCOMPARE(busy.state(), QAbstractSocket::ConnectedState);
+}
+
+void TestFeedServer::connectionsOverTheLimitAreRefused()
+{
+    FeedServerOptions options;
+    options.connectionLimits.maxConnections = 2;
+    start(options);
+    QSignalSpy refused(m_server.get(), &FeedServer::connectionRefused);
+
+    std::vector<std::unique_ptr<QTcpSocket>> held;
+    for (int i = 0; i < 2; ++i) {
+        held.push_back(std::make_unique<QTcpSocket>());
+        held.back()->connectToHost(QHostAddress::LocalHost, m_server->serverPort());
+        QVERIFY(held.back()->waitForConnected(5000));
+    }
+    QTRY_COMPARE(m_server->httpConnections(), 2);
+    QTcpSocket third;
+    third.connectToHost(QHostAddress::LocalHost, m_server->serverPort());
+    QVERIFY(third.waitForConnected(5000)); // the kernel accepts; the server then cuts it
+    QTRY_COMPARE_WITH_TIMEOUT(third.state(), QAbstractSocket::UnconnectedState, 5000);
+    QCOMPARE(refused.size(), 1);
+    QCOMPARE(m_server->httpConnectionsRefused(), 1);
+
+    // Room again once one goes: the page is served.
+    held.front()->abort();
+    QTRY_COMPARE(m_server->httpConnections(), 1);
+    const HttpResult page = request("GET", QStringLiteral("/api/v1/hosts"));
+    QCOMPARE(page.status, 200);
+}
+
+void TestFeedServer::silentWebSocketPeerIsCut()
+{
+    FeedServerOptions options;
+    options.clientLimits.heartbeatMs = 200;
+    start(options);
+    QSignalSpy silent(m_server.get(), &FeedServer::clientSilent);
+
+    // A QWebSocket answers pings by itself: it stays however long nothing else is said.
+    FeedTestClient answering;
+    QVERIFY(openClient(answering));
+    // A hand-made client reads what it gets and answers nothing, like a peer that is gone.
+    QTcpSocket raw;
+    QVERIFY(rawUpgrade(raw));
+    QObject::connect(&raw, &QTcpSocket::readyRead, &raw, [&raw] { raw.readAll(); });
+    QTRY_COMPARE(m_server->clientCount(), 2);
+
+    QTRY_COMPARE_WITH_TIMEOUT(raw.state(), QAbstractSocket::UnconnectedState, 5000);
+    QCOMPARE(silent.size(), 1);
+    QVERIFY(silent.first().at(2).toInt() >= 2 * options.clientLimits.heartbeatMs);
+    QTest::qWait(5 * options.clientLimits.heartbeatMs);
+    QVERIFY(!answering.disconnected);
+    QCOMPARE(m_server->clientCount(), 1);
+    QCOMPARE(silent.size(), 1);
 }
 
 QTEST_GUILESS_MAIN(TestFeedServer)
