@@ -2,6 +2,8 @@
 // agent's feed (--feed), or to what was used last.
 #include "DashboardTypes.h"
 #include "dashboard/ClusterConnection.h"
+#include "dashboard/Preferences.h"
+#include "dashboard/QmlSingletons.h"
 
 #include <QCommandLineParser>
 #include <QFile>
@@ -61,6 +63,7 @@ int main(int argc, char *argv[])
     parser.process(app);
 
     registerDashboardTypes();
+    registerDashboardSingletons();
     ClusterConnection connection;
     if (parser.isSet(prefix))
         connection.setPortolanPrefix(parser.value(prefix));
@@ -91,9 +94,10 @@ int main(int argc, char *argv[])
 
     QQmlApplicationEngine engine;
     engine.addImportPath(QStringLiteral("qrc:/"));
-    engine.setInitialProperties({{QStringLiteral("connection"), QVariant::fromValue(&connection)},
-                                 {QStringLiteral("startView"), parser.value(view)},
-                                 {QStringLiteral("themeMode"), parser.value(theme)}});
+    engine.setInitialProperties(
+        {{QStringLiteral("connection"), QVariant::fromValue(&connection)},
+         {QStringLiteral("startView"), parser.value(view)},
+         {QStringLiteral("themeMode"), Preferences().startupTheme(parser.value(theme))}});
     QObject::connect(
         &engine, &QQmlApplicationEngine::objectCreationFailed, &app,
         [] { QCoreApplication::exit(1); }, Qt::QueuedConnection);

@@ -75,6 +75,10 @@ int KeyTreeModel::topLevelCount() const
 void KeyTreeModel::reload()
 {
     ++m_generation;
+    if (m_refreshPending > 0) {
+        m_refreshPending = 0;
+        Q_EMIT refreshingChanged();
+    }
     beginResetModel();
     m_root = std::make_unique<Node>();
     m_root->entry.dir = true;
@@ -210,10 +214,15 @@ void KeyTreeModel::requestPage(Node *dir)
                       .arg(m_rootPrefix.isEmpty() ? QStringLiteral("all keys") : m_rootPrefix,
                            m_source->description()));
     const quint64 generation = m_generation;
+    const QByteArray dirKey = dir->entry.key;
     m_source->list(
         dir->entry.key, dir->next, m_pageSize, this,
-        [this, dir, generation](const KeyTreePage &page) {
+        [this, dirKey, generation](const KeyTreePage &page) {
             if (generation != m_generation)
+                return;
+            // A refresh may have removed the directory (or put a new node in its place).
+            Node *dir = findDir(dirKey);
+            if (!dir || !dir->loading)
                 return;
             dir->loading = false;
             if (page.error.isError()) {
@@ -262,6 +271,8 @@ void KeyTreeModel::requestPage(Node *dir)
                 m_root->children.empty()
                     ? QStringLiteral("No keys under %1 in %2.").arg(prefix, m_source->description())
                     : QString());
+            if (dir == m_root.get() && m_refreshPending == 0)
+                markRead();
             Q_EMIT pageLoaded(QString::fromUtf8(page.prefix));
         });
     if (dir != m_root.get())
@@ -303,9 +314,18 @@ QString KeyTreeModel::prettyValue(const QByteArray &value, bool *isJson)
 
 void KeyTreeModel::selectKey(const QString &key)
 {
+    readSelected(key, false);
+}
+
+// `quiet` (a refresh): the pane keeps showing the value until the new one is read, and is told
+// only when something changed, so the text and its scroll position stay put.
+void KeyTreeModel::readSelected(const QString &key, bool quiet)
+{
     const quint64 serial = ++m_selectSerial;
-    m_selected = {{QStringLiteral("key"), key}, {QStringLiteral("loading"), true}};
-    Q_EMIT selectedChanged();
+    if (!quiet) {
+        m_selected = {{QStringLiteral("key"), key}, {QStringLiteral("loading"), true}};
+        Q_EMIT selectedChanged();
+    }
     if (!m_source) {
         m_selected.insert(QStringLiteral("loading"), false);
         m_selected.insert(QStringLiteral("error"), QStringLiteral("Not connected."));
@@ -338,7 +358,160 @@ void KeyTreeModel::selectKey(const QString &key)
             m.insert(QStringLiteral("lease"),
                      v.kv.lease ? QString::number(quint64(v.kv.lease), 16) : QString());
         }
+        if (m == m_selected)
+            return;
         m_selected = m;
         Q_EMIT selectedChanged();
     });
+}
+
+KeyTreeModel::Node *KeyTreeModel::findDir(const QByteArray &key) const
+{
+    Node *n = m_root.get();
+    while (n && n->entry.key != key) {
+        Node *inside = nullptr;
+        for (const auto &c : n->children) {
+            if (!c->isMore && c->entry.dir && key.startsWith(c->entry.key)) {
+                inside = c.get();
+                break;
+            }
+        }
+        n = inside;
+    }
+    return n;
+}
+
+void KeyTreeModel::markRead()
+{
+    m_readAt = QDateTime::currentDateTime();
+    Q_EMIT readAtChanged();
+}
+
+void KeyTreeModel::refresh()
+{
+    if (!m_source)
+        return;
+    if (!m_root->started) {
+        reload();
+        return;
+    }
+    // Every directory that was opened is listed again; a directory inside one that turns out to
+    // be gone finds no node when its answer comes and is skipped.
+    std::vector<Node *> dirs;
+    std::vector<Node *> todo{m_root.get()};
+    while (!todo.empty()) {
+        Node *n = todo.back();
+        todo.pop_back();
+        if (n->started && !n->loading)
+            dirs.push_back(n);
+        for (const auto &c : n->children)
+            if (c->entry.dir && c->started)
+                todo.push_back(c.get());
+    }
+    const bool was = refreshing();
+    for (Node *dir : dirs)
+        refreshDir(dir);
+    if (!was && refreshing())
+        Q_EMIT refreshingChanged();
+    const QString key = m_selected.value(QStringLiteral("key")).toString();
+    if (!key.isEmpty())
+        readSelected(key, true);
+}
+
+void KeyTreeModel::refreshDir(Node *dir)
+{
+    int loaded = 0;
+    for (const auto &c : dir->children)
+        loaded += c->isMore ? 0 : 1;
+    const int limit = std::clamp(std::max(m_pageSize, loaded), 1, int(KeyTree::MaxLimit));
+    ++m_refreshPending;
+    const quint64 generation = m_generation;
+    const QByteArray dirKey = dir->entry.key;
+    m_source->list(dirKey, {}, limit, this, [this, dirKey, generation](const KeyTreePage &page) {
+        if (generation != m_generation)
+            return;
+        Node *dir = findDir(dirKey);
+        if (page.error.isError()) {
+            setStatus(ClusterState::Status::Error,
+                      QStringLiteral("Could not refresh %1: %2")
+                          .arg(QString::fromUtf8(dirKey), page.error.message));
+        } else if (dir && !dir->loading) { // a page being loaded will bring its own rows
+            mergePage(dir, page);
+            if (dir == m_root.get()) {
+                const QString prefix =
+                    m_rootPrefix.isEmpty() ? QStringLiteral("the keyspace") : m_rootPrefix;
+                setStatus(ClusterState::Status::Ready,
+                          m_root->children.empty() ? QStringLiteral("No keys under %1 in %2.")
+                                                         .arg(prefix, m_source->description())
+                                                   : QString());
+            }
+        }
+        if (--m_refreshPending == 0) {
+            if (m_status != ClusterState::Status::Error)
+                markRead();
+            Q_EMIT refreshingChanged();
+        }
+    });
+}
+
+void KeyTreeModel::renumber(Node *dir, int from)
+{
+    for (size_t i = size_t(from); i < dir->children.size(); ++i)
+        dir->children[i]->row = int(i);
+}
+
+// Both lists are in key order (etcd's), so one pass finds what went, what came and what changed.
+// Rows past the page's end are dropped when the page says there is more: the "more" row brings
+// them back.
+void KeyTreeModel::mergePage(Node *dir, const KeyTreePage &page)
+{
+    const QModelIndex parentIndex = indexFor(dir);
+    auto &kids = dir->children;
+    const int topBefore = int(m_root->children.size());
+    auto removeAt = [&](int r) {
+        beginRemoveRows(parentIndex, r, r);
+        kids.erase(kids.begin() + r);
+        renumber(dir, r);
+        endRemoveRows();
+    };
+    auto insertAt = [&](int r, std::unique_ptr<Node> n) {
+        n->parent = dir;
+        beginInsertRows(parentIndex, r, r);
+        kids.insert(kids.begin() + r, std::move(n));
+        renumber(dir, r);
+        endInsertRows();
+    };
+    if (!kids.empty() && kids.back()->isMore)
+        removeAt(int(kids.size()) - 1);
+    int r = 0;
+    for (const KeyTreeEntry &e : page.children) {
+        while (r < int(kids.size()) && kids[size_t(r)]->entry.key < e.key)
+            removeAt(r);
+        if (r < int(kids.size()) && kids[size_t(r)]->entry.key == e.key &&
+            kids[size_t(r)]->entry.dir == e.dir) {
+            Node *n = kids[size_t(r)].get();
+            if (n->entry.size != e.size) {
+                n->entry.size = e.size;
+                const QModelIndex i = indexFor(n);
+                Q_EMIT dataChanged(i, i, {SizeRole});
+            }
+        } else {
+            if (r < int(kids.size()) && kids[size_t(r)]->entry.key == e.key)
+                removeAt(r); // a key became a directory or the other way round
+            auto n = std::make_unique<Node>();
+            n->entry = e;
+            insertAt(r, std::move(n));
+        }
+        ++r;
+    }
+    while (r < int(kids.size()))
+        removeAt(r);
+    if (page.more) {
+        auto n = std::make_unique<Node>();
+        n->isMore = true;
+        insertAt(r, std::move(n));
+    }
+    dir->next = page.next;
+    if (dir == m_root.get() && int(m_root->children.size()) != topBefore)
+        Q_EMIT topLevelCountChanged();
 }

@@ -4,6 +4,7 @@
 #include "dashboard/KeyTreeSource.h"
 
 #include <QAbstractItemModel>
+#include <QDateTime>
 #include <QPointer>
 #include <QVariantMap>
 #include <memory>
@@ -12,6 +13,8 @@
 // The etcd keyspace for a TreeView, read lazily: a directory lists its first page when it is
 // expanded (canFetchMore/fetchMore), and a trailing "more" row loads the next page when
 // activated. `select` reads one key for the value pane: pretty JSON, revisions, lease. Read-only.
+// `refresh` lists every loaded directory again and applies the difference as row inserts,
+// removes and data changes, so a view keeps its expanded directories and the selection.
 class KeyTreeModel : public QAbstractItemModel {
     Q_OBJECT
     Q_PROPERTY(KeyTreeSource *source READ source WRITE setSource NOTIFY sourceChanged)
@@ -22,6 +25,9 @@ class KeyTreeModel : public QAbstractItemModel {
     Q_PROPERTY(QString errorString READ errorString NOTIFY errorStringChanged)
     Q_PROPERTY(int topLevelCount READ topLevelCount NOTIFY topLevelCountChanged)
     Q_PROPERTY(QVariantMap selected READ selected NOTIFY selectedChanged)
+    // When the tree last matched etcd: the first page of a reload, or the end of a refresh.
+    Q_PROPERTY(QDateTime readAt READ readAt NOTIFY readAtChanged)
+    Q_PROPERTY(bool refreshing READ refreshing NOTIFY refreshingChanged)
 public:
     enum Role {
         NameRole = Qt::UserRole + 1,
@@ -49,6 +55,8 @@ public:
     // {key, found, value, pretty, isJson, createRevision, modRevision, version, lease, size,
     //  loading, error}
     QVariantMap selected() const { return m_selected; }
+    QDateTime readAt() const { return m_readAt; }
+    bool refreshing() const { return m_refreshPending > 0; }
 
     QModelIndex index(int row, int column, const QModelIndex &parent = {}) const override;
     QModelIndex parent(const QModelIndex &child) const override;
@@ -64,6 +72,8 @@ public:
     Q_INVOKABLE void activate(const QModelIndex &index); // a key: select; a "more" row: next page
     Q_INVOKABLE void selectKey(const QString &key);
     Q_INVOKABLE void reload();
+    // Lists the loaded directories again in place and re-reads the selected key.
+    Q_INVOKABLE void refresh();
     Q_INVOKABLE QModelIndex indexForKey(const QString &key) const; // loaded nodes only
 
     static QString prettyValue(const QByteArray &value, bool *isJson = nullptr);
@@ -77,12 +87,20 @@ Q_SIGNALS:
     void topLevelCountChanged();
     void selectedChanged();
     void pageLoaded(const QString &prefix); // after rows of a page were inserted
+    void readAtChanged();
+    void refreshingChanged();
 
 private:
     struct Node;
     Node *nodeFor(const QModelIndex &index) const;
     QModelIndex indexFor(Node *node) const;
     void requestPage(Node *dir);
+    Node *findDir(const QByteArray &key) const; // a loaded directory (or the root), else null
+    void refreshDir(Node *dir);
+    void mergePage(Node *dir, const KeyTreePage &page);
+    void renumber(Node *dir, int from);
+    void readSelected(const QString &key, bool quiet);
+    void markRead();
     void setStatus(ClusterState::Status status, const QString &error);
 
     QPointer<KeyTreeSource> m_source;
@@ -94,4 +112,6 @@ private:
     ClusterState::Status m_status = ClusterState::Status::Disconnected;
     QString m_errorString;
     QVariantMap m_selected;
+    QDateTime m_readAt;
+    int m_refreshPending = 0;
 };

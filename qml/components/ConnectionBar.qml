@@ -2,6 +2,7 @@ import QtQuick
 import QtQuick.Controls
 import QtQuick.Layouts
 import Portolan.Dashboard
+import Portolan.Models
 
 // Where the picture comes from: etcd endpoints or an agent's feed, saved profiles, the theme.
 Rectangle {
@@ -94,7 +95,11 @@ Rectangle {
             implicitWidth: 100
             model: ["system", "light", "dark"]
             currentIndex: Math.max(0, model.indexOf(Theme.mode))
-            onActivated: index => Theme.mode = model[index]
+            // A pick in the box is saved for the next start (a --theme given then still wins).
+            onActivated: index => {
+                Theme.mode = model[index]
+                Preferences.themeMode = model[index]
+            }
         }
     }
 

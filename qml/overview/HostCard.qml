@@ -2,6 +2,7 @@ import QtQuick
 import QtQuick.Controls
 import QtQuick.Layouts
 import Portolan.Dashboard
+import Portolan.Models
 
 // One host: name, up or gone, address, service count, last event.
 Rectangle {
@@ -23,10 +24,11 @@ Rectangle {
     border.color: up ? Theme.border : Theme.bad
     opacity: up ? 1.0 : 0.75
 
-    function when(t) {
+    // `now` is the shared WallClock's: the binding that passes it re-evaluates as it ticks.
+    function when(t, now) {
         if (!t || isNaN(t.getTime()))
             return ""
-        const s = Math.max(0, Math.round((Date.now() - t.getTime()) / 1000))
+        const s = Math.max(0, Math.round((now.getTime() - t.getTime()) / 1000))
         return s < 60 ? qsTr("%1 s ago").arg(s) : s < 3600 ? qsTr("%1 min ago").arg(Math.floor(s / 60))
              : qsTr("%1 h ago").arg(Math.floor(s / 3600))
     }
@@ -67,8 +69,10 @@ Rectangle {
             font.pixelSize: 13
         }
         Label {
-            text: !card.up ? qsTr("gone %1").arg(card.when(card.goneAt))
-                 : card.lastEvent !== "" ? qsTr("last: %1, %2").arg(card.lastEvent).arg(card.when(card.lastEventTime))
+            objectName: "hostCardLast"
+            text: !card.up ? qsTr("gone %1").arg(card.when(card.goneAt, WallClock.now))
+                 : card.lastEvent !== "" ? qsTr("last: %1, %2").arg(card.lastEvent)
+                                           .arg(card.when(card.lastEventTime, WallClock.now))
                  : qsTr("no events yet")
             color: Theme.subtext
             font.pixelSize: 12

@@ -11,12 +11,20 @@ Item {
     property alias model: keys
     property alias prefix: prefixField.text
     function focusSearch() { prefixField.forceActiveFocus(); prefixField.selectAll() }
-    // The tree is read when asked (it is not live): say when, so an old picture is not a mystery.
-    property date readAt: new Date()
-    Connections {
-        target: keys
-        function onTopLevelCountChanged() { view.readAt = new Date() }
-        function onRootPrefixChanged() { view.readAt = new Date() }
+    // The tree is read when asked (Refresh, F5): say when, so an old picture is not a mystery.
+    readonly property date readAt: keys.readAt
+    // Lists what is open again without collapsing it, and re-reads the selected key; a new
+    // prefix in the field is listed from scratch.
+    function refresh() {
+        if (keys.rootPrefix === prefixField.text)
+            keys.refresh()
+        else
+            keys.rootPrefix = prefixField.text
+    }
+    Shortcut {
+        sequence: StandardKey.Refresh
+        enabled: view.visible
+        onActivated: view.refresh()
     }
     // Reads the tree again and opens the directories down to `key`, then selects it.
     function revealKey(key) {
@@ -71,14 +79,18 @@ Item {
             }
             Label {
                 objectName: "treeReadAt"
-                text: qsTr("read at %1").arg(Qt.formatTime(view.readAt, "hh:mm:ss"))
+                text: keys.refreshing ? qsTr("refreshing…")
+                      : isNaN(view.readAt.getTime()) ? ""
+                      : qsTr("read at %1").arg(Qt.formatTime(view.readAt, "hh:mm:ss"))
                 color: Theme.subtext
                 font.pixelSize: 12
             }
             Button {
-                objectName: "reloadButton"
-                text: qsTr("Reload")
-                onClicked: keys.rootPrefix === prefixField.text ? keys.reload() : keys.rootPrefix = prefixField.text
+                objectName: "refreshButton"
+                text: qsTr("Refresh")
+                ToolTip.visible: hovered
+                ToolTip.text: qsTr("Read the open folders and the selected key again (F5)")
+                onClicked: view.refresh()
             }
         }
         SplitView {

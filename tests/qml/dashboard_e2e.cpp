@@ -6,6 +6,7 @@
 // Exit status 0 when everything was seen, 1 with a FAIL line saying what was not.
 #include "DashboardTypes.h"
 #include "dashboard/ClusterConnection.h"
+#include "dashboard/QmlSingletons.h"
 
 #include <QCommandLineParser>
 #include <QDateTime>
@@ -321,6 +322,7 @@ int main(int argc, char *argv[])
     }
 
     registerDashboardTypes();
+    registerDashboardSingletons();
     ClusterConnection connection;
     if (parser.isSet(QStringLiteral("etcd")))
         connection.connectToEtcd(parser.value(QStringLiteral("etcd")));

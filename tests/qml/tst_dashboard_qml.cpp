@@ -1,8 +1,10 @@
 // Runs tests/qml/tst_*.qml offscreen against a private, real etcd filled with the records three
-// agents would publish; the QML sees it as the context property `testConnection`.
+// agents would publish; the QML sees it as the context property `testConnection`, and can change
+// the keyspace through `testEtcd`.
 #include "../unit/EtcdTestServer.h"
 #include "DashboardTypes.h"
 #include "dashboard/ClusterConnection.h"
+#include "dashboard/QmlSingletons.h"
 
 #include <QQmlContext>
 #include <QQmlEngine>
@@ -14,11 +16,23 @@ Q_IMPORT_QML_PLUGIN(Portolan_DashboardPlugin)
 
 class Setup : public QObject {
     Q_OBJECT
+public:
+    // For the QML tests as `testEtcd`: change the keyspace under a view's feet (etcdctl).
+    Q_INVOKABLE bool put(const QString &key, const QString &value)
+    {
+        return m_etcd.etcdctl({QStringLiteral("put"), key, value}) == 0;
+    }
+    Q_INVOKABLE bool removePrefix(const QString &prefix)
+    {
+        return m_etcd.etcdctl({QStringLiteral("del"), QStringLiteral("--prefix"), prefix}) == 0;
+    }
+
 public Q_SLOTS:
     void applicationAvailable()
     {
         QStandardPaths::setTestModeEnabled(true); // profiles go to a test settings file
         registerDashboardTypes();
+        registerDashboardSingletons();
         if (!m_etcd.start()) {
             qWarning("%s", qPrintable(m_etcd.lastError()));
             return;
@@ -47,6 +61,7 @@ public Q_SLOTS:
         auto *connection = new ClusterConnection(engine);
         connection->connectToEtcd(EtcdClientOptions{{m_etcd.endpoint()}, 5000, {}, {}, {}, {}, {}});
         engine->rootContext()->setContextProperty(QStringLiteral("testConnection"), connection);
+        engine->rootContext()->setContextProperty(QStringLiteral("testEtcd"), this);
     }
 
 private:

@@ -20,6 +20,15 @@ TestCase {
     ClusterConnection { id: nowhere }
     Component { id: freshConnection; ClusterConnection {} }
     Component { id: hostsNowhere; HostsView { width: 780; height: 560; connection: nowhere } }
+    Component { id: bar; ConnectionBar { width: 780; connection: testConnection } }
+    Component {
+        id: hostCard
+        HostCard {
+            hostname: "core-09"; address: "10.0.0.9"; up: true; serviceCount: 1
+            lastEvent: "start"; lastEventTime: new Date(Date.now() - 5000)
+            dockerVersion: "20.10.24"; goneAt: null
+        }
+    }
 
     function initTestCase() {
         tryCompare(testConnection, "statusName", "ready", 10000)
@@ -180,6 +189,85 @@ TestCase {
         view.model.rootPrefix = "/portolan/services/"
         tryCompare(view.model, "topLevelCount", 2)
         tryVerify(() => keys.rows >= 2, 5000, "the tree shows the two host folders")
+    }
+
+    // Refresh (button, F5) lists the open folders again in place: new keys appear, deleted ones
+    // go, the folder stays open, the model is never reset, and the selected key is read again.
+    function test_treeRefreshKeepsFoldersAndSelection() {
+        const root = "/portolan-treetest/"
+        verify(testEtcd.removePrefix(root))
+        verify(testEtcd.put(root + "a/one", "1"))
+        verify(testEtcd.put(root + "b/two", '{"v":1}'))
+        const view = createTemporaryObject(tree, test)
+        const keys = findChild(view, "keyTree")
+        view.prefix = root
+        view.model.rootPrefix = root
+        tryCompare(view.model, "topLevelCount", 2)
+        tryCompare(keys, "rows", 2)
+        // Open b/ and select b/two.
+        keys.expand(1)
+        view.model.loadChildren(keys.modelIndex(Qt.point(0, 1)))
+        tryCompare(keys, "rows", 3)
+        view.model.selectKey(root + "b/two")
+        const pane = findChild(view, "valuePane")
+        tryVerify(() => pane.selected.found === true)
+        compare(pane.selected.value, '{"v":1}')
+        const resets = createTemporaryQmlObject(
+            'import QtTest; SignalSpy { signalName: "modelReset" }', test)
+        resets.target = view.model
+        const readBefore = view.readAt
+
+        verify(testEtcd.put(root + "b/three", "3"))
+        verify(testEtcd.put(root + "b/two", '{"v":2}'))
+        verify(testEtcd.put(root + "c/four", "4"))
+        mouseClick(findChild(view, "refreshButton"))
+        tryCompare(keys, "rows", 5, 10000) // a/, b/, b/three, b/two, c/
+        verify(keys.isExpanded(1), "b/ stays open")
+        compare(keys.itemAtCell(Qt.point(0, 2)).key, root + "b/three")
+        compare(keys.itemAtCell(Qt.point(0, 4)).key, root + "c/")
+        tryCompare(pane.selected, "value", '{"v":2}')
+        tryCompare(view.model, "refreshing", false)
+        verify(view.readAt >= readBefore)
+
+        // F5: the selected key was deleted; the pane says so instead of showing the old value.
+        verify(testEtcd.removePrefix(root + "b/two"))
+        verify(testEtcd.removePrefix(root + "a/"))
+        keyClick(Qt.Key_F5)
+        tryCompare(keys, "rows", 3, 10000) // b/, b/three, c/
+        verify(keys.isExpanded(0), "b/ stays open")
+        tryCompare(pane.selected, "found", false)
+        verify(findChild(pane, "valueError").text.indexOf("no longer exists") >= 0)
+        compare(findChild(pane, "valueText").visible, false)
+        compare(resets.count, 0)
+        verify(testEtcd.removePrefix(root))
+    }
+
+    // The card's "… ago" advances with the shared WallClock, not only when the host changes.
+    function test_hostCardAgeTicks() {
+        const card = createTemporaryObject(hostCard, test)
+        const last = findChild(card, "hostCardLast")
+        verify(/last: start, [4-6] s ago/.test(last.text), last.text)
+        const first = last.text
+        tryVerify(() => last.text !== first, 5000, "still " + last.text)
+        verify(/last: start, [5-9] s ago/.test(last.text), last.text)
+    }
+
+    // A theme picked in the bar is saved (QSettings, a test file here) and is what the next
+    // start uses, unless --theme names one.
+    function test_themeChoiceIsRemembered() {
+        const before = Theme.mode
+        const view = createTemporaryObject(bar, test)
+        const box = findChild(view, "themeBox")
+        box.activated(box.model.indexOf("dark"))
+        compare(Theme.mode, "dark")
+        compare(Preferences.themeMode, "dark")
+        compare(Preferences.startupTheme(""), "dark")
+        compare(Preferences.startupTheme("light"), "light")
+        box.activated(box.model.indexOf("light"))
+        compare(Preferences.startupTheme(""), "light")
+        box.activated(box.model.indexOf("system"))
+        compare(Preferences.startupTheme(""), "system")
+        Theme.mode = before
     }
 
     function test_bannerSaysWhyWhenNotConnected() {
