@@ -53,6 +53,7 @@ FeedClient::FeedClient(quint64 id, std::unique_ptr<QWebSocket> socket,
     m_heartbeat->setInterval(std::max(10, m_limits.heartbeatMs / 2));
     connect(m_heartbeat, &QTimer::timeout, this, &FeedClient::heartbeat);
     m_heartbeat->start();
+    m_lastTick.start();
     connect(m_socket.get(), &QWebSocket::disconnected, this, [this] {
         if (m_finished)
             return;
@@ -200,6 +201,12 @@ void FeedClient::handleText(const QString &message)
 
 void FeedClient::heartbeat()
 {
+    // A tick far too late means this process was not running (SIGSTOP, a paused VM), so it
+    // could not have heard anything either: the silence is ours, not the peer's.
+    const bool stalled = m_lastTick.elapsed() > 2 * m_heartbeat->interval();
+    m_lastTick.start();
+    if (stalled)
+        m_lastHeard.start();
     const qint64 silentMs = m_lastHeard.elapsed();
     if (silentMs >= 2 * qint64(m_limits.heartbeatMs)) {
         m_heartbeat->stop();

@@ -94,4 +94,5 @@ private:
     QTimer *m_abortTimer = nullptr;
     QTimer *m_heartbeat = nullptr;
     QElapsedTimer m_lastHeard; // a frame, a pong, or the peer taking bytes off our socket
+    QElapsedTimer m_lastTick;
 };

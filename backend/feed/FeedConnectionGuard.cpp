@@ -45,8 +45,10 @@ bool FeedConnectionGuard::admit(QTcpSocket *socket)
     };
     connect(socket, &QTcpSocket::readyRead, this, touch);
     connect(socket, &QTcpSocket::bytesWritten, this, touch);
-    if (!m_sweep.isActive())
+    if (!m_sweep.isActive()) {
         m_sweep.start();
+        m_lastSweep.start();
+    }
     return true;
 }
 
@@ -80,6 +82,12 @@ void FeedConnectionGuard::prune()
 void FeedConnectionGuard::sweep()
 {
     prune();
+    // A sweep far too late means this process was not running: nobody could have been heard.
+    if (m_lastSweep.elapsed() > 2 * m_sweep.interval()) {
+        for (Watched &w : m_watched)
+            w.lastActivity.start();
+    }
+    m_lastSweep.start();
     std::vector<QPointer<QTcpSocket>> idle;
     for (const Watched &w : m_watched) {
         if (w.lastActivity.elapsed() >= m_limits.idleMs)
@@ -94,6 +102,8 @@ void FeedConnectionGuard::sweep()
         socket->abort();
     }
     prune();
-    if (m_watched.empty())
+    if (m_watched.empty()) {
         m_sweep.stop();
+        m_lastSweep.invalidate();
+    }
 }

@@ -47,6 +47,7 @@ private:
     FeedConnectionLimits m_limits;
     std::vector<Watched> m_watched;
     QTimer m_sweep;
+    QElapsedTimer m_lastSweep;
     int m_cutIdle = 0;
     int m_refused = 0;
 };

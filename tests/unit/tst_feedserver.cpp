@@ -20,6 +20,7 @@
 #include <QTcpSocket>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QThread>
 #include <QTimer>
 #include <QWebSocket>
 #include <memory>
@@ -136,6 +137,7 @@ private Q_SLOTS:
     void idleHttpConnectionsAreCut();
     void connectionsOverTheLimitAreRefused();
     void silentWebSocketPeerIsCut();
+    void stalledServerDoesNotCutItsClients();
 
 private:
     void start(FeedServerOptions options = {});
@@ -857,6 +859,28 @@ void TestFeedServer::silentWebSocketPeerIsCut()
     QVERIFY(!answering.disconnected);
     QCOMPARE(m_server->clientCount(), 1);
     QCOMPARE(silent.size(), 1);
+}
+
+void TestFeedServer::stalledServerDoesNotCutItsClients()
+{
+    FeedServerOptions options;
+    options.clientLimits.heartbeatMs = 200;
+    options.connectionLimits.idleMs = 200;
+    start(options);
+    FeedTestClient client;
+    QVERIFY(openClient(client));
+    QTcpSocket http;
+    http.connectToHost(QHostAddress::LocalHost, m_server->serverPort());
+    QVERIFY(http.waitForConnected(5000));
+    QTRY_COMPARE(m_server->httpConnections(), 1);
+    // The server's thread does nothing for five heartbeats, as if the process were stopped.
+    QThread::msleep(1000);
+    QTest::qWait(100);
+    QVERIFY(!client.disconnected);
+    QCOMPARE(m_server->httpConnections(), 1);
+    // Afterwards the limits apply as before.
+    QTRY_COMPARE_WITH_TIMEOUT(http.state(), QAbstractSocket::UnconnectedState, 5000);
+    QVERIFY(!client.disconnected);
 }
 
 QTEST_GUILESS_MAIN(TestFeedServer)
