@@ -486,6 +486,9 @@ bool EtcdV3Registry::writeBatch()
                           case Ack::Put:
                               if (m_dirty.value(a.id) == a.generation) {
                                   m_dirty.remove(a.id);
+                                  // Kept only while owed: held for every service it would cost
+                                  // ~0.5 KiB each; a later re-put (recovery) builds it again.
+                                  m_detailCache.remove(a.id);
                                   registered.append(m_desired.value(a.id));
                               }
                               break;

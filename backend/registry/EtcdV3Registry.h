@@ -83,12 +83,12 @@ private:
     // Sends one txn of what is owed and not already in flight; false when there was nothing.
     bool writeBatch();
     bool hasWrites() const;
-    // detailValue(), built once per service definition.
+    // detailValue(), built once per put owed (retries of a failed txn reuse it).
     const QByteArray &cachedDetailValue(const ServiceDefinition &service);
     bool isLeaseGone(const EtcdError &error) const;
 
     QHash<QString, QDateTime> m_registeredAt;
-    QHash<QString, QByteArray> m_detailCache; // by id; dropped when the service changes
+    QHash<QString, QByteArray> m_detailCache; // by id, while a put is owed; dropped on change
     QSet<QString> m_keysInFlight;             // etcd keys named by a txn in flight
     QSet<QString> m_putIdsInFlight;           // services a txn in flight puts
     int m_txnsInFlight = 0;
