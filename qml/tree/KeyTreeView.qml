@@ -21,6 +21,17 @@ Item {
         else
             keys.rootPrefix = prefixField.text
     }
+    // Live: while the view is on screen, refresh on a timer. A refresh changes only the rows that
+    // changed, so it costs one listing per open folder and disturbs nothing.
+    property alias live: liveBox.checked
+    property int liveInterval: 10000
+    Timer {
+        objectName: "liveTimer"
+        interval: view.liveInterval
+        repeat: true
+        running: view.live && view.visible && keys.statusName === "ready"
+        onTriggered: if (!keys.refreshing && keys.rootPrefix === prefixField.text) keys.refresh()
+    }
     Shortcut {
         sequence: StandardKey.Refresh
         enabled: view.visible
@@ -84,6 +95,14 @@ Item {
                       : qsTr("read at %1").arg(Qt.formatTime(view.readAt, "hh:mm:ss"))
                 color: Theme.subtext
                 font.pixelSize: 12
+            }
+            CheckBox {
+                id: liveBox
+                objectName: "liveBox"
+                text: qsTr("Live")
+                checked: true
+                ToolTip.visible: hovered
+                ToolTip.text: qsTr("Refresh every %1 s while this view is shown").arg(view.liveInterval / 1000)
             }
             Button {
                 objectName: "refreshButton"

@@ -242,6 +242,27 @@ TestCase {
         verify(testEtcd.removePrefix(root))
     }
 
+    // Live (on by default): changes show up without Refresh; off, they wait for one.
+    function test_treeLiveRefresh() {
+        const root = "/portolan-livetest/"
+        verify(testEtcd.removePrefix(root))
+        verify(testEtcd.put(root + "k1", "1"))
+        const view = createTemporaryObject(tree, test)
+        verify(view.live)
+        view.liveInterval = 300
+        view.prefix = root
+        view.model.rootPrefix = root
+        tryCompare(view.model, "topLevelCount", 1)
+        verify(testEtcd.put(root + "k2", "2"))
+        tryCompare(view.model, "topLevelCount", 2, 10000)
+        view.live = false
+        wait(500) // a refresh already under way may still land
+        verify(testEtcd.put(root + "k3", "3"))
+        wait(1500)
+        compare(view.model.topLevelCount, 2)
+        verify(testEtcd.removePrefix(root))
+    }
+
     // The card's "… ago" advances with the shared WallClock, not only when the host changes.
     function test_hostCardAgeTicks() {
         const card = createTemporaryObject(hostCard, test)
