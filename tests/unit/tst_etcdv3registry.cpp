@@ -411,6 +411,9 @@ private Q_SLOTS:
         reg.registerService(service(QStringLiteral("core-01"), QStringLiteral("redis.1"), 6379));
         QVERIFY(waitIdle(reg));
         const qint64 first = reg.leaseId();
+        const auto detailBefore =
+            get(QStringLiteral("/portolan/services/core-01/core-01:redis.1:6379"));
+        QVERIFY(detailBefore);
         QVERIFY(awaitEtcd([&](auto cb) { m_raw->leaseRevoke(first, this, cb); }));
         QVERIFY(!get(QStringLiteral("/services/redis/core-01:redis.1:6379")));
         QElapsedTimer t;
@@ -421,8 +424,11 @@ private Q_SLOTS:
         QCOMPARE(granted.size(), 2);
         QVERIFY(waitIdle(reg));
         QCOMPARE(get(QStringLiteral("/portolan/hosts/core-01"))->lease, reg.leaseId());
-        QCOMPARE(get(QStringLiteral("/portolan/services/core-01/core-01:redis.1:6379"))->lease,
-                 reg.leaseId());
+        const auto detailAfter =
+            get(QStringLiteral("/portolan/services/core-01/core-01:redis.1:6379"));
+        QCOMPARE(detailAfter->lease, reg.leaseId());
+        // Rebuilt for the re-put (records are not held once written), with the same registeredAt.
+        QCOMPARE(detailAfter->value, detailBefore->value);
     }
 
     void unreachableEtcdIsReportedOnce()
