@@ -454,6 +454,18 @@ fault_deadline() {
 
 # ---------------------------------------------------------------- etcd outage (quorum_loss, etcd_down)
 
+# The common start of the outage scenarios: a private dockerd, the three-member etcd, the churn
+# image, an agent for $HOST with a 15 s TTL on the cluster, and the containers running before
+# the fault.
+outage_setup() {
+    start_dockerd
+    start_etcd_cluster
+    build_churn_image
+    start_agent -ttl=15 -ip=10.0.0.5 -hostname="$HOST" "$(ec_registry_uri /services)"
+    expect_log 'Connected to etcd' 20
+    pre_containers
+}
+
 # outage_run OUTAGE_S MEMBER...: the common body of quorum_loss and etcd_down. Expects dockerd,
 # the cluster, the churn image and the agent (hostname $HOST, prefix /services) running and
 # converged, with containers pre.1 .. pre.4 registered. SIGKILLs the MEMBERs; for OUTAGE_S seconds

@@ -13,12 +13,7 @@ HOST=core-01
 OUTAGE=60 MAX_LINES=3 LIMIT_MS=10000
 [ "$SOAK" = 1 ] && OUTAGE=300
 
-start_dockerd
-start_etcd_cluster
-build_churn_image
-start_agent -ttl=15 -ip=10.0.0.5 -hostname=$HOST "$(ec_registry_uri /services)"
-expect_log 'Connected to etcd' 20
-pre_containers
+outage_setup
 outage_run "$OUTAGE" "${EC_NAMES[@]}"
 
 [ "$OUT_LINES" -le "$MAX_LINES" ] ||

@@ -15,12 +15,7 @@ HOST=core-01
 OUTAGE=20 MAX_LINES=3 LIMIT_MS=10000
 [ "$SOAK" = 1 ] && OUTAGE=120
 
-start_dockerd
-start_etcd_cluster
-build_churn_image
-start_agent -ttl=15 -ip=10.0.0.5 -hostname=$HOST "$(ec_registry_uri /services)"
-expect_log 'Connected to etcd' 20
-pre_containers
+outage_setup
 
 leader=$(ec_leader) || fail "no etcd leader before the fault"
 victims=("$leader")
