@@ -100,6 +100,12 @@ lsan_run() {
         chmod +x "$ASAN_BIN"
     fi
     [ -x "$ASAN_BIN" ] || fail "no AddressSanitizer build at $ASAN_BIN: configure build-asan with clang and -fsanitize=address (see the report) and build the portolan target"
+    # A sanitizer build older than the sources would check code that no longer exists.
+    if [ "${PORTOLAN_LEAK_TOOL:-lsan}" != valgrind ]; then
+        local newer
+        newer=$(find "$ROOT/backend" "$ROOT/app/agent" -name '*.cpp' -newer "$ASAN_BIN" -print -quit)
+        [ -z "$newer" ] || fail "$ASAN_BIN is older than $newer: rebuild it (cmake --build build-asan --target portolan)"
+    fi
     local log
     say "leak check (${PORTOLAN_LEAK_TOOL:-lsan}): the agent from $ASAN_BIN through a $LSAN_CYCLES-cycle storm"
     export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 LSAN_OPTIONS=report_objects=0
