@@ -103,7 +103,7 @@ lsan_run() {
     # A sanitizer build older than the sources would check code that no longer exists.
     if [ "${PORTOLAN_LEAK_TOOL:-lsan}" != valgrind ]; then
         local newer
-        newer=$(find "$ROOT/backend" "$ROOT/app/agent" -name '*.cpp' -newer "$ASAN_BIN" -print -quit)
+        newer=$(find "$ROOT/backend" "$ROOT/app/agent" \( -name '*.cpp' -o -name '*.h' \) -newer "$ASAN_BIN" -print -quit)
         [ -z "$newer" ] || fail "$ASAN_BIN is older than $newer: rebuild it (cmake --build build-asan --target portolan)"
     fi
     local log
