@@ -99,11 +99,25 @@ ApplicationWindow {
             OverviewView {
                 objectName: "overviewView"
                 connection: window.connection
+                current: stack.currentIndex === 0
                 onHostPicked: name => { hostsView.host = name; window.show(1) }
             }
-            HostsView { id: hostsView; objectName: "hostsView"; connection: window.connection }
-            ServicesView { objectName: "servicesView"; connection: window.connection }
-            EventsView { objectName: "eventsView"; connection: window.connection }
+            HostsView {
+                id: hostsView
+                objectName: "hostsView"
+                connection: window.connection
+                current: stack.currentIndex === 1
+            }
+            ServicesView {
+                objectName: "servicesView"
+                connection: window.connection
+                current: stack.currentIndex === 2
+            }
+            EventsView {
+                objectName: "eventsView"
+                connection: window.connection
+                current: stack.currentIndex === 3
+            }
             KeyTreeView { objectName: "treeView"; connection: window.connection }
         }
     }

@@ -90,6 +90,22 @@ void ClusterListModel::scheduleRefresh()
     m_batcher->schedule();
 }
 
+bool ClusterListModel::isActive() const
+{
+    return !m_batcher->isHeld();
+}
+
+void ClusterListModel::setActive(bool active)
+{
+    if (active == isActive())
+        return;
+    if (active)
+        m_batcher->release();
+    else
+        m_batcher->hold();
+    Q_EMIT activeChanged();
+}
+
 void ClusterListModel::flush()
 {
     m_batcher->flushNow();

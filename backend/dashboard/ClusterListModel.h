@@ -6,6 +6,7 @@
 #include <QHash>
 #include <QPointer>
 #include <algorithm>
+#include <utility>
 
 class UpdateBatcher;
 
@@ -26,6 +27,9 @@ class ClusterListModel : public QAbstractListModel {
     Q_PROPERTY(QString statusName READ statusName NOTIFY statusChanged)
     Q_PROPERTY(QString errorString READ errorString NOTIFY errorStringChanged)
     Q_PROPERTY(int count READ count NOTIFY countChanged)
+    // False while no view shows the rows: changes are noted but not applied, so a hidden view
+    // costs the GUI thread nothing; set true again, the rows catch up within one batch.
+    Q_PROPERTY(bool active READ isActive WRITE setActive NOTIFY activeChanged)
 public:
     explicit ClusterListModel(QObject *parent = nullptr);
     ~ClusterListModel() override;
@@ -37,6 +41,8 @@ public:
     QString errorString() const { return m_errorString; }
     int count() const { return rowCount(); }
     UpdateBatcher *batcher() const { return m_batcher; }
+    bool isActive() const;
+    void setActive(bool active);
 
     // Applies pending changes now instead of at the next batch (tests, user actions).
     Q_INVOKABLE void flush();
@@ -49,12 +55,21 @@ public:
     void beginInsertRowsFor(int first, int last) { beginInsertRows({}, first, last); }
     void endInsertRowsFor() { endInsertRows(); }
     void rowChanged(int row) { Q_EMIT dataChanged(index(row), index(row)); }
+    // applyRowChanges' hook once `row` holds `now` instead of `was`; a model may say which
+    // columns or roles changed (ServiceTableModel does).
+    template <typename Row> void rowReplaced(int row, const Row &was, const Row &now)
+    {
+        Q_UNUSED(was);
+        Q_UNUSED(now);
+        rowChanged(row);
+    }
 
 Q_SIGNALS:
     void clusterChanged();
     void statusChanged();
     void errorStringChanged();
     void countChanged();
+    void activeChanged();
 
 protected:
     // Brings the rows up to date with the cluster using row inserts, removals and dataChanged.
@@ -118,8 +133,8 @@ void applyRowChanges(Model *model, QList<Row> &rows, QList<std::pair<Row, bool>>
             from = i;
         } else if (found) {
             if (!same(rows.at(i), row)) {
-                rows[i] = row;
-                model->rowChanged(int(i));
+                const Row was = std::exchange(rows[i], row);
+                model->rowReplaced(int(i), was, rows.at(i));
             }
             from = i + 1;
         } else {

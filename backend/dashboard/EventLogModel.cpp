@@ -67,6 +67,10 @@ void EventLogModel::watch(ClusterState *cluster)
 {
     connect(cluster, &ClusterState::eventAppended, this, [this](const ClusterEvent &e) {
         m_arrived.append(e);
+        // Held while no view shows it, the model keeps only what refresh() would keep.
+        const qsizetype limit = this->cluster() ? this->cluster()->eventLimit() : 1000;
+        if (m_arrived.size() > 2 * limit)
+            m_arrived.remove(0, m_arrived.size() - limit);
         scheduleRefresh();
     });
 }

@@ -101,38 +101,45 @@ bool ServiceFilterModel::filterAcceptsRow(int sourceRow, const QModelIndex &sour
 {
     if (m_filterText.isEmpty())
         return true;
-    const QModelIndex i = sourceModel()->index(sourceRow, 0, sourceParent);
-    using R = ServiceTableModel::Role;
-    for (int role : {R::NameRole, R::ServiceIdRole, R::AddressRole, R::HostRole,
-                     R::ContainerNameRole, R::ImageRole, R::TagsRole, R::ProtocolRole}) {
-        if (i.data(role).toString().contains(m_filterText, Qt::CaseInsensitive))
-            return true;
-    }
-    return false;
+    const auto *table = qobject_cast<const ServiceTableModel *>(sourceModel());
+    if (!table || sourceParent.isValid())
+        return false;
+    const ServiceRecord &s = table->recordAt(sourceRow);
+    const auto has = [this](const QString &text) {
+        return text.contains(m_filterText, Qt::CaseInsensitive);
+    };
+    return has(s.name) || has(s.id) || has(s.address()) || has(s.host) || has(s.containerName) ||
+           has(s.image) || has(s.tags.join(QStringLiteral(", "))) || has(s.protocol);
 }
 
 bool ServiceFilterModel::lessThan(const QModelIndex &left, const QModelIndex &right) const
 {
+    // Straight from the records: through data() and QVariant, inserting a row into 10k sorted
+    // ones cost more than the GUI thread can spare per frame.
+    const auto *table = qobject_cast<const ServiceTableModel *>(sourceModel());
+    if (!table)
+        return QSortFilterProxyModel::lessThan(left, right);
+    const ServiceRecord &l = table->recordAt(left.row());
+    const ServiceRecord &r = table->recordAt(right.row());
     using R = ServiceTableModel::Role;
-    const QVariant l = left.data(sortRole());
-    const QVariant r = right.data(sortRole());
-    int c = QVariant::compare(l, r) == QPartialOrdering::Less      ? -1
-            : QVariant::compare(l, r) == QPartialOrdering::Greater ? 1
-                                                                   : 0;
+    int c = 0;
     if (sortRole() == R::IpRole) {
         // Addresses in numeric order (10.0.0.5 before 10.0.0.10), then by port.
-        const QHostAddress la(l.toString()), ra(r.toString());
+        const QHostAddress la(l.ip), ra(r.ip);
         if (!la.isNull() && !ra.isNull()) {
             const Q_IPV6ADDR a = la.toIPv6Address(), b = ra.toIPv6Address();
             c = std::memcmp(a.c, b.c, sizeof a.c);
+        } else {
+            c = l.ip.compare(r.ip);
         }
         if (c == 0)
-            c = left.data(R::PortRole).toInt() - right.data(R::PortRole).toInt();
+            c = l.port - r.port;
+    } else {
+        c = ServiceTableModel::compareBy(sortRole(), l, r);
     }
     if (c != 0)
         return c < 0;
     // Ties keep a stable, readable order: by host, then id.
-    const QString lk = left.data(R::HostRole).toString() + left.data(R::ServiceIdRole).toString();
-    const QString rk = right.data(R::HostRole).toString() + right.data(R::ServiceIdRole).toString();
-    return lk < rk;
+    c = l.host.compare(r.host);
+    return c != 0 ? c < 0 : l.id < r.id;
 }

@@ -10,7 +10,7 @@ ServiceGroupModel::Group makeGroup(const QString &name, const QList<ServiceRecor
 {
     ServiceGroupModel::Group g;
     g.name = name;
-    g.instances = instances;
+    g.instanceCount = int(instances.size());
     for (const ServiceRecord &s : instances) {
         if (g.hosts.isEmpty() || g.hosts.constLast() != s.host) // sorted by host
             g.hosts.append(s.host);
@@ -31,7 +31,7 @@ int ServiceGroupModel::rowCount(const QModelIndex &parent) const
 
 QString ServiceGroupModel::summary(const Group &g)
 {
-    const qsizetype n = g.instances.size();
+    const int n = g.instanceCount;
     return QStringLiteral("%1: %2 %3 on %4")
         .arg(g.name)
         .arg(n)
@@ -49,7 +49,7 @@ QVariant ServiceGroupModel::data(const QModelIndex &index, int role) const
     case NameRole:
         return g.name;
     case InstanceCountRole:
-        return int(g.instances.size());
+        return g.instanceCount;
     case HostCountRole:
         return int(g.hosts.size());
     case HostsRole:
@@ -58,7 +58,7 @@ QVariant ServiceGroupModel::data(const QModelIndex &index, int role) const
         return summary(g);
     case InstancesRole: {
         QVariantList list;
-        for (const ServiceRecord &s : g.instances) {
+        for (const ServiceRecord &s : m_instances.value(g.name)) {
             list.append(QVariantMap{{QStringLiteral("host"), s.host},
                                     {QStringLiteral("address"), s.address()},
                                     {QStringLiteral("containerName"), s.containerName},
@@ -132,7 +132,8 @@ void ServiceGroupModel::refresh()
     }
     applyRowChanges(
         this, m_groups, changes, [](const Group &a, const Group &b) { return a.name < b.name; },
-        [](const Group &a, const Group &b) { return a.instances == b.instances; });
+        // A group is in `changes` because one of its instances changed: no need to compare.
+        [](const Group &, const Group &) { return false; });
 }
 
 void ServiceGroupModel::reload()

@@ -18,9 +18,11 @@ public:
     };
     Q_ENUM(Role)
 
+    // A row. The instances themselves stay in m_instances only: a copy here would make every
+    // batch deep-copy each touched group's list when it changes next.
     struct Group {
         QString name;
-        QList<ServiceRecord> instances; // sorted by host, then id
+        int instanceCount = 0;
         QStringList hosts;
     };
 

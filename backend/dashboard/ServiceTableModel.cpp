@@ -1,5 +1,7 @@
 #include "dashboard/ServiceTableModel.h"
 
+#include <limits>
+
 ServiceTableModel::ServiceTableModel(QObject *parent) : ClusterListModel(parent)
 {
     setTracksServiceChanges(true);
@@ -62,7 +64,7 @@ QVariant ServiceTableModel::data(const QModelIndex &index, int role) const
 {
     if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
         return {};
-    const ServiceRecord &s = m_rows.at(index.row());
+    const ServiceRecord &s = *m_rows.at(index.row());
     if (role == Qt::DisplayRole) {
         switch (index.column()) {
         case IdColumn:
@@ -155,7 +157,7 @@ void ServiceTableModel::refresh()
 {
     // Only what changed since the last batch (a batch of k changes costs O(k log n) plus the
     // row moves, not a sort and walk of all n rows); same order as ClusterState::services().
-    QList<std::pair<ServiceRecord, bool>> changes;
+    QList<std::pair<Row, bool>> changes;
     const QList<ServiceChange> taken = takeServiceChanges();
     changes.reserve(taken.size());
     for (const ServiceChange &c : taken) {
@@ -165,26 +167,111 @@ void ServiceTableModel::refresh()
             (!shown || placed->first != c.record.host || placed->second != c.record.id)) {
             // The row this key has now sits elsewhere (or goes): remove that one, found by the
             // host and id it was sorted by.
-            ServiceRecord old;
-            old.key = c.record.key;
-            old.host = placed->first;
-            old.id = placed->second;
-            changes.append({old, true});
+            auto old = std::make_shared<ServiceRecord>();
+            old->key = c.record.key;
+            old->host = placed->first;
+            old->id = placed->second;
+            changes.append({std::move(old), true});
             m_placed.remove(c.record.key);
         }
         if (shown) {
-            changes.append({c.record, false});
+            changes.append({std::make_shared<const ServiceRecord>(c.record), false});
             m_placed.insert(c.record.key, {c.record.host, c.record.id});
         }
     }
     if (changes.isEmpty())
         return;
     applyRowChanges(this, m_rows, changes, &ServiceTableModel::rowLess,
-                    [](const ServiceRecord &a, const ServiceRecord &b) { return a == b; });
+                    [](const Row &a, const Row &b) { return *a == *b; });
 }
 
-bool ServiceTableModel::rowLess(const ServiceRecord &a, const ServiceRecord &b)
+void ServiceTableModel::rowReplaced(int row, const Row &was, const Row &now)
 {
+    const ServiceRecord &a = *was, &b = *now;
+    // Every cell binds the id and registration time: then all columns change. Otherwise column
+    // 0 (where the roles a sort proxy compares live) and the columns whose text changed.
+    if (a.id != b.id || a.registeredAt != b.registeredAt) {
+        Q_EMIT dataChanged(index(row, 0), index(row, ColumnCount - 1));
+        return;
+    }
+    const bool changed[ColumnCount] = {true,
+                                       false,
+                                       a.ip != b.ip,
+                                       a.port != b.port,
+                                       a.protocol != b.protocol,
+                                       a.tags != b.tags,
+                                       a.containerName != b.containerName,
+                                       a.image != b.image,
+                                       false};
+    for (int c = 0; c < ColumnCount;) {
+        if (!changed[c]) {
+            ++c;
+            continue;
+        }
+        int end = c;
+        while (end + 1 < ColumnCount && changed[end + 1])
+            ++end;
+        Q_EMIT dataChanged(index(row, c), index(row, end));
+        c = end + 1;
+    }
+}
+
+namespace {
+template <typename T> int threeWay(const T &a, const T &b)
+{
+    return a < b ? -1 : b < a ? 1 : 0;
+}
+
+// The seconds-since-epoch a row's age counts from; ages sort opposite to it, unknown first.
+qint64 ageKey(const ServiceRecord &s)
+{
+    return s.registeredAt.isValid() ? -s.registeredAt.toSecsSinceEpoch()
+                                    : std::numeric_limits<qint64>::min();
+}
+} // namespace
+
+int ServiceTableModel::compareBy(int role, const ServiceRecord &a, const ServiceRecord &b)
+{
+    switch (role) {
+    case Qt::DisplayRole:
+    case NameRole:
+        return a.name.compare(b.name);
+    case ServiceIdRole:
+        return a.id.compare(b.id);
+    case HostRole:
+        return a.host.compare(b.host);
+    case AddressRole:
+        return a.address().compare(b.address());
+    case IpRole:
+        return a.ip.compare(b.ip);
+    case PortRole:
+        return threeWay(a.port, b.port);
+    case ProtocolRole:
+        return a.protocol.compare(b.protocol);
+    case TagsRole:
+        return a.tags.join(QStringLiteral(", ")).compare(b.tags.join(QStringLiteral(", ")));
+    case ContainerNameRole:
+        return a.containerName.compare(b.containerName);
+    case ContainerIdRole:
+        return QStringView(a.containerId).left(12).compare(QStringView(b.containerId).left(12));
+    case ImageRole:
+        return a.image.compare(b.image);
+    case RegisteredAtRole:
+        return threeWay(a.registeredAt, b.registeredAt);
+    case AgeSecondsRole:
+        return threeWay(ageKey(a), ageKey(b));
+    case RegistryKeyRole:
+        return a.registryKey.compare(b.registryKey);
+    case KeyRole:
+        return a.key.compare(b.key);
+    default:
+        return 0;
+    }
+}
+
+bool ServiceTableModel::rowLess(const Row &pa, const Row &pb)
+{
+    const ServiceRecord &a = *pa, &b = *pb;
     return a.host != b.host ? a.host < b.host : a.id != b.id ? a.id < b.id : a.key < b.key;
 }
 
@@ -192,10 +279,14 @@ void ServiceTableModel::reload()
 {
     takeServiceChanges(); // everything is read again below
     beginResetModel();
-    m_rows = readRows();
+    const QList<ServiceRecord> records = readRows();
+    m_rows.clear();
+    m_rows.reserve(records.size());
     m_placed.clear();
-    m_placed.reserve(m_rows.size());
-    for (const ServiceRecord &s : std::as_const(m_rows))
+    m_placed.reserve(records.size());
+    for (const ServiceRecord &s : records) {
+        m_rows.append(std::make_shared<const ServiceRecord>(s));
         m_placed.insert(s.key, {s.host, s.id});
+    }
     endResetModel();
 }

@@ -2,6 +2,7 @@
 
 #include <QElapsedTimer>
 #include <QTimer>
+#include <utility>
 
 UpdateBatcher::UpdateBatcher(int intervalMs, QObject *parent)
     : QObject(parent), m_timer(new QTimer(this))
@@ -13,13 +14,41 @@ UpdateBatcher::UpdateBatcher(int intervalMs, QObject *parent)
 
 void UpdateBatcher::schedule()
 {
+    if (m_held) {
+        m_heldPending = true;
+        return;
+    }
     // Not restarted while running: a steady stream of changes must not postpone the update.
     if (!m_timer->isActive())
         m_timer->start();
 }
 
+void UpdateBatcher::hold()
+{
+    if (m_held)
+        return;
+    m_held = true;
+    if (m_timer->isActive()) {
+        m_timer->stop();
+        m_heldPending = true;
+    }
+}
+
+void UpdateBatcher::release()
+{
+    if (!m_held)
+        return;
+    m_held = false;
+    if (std::exchange(m_heldPending, false))
+        schedule();
+}
+
 void UpdateBatcher::flushNow()
 {
+    if (m_held && std::exchange(m_heldPending, false)) {
+        emitFlush(); // an explicit request flushes even while held
+        return;
+    }
     if (!m_timer->isActive())
         return;
     m_timer->stop();
@@ -38,7 +67,7 @@ void UpdateBatcher::emitFlush()
 
 bool UpdateBatcher::isPending() const
 {
-    return m_timer->isActive();
+    return m_timer->isActive() || m_heldPending;
 }
 
 int UpdateBatcher::intervalMs() const

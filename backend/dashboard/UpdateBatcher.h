@@ -15,6 +15,11 @@ public:
     void schedule(); // something changed; flush() follows within one interval
     void flushNow(); // flushes at once when something is pending (tests, user actions)
     bool isPending() const;
+    // While held, changes are only noted: nothing flushes until release(), which flushes what
+    // was noted within one interval (a view that is not shown need not update its rows).
+    void hold();
+    void release();
+    bool isHeld() const { return m_held; }
     int intervalMs() const;
     void setIntervalMs(int ms);
     int flushCount() const { return m_flushCount; }
@@ -29,6 +34,8 @@ private:
     void emitFlush();
 
     QTimer *m_timer;
+    bool m_held = false;
+    bool m_heldPending = false; // something changed while held
     int m_flushCount = 0;
     qint64 m_lastFlushNsecs = 0;
 };

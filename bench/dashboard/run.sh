@@ -5,6 +5,7 @@
 #   bench/dashboard/run.sh [BUILD_DIR] [bench_dashboard options...]
 #
 # BUILD_DIR defaults to build-dash in the repository (configured RelWithDebInfo if missing).
+# BENCH_WRAPPER (e.g. "perf record -g --") runs the benchmark under a profiler.
 # The figures go to bench/out/dashboard.json (see README.md); a table is printed at the end.
 set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -53,4 +54,4 @@ BENCH_COMMIT=$(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo unknown
 export QT_QPA_PLATFORM=${QT_QPA_PLATFORM:-offscreen}
 export XDG_CONFIG_HOME=$WORK/config # the dashboard's QSettings stay out of the user's
 cd "$REPO"
-"$BIN" --etcd "http://127.0.0.1:$CP" --out "$REPO/bench/out/dashboard.json" "$@"
+${BENCH_WRAPPER:-} "$BIN" --etcd "http://127.0.0.1:$CP" --out "$REPO/bench/out/dashboard.json" "$@"

@@ -8,12 +8,14 @@ import Portolan.Models
 Item {
     id: view
     required property QtObject connection
+    // False while another view is shown (Main.qml): the models then hold their updates.
+    property bool current: true
     property alias model: events
     function focusSearch() { hostFilter.forceActiveFocus() }
 
-    EventLogModel { id: events; cluster: view.connection ? view.connection.state : null }
-    HostListModel { id: hosts; cluster: view.connection ? view.connection.state : null }
-    ServiceGroupModel { id: groups; cluster: view.connection ? view.connection.state : null }
+    EventLogModel { id: events; cluster: view.connection ? view.connection.state : null; active: view.current }
+    HostListModel { id: hosts; cluster: view.connection ? view.connection.state : null; active: view.current }
+    ServiceGroupModel { id: groups; cluster: view.connection ? view.connection.state : null; active: view.current }
 
     function names(model, role) {
         const out = []

@@ -9,13 +9,15 @@ import Portolan.Models
 Item {
     id: view
     required property QtObject connection
+    // False while another view is shown (Main.qml): the models then hold their updates.
+    property bool current: true
     property string host: "" // "" = all hosts
     property alias filterText: search.text
     property alias proxy: proxy
     function focusSearch() { search.forceActiveFocus(); search.selectAll() }
 
-    HostListModel { id: hosts; cluster: view.connection ? view.connection.state : null }
-    ServiceTableModel { id: services; cluster: view.connection ? view.connection.state : null; host: view.host }
+    HostListModel { id: hosts; cluster: view.connection ? view.connection.state : null; active: view.current }
+    ServiceTableModel { id: services; cluster: view.connection ? view.connection.state : null; active: view.current; host: view.host }
     ServiceFilterModel { id: proxy; source: services }
 
     // The table's columns (ServiceTableModel::Column): a stable key for objectNames and a share
@@ -205,7 +207,7 @@ Item {
                             height: parent.height
                             color: table.activeFocus ? Theme.accent : Theme.border
                         }
-                        Label {
+                        Text { // not a Label: a plain Text is cheaper to re-bind when cells are reused
                             anchors.fill: parent
                             leftPadding: 8
                             rightPadding: 6

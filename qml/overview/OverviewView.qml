@@ -8,6 +8,8 @@ import Portolan.Models
 Item {
     id: view
     required property QtObject connection
+    // False while another view is shown (Main.qml): the models then hold their updates.
+    property bool current: true
     property alias hostModel: hosts
     signal hostPicked(string hostname)
     function focusSearch() {}
@@ -16,9 +18,9 @@ Item {
              : (n / 1048576).toFixed(1) + " MiB"
     }
 
-    HostListModel { id: hosts; cluster: view.connection ? view.connection.state : null }
-    ServiceGroupModel { id: groups; cluster: view.connection ? view.connection.state : null }
-    EventLogModel { id: events; cluster: view.connection ? view.connection.state : null }
+    HostListModel { id: hosts; cluster: view.connection ? view.connection.state : null; active: view.current }
+    ServiceGroupModel { id: groups; cluster: view.connection ? view.connection.state : null; active: view.current }
+    EventLogModel { id: events; cluster: view.connection ? view.connection.state : null; active: view.current }
 
     ColumnLayout {
         anchors.fill: parent

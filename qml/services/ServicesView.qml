@@ -8,6 +8,8 @@ import Portolan.Models
 Item {
     id: view
     required property QtObject connection
+    // False while another view is shown (Main.qml): the models then hold their updates.
+    property bool current: true
     property alias filterText: search.text
     function focusSearch() { search.forceActiveFocus(); search.selectAll() }
     // How many groups the filter keeps (the delegates hide the others), so the banner can say
@@ -25,7 +27,7 @@ Item {
         return n
     }
 
-    ServiceGroupModel { id: groups; cluster: view.connection ? view.connection.state : null }
+    ServiceGroupModel { id: groups; cluster: view.connection ? view.connection.state : null; active: view.current }
 
     ColumnLayout {
         anchors.fill: parent

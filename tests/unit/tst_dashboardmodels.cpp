@@ -277,7 +277,7 @@ void tst_DashboardModels::burstIsCoalesced()
 void tst_DashboardModels::modelsStayConsistentUnderChurn()
 {
     ClusterState state;
-    ServiceTableModel all, onHost;
+    ServiceTableModel all, onHost, hidden; // `hidden` is held (not active) every other 5 rounds
     onHost.setHost("h-2");
     ServiceFilterModel proxy, hostProxy;
     HostListModel hosts;
@@ -290,11 +290,12 @@ void tst_DashboardModels::modelsStayConsistentUnderChurn()
     QAbstractItemModelTester t5(&hosts, QAbstractItemModelTester::FailureReportingMode::QtTest);
     QAbstractItemModelTester t6(&groups, QAbstractItemModelTester::FailureReportingMode::QtTest);
     QAbstractItemModelTester t7(&events, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    QAbstractItemModelTester t8(&hidden, QAbstractItemModelTester::FailureReportingMode::QtTest);
     proxy.setSource(&all);
     proxy.setSortRoleName("port");
     hostProxy.setSource(&onHost);
     hostProxy.setFilterText("svc-1");
-    const QList<ClusterListModel *> models{&all, &onHost, &hosts, &groups, &events};
+    const QList<ClusterListModel *> models{&all, &onHost, &hosts, &groups, &events, &hidden};
     for (ClusterListModel *m : models)
         m->setCluster(&state);
 
@@ -307,6 +308,8 @@ void tst_DashboardModels::modelsStayConsistentUnderChurn()
     }
     const int keys = 120;
     for (int round = 0; round < 40; ++round) {
+        hidden.setActive(round / 5 % 2 == 0);
+        const int hiddenRows = hidden.rowCount();
         const int batch = 1 + int(rng() % 60);
         for (int e = 0; e < batch; ++e) {
             const int k = int(rng() % keys);
@@ -326,14 +329,25 @@ void tst_DashboardModels::modelsStayConsistentUnderChurn()
                                         40000 + int(rng() % 500)),
                            ++revision);
         }
-        for (ClusterListModel *m : models)
-            m->flush();
+        for (ClusterListModel *m : models) {
+            if (m->isActive())
+                m->flush();
+        }
         QVERIFY(!QTest::currentTestFailed());
+        // Held, the model signals nothing and keeps its rows until it is active again.
+        QVERIFY(!hidden.batcher()->isPending() || !hidden.isActive());
+        if (!hidden.isActive())
+            QCOMPARE(hidden.rowCount(), hiddenRows);
 
         const QList<ServiceRecord> want = state.services();
         QCOMPARE(all.rowCount(), want.size());
         for (int r = 0; r < want.size(); ++r)
             QVERIFY2(all.record(r) == want.at(r), qPrintable(QString::number(r)));
+        if (hidden.isActive()) {
+            QCOMPARE(hidden.rowCount(), want.size());
+            for (int r = 0; r < want.size(); ++r)
+                QVERIFY(hidden.record(r) == want.at(r));
+        }
         const QList<ServiceRecord> wantHost = state.servicesOnHost("h-2");
         QCOMPARE(onHost.rowCount(), wantHost.size());
         for (int r = 0; r < wantHost.size(); ++r)
