@@ -238,6 +238,12 @@ TestCase {
         tryCompare(pane.selected, "found", false)
         verify(findChild(pane, "valueError").text.indexOf("no longer exists") >= 0)
         compare(findChild(pane, "valueText").visible, false)
+        // The open folder itself goes: its rows go with it, still without a reset.
+        verify(testEtcd.removePrefix(root + "b/"))
+        mouseClick(findChild(view, "refreshButton"))
+        tryCompare(keys, "rows", 1, 10000) // c/
+        compare(keys.itemAtCell(Qt.point(0, 0)).key, root + "c/")
+        compare(view.model.topLevelCount, 1)
         compare(resets.count, 0)
         verify(testEtcd.removePrefix(root))
     }
