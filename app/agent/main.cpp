@@ -105,7 +105,7 @@ int main(int argc, char **argv)
                                              "or skydns2://)"));
         feed = new AgentFeed(v3->client(),
                              {o.feed, o.feedTokenFile, o.feedCertFile, o.feedKeyFile, hostname,
-                              registryConfig.portolanPrefix},
+                              registryConfig.portolanPrefix, registryConfig.prefix},
                              &app);
         const QString feedError = feed->start();
         if (!feedError.isEmpty()) {

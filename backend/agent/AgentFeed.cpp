@@ -71,8 +71,18 @@ QString AgentFeed::start()
     const QString error = m_server->listen();
     if (!error.isEmpty())
         return error;
-    m_server->setKeyTreeProvider(FeedApi::keyTreeProvider(m_tree, m_server));
-    m_server->setKeyValueProvider(FeedApi::keyValueProvider(m_tree, m_server));
+    // Other applications' keys in the same etcd are not the feed's to show (docs/security.md).
+    KeyScope scope;
+    for (QString root : {m_settings.registryPrefix, m_settings.portolanPrefix}) {
+        if (!root.startsWith(QLatin1Char('/')))
+            root.prepend(QLatin1Char('/'));
+        if (!root.endsWith(QLatin1Char('/')))
+            root.append(QLatin1Char('/'));
+        if (!scope.roots.contains(root))
+            scope.roots.append(root);
+    }
+    m_server->setKeyTreeProvider(FeedApi::keyTreeProvider(m_tree, m_server, scope, m_state));
+    m_server->setKeyValueProvider(FeedApi::keyValueProvider(m_tree, m_server, scope));
     m_source->start();
     return {};
 }

@@ -21,6 +21,7 @@ public:
         QString certFile, keyFile;
         QString hostname;
         QString portolanPrefix;
+        QString registryPrefix; // the Keys view shows these two subtrees only
     };
     AgentFeed(EtcdClient *client, Settings settings, QObject *parent = nullptr);
     ~AgentFeed() override;

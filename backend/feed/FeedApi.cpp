@@ -5,6 +5,7 @@
 #include "feed/FeedProtocol.h"
 
 #include <QJsonArray>
+#include <algorithm>
 
 namespace {
 
@@ -26,6 +27,40 @@ FeedReply etcdFault(const EtcdError &error)
     const int status = error.kind == EtcdError::Kind::Timeout ? 504 : 502;
     return FeedReply::error(status,
                             QStringLiteral("etcd could not be read: %1").arg(error.message));
+}
+
+// 403 for a key or prefix the feed does not show.
+FeedReply outOfScope(const KeyScope &scope, const QString &what)
+{
+    return FeedReply::error(403, QStringLiteral("%1 is outside what this feed shows: keys under %2")
+                                     .arg(what.left(256), scope.describe()));
+}
+
+// The directories between `query.prefix` and the roots below it, as one page of the tree.
+QJsonObject pathTo(const KeyScope &scope, const KeyTreeQuery &query, qint64 revision)
+{
+    QStringList keys;
+    for (const QString &root : scope.roots) {
+        if (!root.startsWith(query.prefix) || root == query.prefix)
+            continue;
+        const qsizetype slash = root.indexOf(QLatin1Char('/'), query.prefix.size());
+        const QString key = root.left(slash + 1);
+        if (!keys.contains(key) && (query.after.isEmpty() || key > query.after))
+            keys.append(key);
+    }
+    std::sort(keys.begin(), keys.end());
+    QJsonArray children;
+    for (const QString &key : keys) {
+        KeyTreeEntry entry;
+        entry.name = key.mid(query.prefix.size(), key.size() - query.prefix.size() - 1);
+        entry.key = key.toUtf8();
+        entry.dir = true;
+        children.append(entry.toJson());
+    }
+    return {{QStringLiteral("prefix"), query.prefix},
+            {QStringLiteral("revision"), revision},
+            {QStringLiteral("children"), children},
+            {QStringLiteral("more"), false}};
 }
 
 } // namespace
@@ -109,9 +144,15 @@ bool treeQuery(const QUrlQuery &query, KeyTreeQuery *out, FeedReply *error)
     return true;
 }
 
-KeyTreeProvider keyTreeProvider(KeyTree *tree, QObject *context)
+KeyTreeProvider keyTreeProvider(KeyTree *tree, QObject *context, KeyScope scope,
+                                const ClusterState *state)
 {
-    return [tree, context](const KeyTreeQuery &query, FeedReplyCallback reply) {
+    return [tree, context, scope, state](const KeyTreeQuery &query, FeedReplyCallback reply) {
+        if (!scope.allowsAll() && !scope.contains(query.prefix)) {
+            if (!scope.leadsTo(query.prefix))
+                return reply(outOfScope(scope, query.prefix));
+            return reply({200, pathTo(scope, query, state ? state->revision() : 0)});
+        }
         tree->list(
             query.prefix.toUtf8(), query.after.toUtf8(), query.limit, context,
             [reply](const KeyTreePage &page) {
@@ -120,9 +161,11 @@ KeyTreeProvider keyTreeProvider(KeyTree *tree, QObject *context)
     };
 }
 
-KeyValueProvider keyValueProvider(KeyTree *tree, QObject *context)
+KeyValueProvider keyValueProvider(KeyTree *tree, QObject *context, KeyScope scope)
 {
-    return [tree, context](const QString &key, FeedReplyCallback reply) {
+    return [tree, context, scope](const QString &key, FeedReplyCallback reply) {
+        if (!scope.allowsAll() && !scope.contains(key))
+            return reply(outOfScope(scope, key));
         tree->get(key.toUtf8(), context, [reply, key](const KeyTreeValue &value) {
             if (value.error.isError())
                 reply(etcdFault(value.error));
@@ -135,3 +178,21 @@ KeyValueProvider keyValueProvider(KeyTree *tree, QObject *context)
 }
 
 } // namespace FeedApi
+
+bool KeyScope::contains(const QString &key) const
+{
+    return std::any_of(roots.begin(), roots.end(),
+                       [&key](const QString &root) { return key.startsWith(root); });
+}
+
+bool KeyScope::leadsTo(const QString &prefix) const
+{
+    return std::any_of(roots.begin(), roots.end(), [&prefix](const QString &root) {
+        return root.startsWith(prefix) && root != prefix;
+    });
+}
+
+QString KeyScope::describe() const
+{
+    return roots.join(QLatin1String(" and "));
+}

@@ -3,6 +3,7 @@
 #include <QByteArray>
 #include <QJsonObject>
 #include <QString>
+#include <QStringList>
 #include <QUrlQuery>
 #include <functional>
 
@@ -31,6 +32,17 @@ struct KeyTreeQuery {
 using KeyTreeProvider = std::function<void(const KeyTreeQuery &, FeedReplyCallback)>;
 using KeyValueProvider = std::function<void(const QString &key, FeedReplyCallback)>;
 
+// The parts of the keyspace the tree endpoints may show: the subtrees under `roots` (each ending
+// in '/'), and the directories leading to them. Empty roots: every key (tests, tools).
+struct KeyScope {
+    QStringList roots;
+
+    bool allowsAll() const { return roots.isEmpty(); }
+    bool contains(const QString &key) const;   // under one of the roots
+    bool leadsTo(const QString &prefix) const; // a proper ancestor of a root, e.g. "/"
+    QString describe() const;                  // "/services/ and /portolan/"
+};
+
 // The read-only JSON endpoints of docs/feed.md, computed from the cluster picture.
 namespace FeedApi {
 
@@ -42,8 +54,11 @@ FeedReply events(const ClusterState &state, const QUrlQuery &query);   // ?after
 bool treeQuery(const QUrlQuery &query, KeyTreeQuery *out, FeedReply *error);
 
 // The tree endpoints answered by the cluster's KeyTree: 404 for a missing key, 504 when etcd
-// timed out, 502 for any other etcd fault. Answers are dropped once `context` is gone.
-KeyTreeProvider keyTreeProvider(KeyTree *tree, QObject *context);
-KeyValueProvider keyValueProvider(KeyTree *tree, QObject *context);
+// timed out, 502 for any other etcd fault, 403 outside `scope`. A prefix leading to the roots
+// lists just the directories towards them, at the cluster picture's revision, without etcd.
+// Answers are dropped once `context` is gone.
+KeyTreeProvider keyTreeProvider(KeyTree *tree, QObject *context, KeyScope scope = {},
+                                const ClusterState *state = nullptr);
+KeyValueProvider keyValueProvider(KeyTree *tree, QObject *context, KeyScope scope = {});
 
 } // namespace FeedApi

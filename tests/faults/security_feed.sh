@@ -93,10 +93,16 @@ say "read-only: $methods write requests, ${#not405[@]} not answered 405; etcd re
 [ ${#not405[@]} = 0 ] || fail "writes not refused with 405: ${not405[*]}"
 [ "$rev0" = "$rev1" ] || fail "etcd's revision moved ($rev0 -> $rev1) during the write attempts"
 assert_key_absent /portolan/evil
-# What the feed shows of keys outside Portolan's prefixes: whatever the agent's etcd user can read.
+# Keys of other applications in the same etcd are not the feed's to show: 403, and the tree's
+# root lists only the way to /services/ and /portolan/.
 ectl put /app/config/db_password not-a-real-secret >/dev/null
-foreign=$(curl -s -o /dev/null -w '%{http_code}' -m 5 "http://127.0.0.1:$P1/api/v1/key?key=/app/config/db_password")
-say "GET /api/v1/key for a key outside /services and /portolan: HTTP $foreign (the feed reads what the agent's etcd user reads)"
+foreign=$(curl -s -o "$IT_DIR/foreign.json" -w '%{http_code}' -m 5 "http://127.0.0.1:$P1/api/v1/key?key=/app/config/db_password")
+say "GET /api/v1/key for a key outside /services and /portolan: HTTP $foreign $(cat "$IT_DIR/foreign.json")"
+[ "$foreign" = 403 ] || fail "a key outside the feed's prefixes was answered $foreign, not 403"
+grep -q not-a-real-secret "$IT_DIR/foreign.json" && fail "the foreign key's value was served"
+root_keys=$(curl -s -m 5 "http://127.0.0.1:$P1/api/v1/tree?prefix=/" | "$IT_PY" -c 'import json,sys; print(" ".join(c["key"] for c in json.load(sys.stdin)["children"]))')
+say "tree root: $root_keys"
+[ "$root_keys" = "/portolan/ /services/" ] || fail "the tree's root shows more than the feed's prefixes: $root_keys"
 stop_agent
 
 # ---- 3. token on loopback
@@ -170,4 +176,4 @@ say "TLS feed: https + token 200, plain http -> '$tls_plain', https without toke
 [ "$tls_plain" != 200 ] || fail "the TLS feed answered plain http"
 stop_agent
 
-result "no implicit wildcard (-feed=:P exit 2); loopback -feed listens on ${listeners% } only; 0.0.0.0/[::] without token refused (exit ${wild_rc}: \"${wild_msg}\"), listen() calls: ${wild_listens}, nothing written; ${methods} PUT/POST/DELETE/PATCH -> 405, etcd revision unchanged; token: none/wrong -> 401 (API, page, WebSocket upgrade), right (Bearer or ?token=) -> 200/101; token not in the log at default level, ${debug_note}; TLS feed: https 200, no token 401; keys outside the prefixes readable via /api/v1/key: HTTP ${foreign}"
+result "no implicit wildcard (-feed=:P exit 2); loopback -feed listens on ${listeners% } only; 0.0.0.0/[::] without token refused (exit ${wild_rc}: \"${wild_msg}\"), listen() calls: ${wild_listens}, nothing written; ${methods} PUT/POST/DELETE/PATCH -> 405, etcd revision unchanged; token: none/wrong -> 401 (API, page, WebSocket upgrade), right (Bearer or ?token=) -> 200/101; token not in the log at default level, ${debug_note}; TLS feed: https 200, no token 401; keys outside /services/ and /portolan/: HTTP ${foreign}, tree root lists only ${root_keys}"

@@ -125,6 +125,7 @@ private Q_SLOTS:
     void jsonEndpoints();
     void treeAndKeyGoThroughProviders();
     void treeAndKeyFromARealEtcd();
+    void keysOutsideTheScopeAreRefused();
     void tokenIsRequiredWhenConfigured();
     void listenRefusals();
     void garbageFramesCloseWithDocumentedCodes_data();
@@ -458,6 +459,55 @@ void TestFeedServer::treeAndKeyFromARealEtcd()
     etcd.stop();
     const int down = request("GET", "/api/v1/tree?prefix=/portolan/").status;
     QVERIFY2(down == 502 || down == 504, qPrintable(QString::number(down)));
+}
+
+void TestFeedServer::keysOutsideTheScopeAreRefused()
+{
+    EtcdTestServer etcd;
+    QVERIFY2(etcd.start(), qPrintable(etcd.lastError()));
+    EtcdClient client(EtcdClientOptions{{etcd.endpoint()}, 10000, {}, {}, {}, {}, {}});
+    int stored = 0;
+    for (const QByteArray key : {"/portolan/hosts/core-01", "/reg/services/redis/core-01:a:6379",
+                                 "/app/config/db_password", "/regular"}) {
+        client.put(key, hostValue("core-01"), 0, this,
+                   [&stored](const EtcdResponse &) { ++stored; });
+    }
+    QTRY_COMPARE(stored, 4);
+    start();
+    KeyTree tree(&client);
+    const KeyScope scope{{QStringLiteral("/reg/services/"), QStringLiteral("/portolan/")}};
+    m_server->setKeyTreeProvider(
+        FeedApi::keyTreeProvider(&tree, m_server.get(), scope, m_state.get()));
+    m_server->setKeyValueProvider(FeedApi::keyValueProvider(&tree, m_server.get(), scope));
+    const auto names = [](const HttpResult &page) {
+        QStringList list;
+        for (const QJsonValue &child : page.json.value("children").toArray())
+            list << child.toObject().value("key").toString();
+        return list;
+    };
+
+    // The root lists only the way to the two subtrees, not /app/ or /regular.
+    const HttpResult root = request("GET", "/api/v1/tree?prefix=/");
+    QCOMPARE(root.status, 200);
+    QCOMPARE(names(root), QStringList({"/portolan/", "/reg/"}));
+    QCOMPARE(root.json.value("revision").toInteger(), m_state->revision());
+    QCOMPARE(names(request("GET", "/api/v1/tree?prefix=/reg/")), QStringList({"/reg/services/"}));
+    QCOMPARE(names(request("GET", "/api/v1/tree?prefix=/reg/services/")),
+             QStringList({"/reg/services/redis/"}));
+    QCOMPARE(request("GET", "/api/v1/key?key=/portolan/hosts/core-01").status, 200);
+
+    // Outside: 403 with a sentence, whatever etcd holds there.
+    for (const QString &path :
+         {QStringLiteral("/api/v1/key?key=/app/config/db_password"),
+          QStringLiteral("/api/v1/key?key=/regular"), QStringLiteral("/api/v1/tree?prefix=/app/"),
+          QStringLiteral("/api/v1/key?key=/reg/servicesX"),
+          QStringLiteral("/api/v1/key?key=/portolan")}) {
+        const HttpResult refused = request("GET", path);
+        QVERIFY2(refused.status == 403, qPrintable(path));
+        QVERIFY(refused.json.value("error").toString().contains(
+            QStringLiteral("outside what this feed shows: keys under /reg/services/ and "
+                           "/portolan/")));
+    }
 }
 
 void TestFeedServer::tokenIsRequiredWhenConfigured()
