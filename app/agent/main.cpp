@@ -35,6 +35,10 @@ int usageError(const QString &message)
 
 int main(int argc, char **argv)
 {
+    // Qt's own UNIX event dispatcher instead of glib's: the agent runs no glib main loop, and
+    // glib's dispatcher costs ~0.5 MiB of resident code and more work per loop iteration.
+    if (!qEnvironmentVariableIsSet("QT_NO_GLIB"))
+        qputenv("QT_NO_GLIB", "1");
     QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName(QStringLiteral("portolan"));
     QCoreApplication::setApplicationVersion(Portolan::version());

@@ -426,6 +426,7 @@ private Q_SLOTS:
         QCOMPARE(get(QStringLiteral("/portolan/hosts/core-01"))->lease, reg.leaseId());
         const auto detailAfter =
             get(QStringLiteral("/portolan/services/core-01/core-01:redis.1:6379"));
+        QVERIFY(detailAfter);
         QCOMPARE(detailAfter->lease, reg.leaseId());
         // Rebuilt for the re-put (records are not held once written), with the same registeredAt.
         QCOMPARE(detailAfter->value, detailBefore->value);
