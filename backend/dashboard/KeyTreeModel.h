@@ -15,6 +15,9 @@
 // activated. `select` reads one key for the value pane: pretty JSON, revisions, lease. Read-only.
 // `refresh` lists every loaded directory again and applies the difference as row inserts,
 // removes and data changes, so a view keeps its expanded directories and the selection.
+// When the source can watch (etcd), puts and deletes under the root prefix are applied to the
+// loaded nodes as they happen (`watching`); when the watch ends, the model refreshes and
+// watches again from the refreshed revision.
 class KeyTreeModel : public QAbstractItemModel {
     Q_OBJECT
     Q_PROPERTY(KeyTreeSource *source READ source WRITE setSource NOTIFY sourceChanged)
@@ -28,6 +31,9 @@ class KeyTreeModel : public QAbstractItemModel {
     // When the tree last matched etcd: the first page of a reload, or the end of a refresh.
     Q_PROPERTY(QDateTime readAt READ readAt NOTIFY readAtChanged)
     Q_PROPERTY(bool refreshing READ refreshing NOTIFY refreshingChanged)
+    Q_PROPERTY(bool watching READ watching NOTIFY watchingChanged)
+    // Off: no watch, only refreshes (as with the feed). On again: refreshes, then watches.
+    Q_PROPERTY(bool watchEnabled READ watchEnabled WRITE setWatchEnabled NOTIFY watchEnabledChanged)
 public:
     enum Role {
         NameRole = Qt::UserRole + 1,
@@ -57,6 +63,9 @@ public:
     QVariantMap selected() const { return m_selected; }
     QDateTime readAt() const { return m_readAt; }
     bool refreshing() const { return m_refreshPending > 0; }
+    bool watching() const { return m_watch != nullptr; }
+    bool watchEnabled() const { return m_watchEnabled; }
+    void setWatchEnabled(bool on);
 
     QModelIndex index(int row, int column, const QModelIndex &parent = {}) const override;
     QModelIndex parent(const QModelIndex &child) const override;
@@ -89,6 +98,8 @@ Q_SIGNALS:
     void pageLoaded(const QString &prefix); // after rows of a page were inserted
     void readAtChanged();
     void refreshingChanged();
+    void watchingChanged();
+    void watchEnabledChanged();
 
 private:
     struct Node;
@@ -101,6 +112,12 @@ private:
     void renumber(Node *dir, int from);
     void readSelected(const QString &key, bool quiet);
     void markRead();
+    void removeRow(Node *dir, int row);
+    void insertNode(Node *dir, int row, std::unique_ptr<Node> node);
+    void startWatch(qint64 revision);
+    void stopWatch();
+    void applyChange(const QByteArray &key, bool deleted, qint64 size);
+    void dropIfEmpty(const QByteArray &dirKey); // a folder not opened: ask whether it is empty
     void setStatus(ClusterState::Status status, const QString &error);
 
     QPointer<KeyTreeSource> m_source;
@@ -114,4 +131,6 @@ private:
     QVariantMap m_selected;
     QDateTime m_readAt;
     int m_refreshPending = 0;
+    QPointer<KeyTreeWatch> m_watch;
+    bool m_watchEnabled = true;
 };

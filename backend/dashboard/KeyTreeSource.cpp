@@ -1,5 +1,7 @@
 #include "dashboard/KeyTreeSource.h"
 
+#include "cluster/EtcdClusterSource.h"
+
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QNetworkAccessManager>
@@ -28,6 +30,106 @@ QString EtcdKeyTreeSource::description() const
     return m_client ? QStringLiteral("etcd at %1")
                           .arg(EtcdClient::displayName(m_client->currentEndpoint()))
                     : QStringLiteral("etcd");
+}
+
+KeyTreeWatch *EtcdKeyTreeSource::watch(const QByteArray &prefix, qint64 revision, QObject *parent)
+{
+    if (!m_client || revision <= 0)
+        return nullptr;
+    return new EtcdKeyTreeWatch(m_client, prefix, revision, parent);
+}
+
+EtcdKeyTreeWatch::EtcdKeyTreeWatch(EtcdClient *client, const QByteArray &prefix, qint64 revision,
+                                   QObject *parent)
+    : KeyTreeWatch(parent), m_client(client), m_prefix(prefix)
+{
+    client->ensureAuthenticated(this, [this, revision](const EtcdResponse &r) {
+        if (r.error.isError())
+            end(r.error.message);
+        else
+            open(revision);
+    });
+}
+
+EtcdKeyTreeWatch::~EtcdKeyTreeWatch()
+{
+    if (m_stream) {
+        m_stream->disconnect(this);
+        m_stream->abort();
+        m_stream->deleteLater();
+    }
+}
+
+void EtcdKeyTreeWatch::open(qint64 revision)
+{
+    if (!m_client) {
+        end(QStringLiteral("the etcd client is gone"));
+        return;
+    }
+    const QJsonObject create{
+        {QStringLiteral("key"), EtcdClient::encode(m_prefix)},
+        {QStringLiteral("range_end"), EtcdClient::encode(EtcdClient::prefixRangeEnd(m_prefix))},
+        {QStringLiteral("start_revision"), QString::number(revision + 1)}};
+    EtcdRequest request;
+    request.path = QStringLiteral("/v3/watch");
+    request.body = QJsonDocument(QJsonObject{{QStringLiteral("create_request"), create}})
+                       .toJson(QJsonDocument::Compact);
+    m_stream = m_client->openStream(request);
+    connect(m_stream, &QNetworkReply::readyRead, this, [this] {
+        m_buffer += m_stream->readAll();
+        int start = 0;
+        for (int nl = m_buffer.indexOf('\n'); nl >= 0 && !m_ended;
+             nl = m_buffer.indexOf('\n', start)) {
+            handleLine(m_buffer.mid(start, nl - start).trimmed());
+            start = nl + 1;
+        }
+        m_buffer.remove(0, start);
+    });
+    connect(m_stream, &QNetworkReply::finished, this, [this] {
+        const QString why = m_stream->error() != QNetworkReply::NoError
+                                ? m_stream->errorString()
+                                : QStringLiteral("etcd closed the watch");
+        const QByteArray rest = (m_buffer + m_stream->readAll()).trimmed();
+        m_buffer.clear();
+        for (const QByteArray &line : rest.split('\n'))
+            if (!m_ended)
+                handleLine(line.trimmed());
+        end(why);
+    });
+}
+
+void EtcdKeyTreeWatch::handleLine(const QByteArray &line)
+{
+    if (line.isEmpty())
+        return;
+    const EtcdWatchMessage m = EtcdWatchMessage::parse(line);
+    if (!m.valid)
+        return;
+    if (!m.error.isEmpty()) {
+        end(m.error);
+        return;
+    }
+    if (m.canceled) {
+        end(m.compactRevision > 0
+                ? QStringLiteral("etcd compacted the revisions to watch from")
+                : QStringLiteral("etcd canceled the watch: %1").arg(m.cancelReason));
+        return;
+    }
+    for (const EtcdWatchMessage::Event &e : m.events)
+        Q_EMIT changed(e.kv.key, e.isDelete, e.isDelete ? -1 : e.kv.value.size());
+}
+
+void EtcdKeyTreeWatch::end(const QString &reason)
+{
+    if (m_ended)
+        return;
+    m_ended = true;
+    if (m_stream) {
+        m_stream->disconnect(this);
+        m_stream->abort();
+        m_stream->deleteLater();
+    }
+    Q_EMIT ended(reason);
 }
 
 FeedKeyTreeSource::FeedKeyTreeSource(const QUrl &base, const QString &token, QObject *parent)

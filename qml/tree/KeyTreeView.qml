@@ -21,15 +21,17 @@ Item {
         else
             keys.rootPrefix = prefixField.text
     }
-    // Live: while the view is on screen, refresh on a timer. A refresh changes only the rows that
-    // changed, so it costs one listing per open folder and disturbs nothing.
+    // Live: etcd's changes arrive through a watch (keys.watching). Without one (the feed, or
+    // while a lost watch is set up again) the view refreshes on a timer while it is on screen;
+    // a refresh changes only the rows that changed and costs one listing per open folder.
     property alias live: liveBox.checked
     property int liveInterval: 10000
+    property bool useWatch: true // false: live means the timer even on etcd (tests)
     Timer {
         objectName: "liveTimer"
         interval: view.liveInterval
         repeat: true
-        running: view.live && view.visible && keys.statusName === "ready"
+        running: view.live && view.visible && !keys.watching && keys.source !== null
         onTriggered: if (!keys.refreshing && keys.rootPrefix === prefixField.text) keys.refresh()
     }
     Shortcut {
@@ -66,7 +68,12 @@ Item {
         }
     }
 
-    KeyTreeModel { id: keys; source: view.connection ? view.connection.keySource : null; rootPrefix: "/" }
+    KeyTreeModel {
+        id: keys
+        source: view.connection ? view.connection.keySource : null
+        rootPrefix: "/"
+        watchEnabled: view.live && view.useWatch
+    }
 
     ColumnLayout {
         anchors.fill: parent
@@ -90,7 +97,8 @@ Item {
             }
             Label {
                 objectName: "treeReadAt"
-                text: keys.refreshing ? qsTr("refreshing…")
+                text: keys.watching ? qsTr("live (watching etcd)")
+                      : keys.refreshing ? qsTr("refreshing…")
                       : isNaN(view.readAt.getTime()) ? ""
                       : qsTr("read at %1").arg(Qt.formatTime(view.readAt, "hh:mm:ss"))
                 color: Theme.subtext
@@ -102,7 +110,8 @@ Item {
                 text: qsTr("Live")
                 checked: true
                 ToolTip.visible: hovered
-                ToolTip.text: qsTr("Refresh every %1 s while this view is shown").arg(view.liveInterval / 1000)
+                ToolTip.text: qsTr("Follow changes as they happen (etcd), or refresh every %1 s while this view is shown (feed)")
+                              .arg(view.liveInterval / 1000)
             }
             Button {
                 objectName: "refreshButton"

@@ -30,6 +30,12 @@ TestCase {
         }
     }
 
+    // The tree tests' own keys go after each test, passed or not, so "/" lists one folder again.
+    function cleanup() {
+        for (const prefix of ["/portolan-treetest/", "/portolan-livetest/", "/portolan-watchtest/"])
+            testEtcd.removePrefix(prefix)
+    }
+
     function initTestCase() {
         tryCompare(testConnection, "statusName", "ready", 10000)
     }
@@ -199,6 +205,7 @@ TestCase {
         verify(testEtcd.put(root + "a/one", "1"))
         verify(testEtcd.put(root + "b/two", '{"v":1}'))
         const view = createTemporaryObject(tree, test)
+        view.live = false // only Refresh moves it here
         const keys = findChild(view, "keyTree")
         view.prefix = root
         view.model.rootPrefix = root
@@ -220,12 +227,13 @@ TestCase {
         verify(testEtcd.put(root + "b/three", "3"))
         verify(testEtcd.put(root + "b/two", '{"v":2}'))
         verify(testEtcd.put(root + "c/four", "4"))
+        waitForItemPolished(view)
         mouseClick(findChild(view, "refreshButton"))
         tryCompare(keys, "rows", 5, 10000) // a/, b/, b/three, b/two, c/
         verify(keys.isExpanded(1), "b/ stays open")
         compare(keys.itemAtCell(Qt.point(0, 2)).key, root + "b/three")
         compare(keys.itemAtCell(Qt.point(0, 4)).key, root + "c/")
-        tryCompare(pane.selected, "value", '{"v":2}')
+        tryVerify(() => pane.selected.value === '{"v":2}')
         tryCompare(view.model, "refreshing", false)
         verify(view.readAt >= readBefore)
 
@@ -235,7 +243,7 @@ TestCase {
         keyClick(Qt.Key_F5)
         tryCompare(keys, "rows", 3, 10000) // b/, b/three, c/
         verify(keys.isExpanded(0), "b/ stays open")
-        tryCompare(pane.selected, "found", false)
+        tryVerify(() => pane.selected.found === false)
         verify(findChild(pane, "valueError").text.indexOf("no longer exists") >= 0)
         compare(findChild(pane, "valueText").visible, false)
         // The open folder itself goes: its rows go with it, still without a reset.
@@ -255,6 +263,7 @@ TestCase {
         verify(testEtcd.put(root + "k1", "1"))
         const view = createTemporaryObject(tree, test)
         verify(view.live)
+        view.useWatch = false // the timer, as with the feed
         view.liveInterval = 300
         view.prefix = root
         view.model.rootPrefix = root
@@ -266,6 +275,53 @@ TestCase {
         verify(testEtcd.put(root + "k3", "3"))
         wait(1500)
         compare(view.model.topLevelCount, 2)
+        verify(testEtcd.removePrefix(root))
+    }
+
+    // On etcd, Live follows a watch: puts and deletes show up at once as row inserts and removes
+    // in the open folders, with no refresh and no reset.
+    function test_treeFollowsEtcdWatch() {
+        const root = "/portolan-watchtest/"
+        verify(testEtcd.removePrefix(root))
+        verify(testEtcd.put(root + "a/one", "1"))
+        verify(testEtcd.put(root + "b/two", "22"))
+        const view = createTemporaryObject(tree, test)
+        const keys = findChild(view, "keyTree")
+        view.liveInterval = 3600000 // no timer refresh can help
+        view.prefix = root
+        view.model.rootPrefix = root
+        tryCompare(keys, "rows", 2)
+        tryCompare(view.model, "watching", true, 10000)
+        keys.expand(1)
+        view.model.loadChildren(keys.modelIndex(Qt.point(0, 1)))
+        tryCompare(keys, "rows", 3) // a/, b/, b/two
+        const resets = createTemporaryQmlObject(
+            'import QtTest; SignalSpy { signalName: "modelReset" }', test)
+        resets.target = view.model
+        verify(testEtcd.put(root + "b/one", "1"))   // into the open folder, before b/two
+        verify(testEtcd.put(root + "c/three", "3")) // a new top-level folder
+        tryCompare(keys, "rows", 5, 10000)
+        compare(keys.itemAtCell(Qt.point(0, 2)).key, root + "b/one")
+        compare(keys.itemAtCell(Qt.point(0, 4)).key, root + "c/")
+        verify(keys.isExpanded(1))
+        view.model.selectKey(root + "b/two")
+        const pane = findChild(view, "valuePane")
+        tryVerify(() => pane.selected.value === "22")
+        verify(testEtcd.put(root + "b/two", "4444"))
+        tryCompare(keys.itemAtCell(Qt.point(0, 3)), "size", 4, 10000)
+        tryVerify(() => pane.selected.value === "4444") // the selected key's value follows too
+        verify(testEtcd.removePrefix(root + "b/")) // the open folder empties: it goes
+        tryCompare(keys, "rows", 2, 10000) // a/, c/
+        verify(testEtcd.removePrefix(root + "c/")) // a folder never opened: asked, then dropped
+        tryCompare(keys, "rows", 1, 10000)
+        compare(view.model.topLevelCount, 1)
+        compare(resets.count, 0)
+        // Live off: the watch stops and nothing moves.
+        view.live = false
+        tryCompare(view.model, "watching", false)
+        verify(testEtcd.put(root + "d", "1"))
+        wait(1000)
+        compare(keys.rows, 1)
         verify(testEtcd.removePrefix(root))
     }
 
