@@ -4,12 +4,26 @@
 
 #include <QHostAddress>
 #include <cstring>
+#include <utility>
 
 ServiceFilterModel::ServiceFilterModel(QObject *parent) : QSortFilterProxyModel(parent)
 {
     setDynamicSortFilter(true);
-    for (auto signal : {&QAbstractItemModel::rowsInserted, &QAbstractItemModel::rowsRemoved})
-        connect(this, signal, this, &ServiceFilterModel::countChanged);
+    // One countChanged per batch, not one per row run: a batch of 100 changes to a sorted 10k
+    // table arrives as ~100 row signals, and each would re-evaluate the view's count bindings.
+    for (auto signal : {&QAbstractItemModel::rowsInserted, &QAbstractItemModel::rowsRemoved}) {
+        connect(this, signal, this, [this] {
+            if (std::exchange(m_countChangePending, true))
+                return;
+            QMetaObject::invokeMethod(
+                this,
+                [this] {
+                    m_countChangePending = false;
+                    Q_EMIT countChanged();
+                },
+                Qt::QueuedConnection);
+        });
+    }
     connect(this, &QAbstractItemModel::modelReset, this, &ServiceFilterModel::countChanged);
     connect(this, &QAbstractItemModel::layoutChanged, this, &ServiceFilterModel::countChanged);
 }

@@ -49,4 +49,5 @@ private:
     QString m_filterText;
     QString m_sortRoleName = QStringLiteral("name");
     bool m_ascending = true;
+    bool m_countChangePending = false;
 };

@@ -91,6 +91,7 @@ Item {
                 anchors.margins: 1
                 clip: true
                 model: events
+                reuseItems: true // rows scrolled out by new ones become the new ones
                 ScrollBar.vertical: ScrollBar {}
                 delegate: Rectangle {
                     objectName: "eventRow"
@@ -110,23 +111,24 @@ Item {
                         anchors.leftMargin: 10
                         anchors.rightMargin: 10
                         spacing: 12
-                        Label { text: timeText; color: Theme.subtext; font.family: Theme.monoFont; Layout.preferredWidth: 70 }
+                        // Text, not Label: up to ten batches of rows a second arrive at the top.
+                        Text { text: timeText; color: Theme.subtext; font.family: Theme.monoFont; Layout.preferredWidth: 70 }
                         Rectangle {
                             Layout.preferredWidth: 84
                             height: 20
                             radius: 10
                             color: Qt.rgba(Theme.actionColor(action).r, Theme.actionColor(action).g, Theme.actionColor(action).b, 0.18)
-                            Label { anchors.centerIn: parent; text: action; color: Theme.actionColor(action); font.pixelSize: 12 }
+                            Text { anchors.centerIn: parent; text: action; color: Theme.actionColor(action); font.pixelSize: 12 }
                         }
-                        Label { text: host; color: Theme.text; font.bold: true; Layout.preferredWidth: 110; elide: Text.ElideRight }
-                        Label {
+                        Text { text: host; color: Theme.text; font.bold: true; Layout.preferredWidth: 110; elide: Text.ElideRight }
+                        Text {
                             text: service !== "" ? service + "  (" + serviceId + ")" : qsTr("host")
                             color: Theme.text
                             Layout.fillWidth: true
                             elide: Text.ElideRight
                         }
-                        Label { text: address; color: Theme.subtext; font.family: Theme.monoFont; Layout.preferredWidth: 150; elide: Text.ElideRight }
-                        Label {
+                        Text { text: address; color: Theme.subtext; font.family: Theme.monoFont; Layout.preferredWidth: 150; elide: Text.ElideRight }
+                        Text {
                             // The feed's service frames carry no revision (it follows in the
                             // event frame), so only etcd gives a true one per event.
                             text: view.connection.mode === "feed" ? "" : "rev " + revision

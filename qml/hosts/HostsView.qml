@@ -17,7 +17,12 @@ Item {
     function focusSearch() { search.forceActiveFocus(); search.selectAll() }
 
     HostListModel { id: hosts; cluster: view.connection ? view.connection.state : null; active: view.current }
-    ServiceTableModel { id: services; cluster: view.connection ? view.connection.state : null; active: view.current; host: view.host }
+    ServiceTableModel {
+        id: services
+        cluster: view.connection ? view.connection.state : null
+        active: view.current
+        host: view.host
+    }
     ServiceFilterModel { id: proxy; source: services }
 
     // The table's columns (ServiceTableModel::Column): a stable key for objectNames and a share
@@ -213,6 +218,7 @@ Item {
                             rightPadding: 6
                             verticalAlignment: Text.AlignVCenter
                             elide: Text.ElideRight
+                            textFormat: Text.PlainText
                             text: {
                                 view.now
                                 return cell.column === 8 ? view.age(cell.registeredAt) : cell.display
