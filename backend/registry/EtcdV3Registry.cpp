@@ -8,7 +8,10 @@
 #include <QTimer>
 
 namespace {
-constexpr int MaxTxnOps = 128;     // etcd's default --max-txn-ops
+constexpr int MaxTxnOps = 128; // etcd's default --max-txn-ops
+// Keys and values per txn, well under etcd's default --max-request-bytes (1.5 MiB): records are
+// bounded (~21 KiB), but 64 of the largest would come close.
+constexpr qsizetype MaxTxnBytes = 1024 * 1024;
 constexpr int MaxTxnsInFlight = 3; // overlaps etcd's apply and fsync with the next request
 
 QString isoUtc(const QDateTime &t)
@@ -500,6 +503,8 @@ bool EtcdV3Registry::writeBatch()
         claim(it.key());
         acks.append({Ack::Orphan, it.key(), it.value()});
     }
+    qsizetype bytes = 0;
+    bool bytesFull = false;
     for (auto it = m_dirty.cbegin(); it != m_dirty.cend() && ops.size() + 2 <= MaxTxnOps; ++it) {
         if (m_putIdsInFlight.contains(it.key()))
             continue; // sent again once that put is acknowledged
@@ -510,17 +515,26 @@ bool EtcdV3Registry::writeBatch()
         const QString detail = detailKey(s->id);
         if (taken(key) || taken(detail))
             continue;
-        ops.append(EtcdClient::putOp(key.toUtf8(), serviceValue(*s), lease));
-        ops.append(EtcdClient::putOp(detail.toUtf8(), cachedDetailValue(*s), lease));
+        const QByteArray value = serviceValue(*s);
+        const QByteArray &detailValue = cachedDetailValue(*s);
+        const qsizetype size = key.size() + detail.size() + value.size() + detailValue.size();
+        if (!ops.isEmpty() && bytes + size > MaxTxnBytes) {
+            bytesFull = true;
+            break;
+        }
+        bytes += size;
+        ops.append(EtcdClient::putOp(key.toUtf8(), value, lease));
+        ops.append(EtcdClient::putOp(detail.toUtf8(), detailValue, lease));
         claim(key);
         claim(detail);
         acks.append({Ack::Put, it.key(), it.value()});
         putIds.append(it.key());
     }
-    if (ops.isEmpty() || (fullOnly && ops.size() + 2 <= MaxTxnOps))
+    const bool full = bytesFull || ops.size() + 2 > MaxTxnOps;
+    if (ops.isEmpty() || (fullOnly && !full))
         return false;
 
-    if (m_gathering && ops.size() + 2 <= MaxTxnOps)
+    if (m_gathering && !full)
         m_flushRequested = false; // flushed; what arrives next waits for a full txn again
     for (const QString &k : std::as_const(keys))
         m_keysInFlight.insert(k);
