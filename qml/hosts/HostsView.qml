@@ -205,7 +205,9 @@ Item {
                         readonly property bool selected: serviceId === view.selectedId
                         objectName: "serviceCell"
                         implicitHeight: 28
-                        color: selected ? Theme.selection : row % 2 ? Theme.surfaceAlt : Theme.surface
+                        // Transparent over the table's own surface colour: no scene graph node
+                        // for half the cells, which the software renderer redraws after each batch.
+                        color: selected ? Theme.selection : row % 2 ? Theme.surfaceAlt : "transparent"
                         Rectangle { // the selected row's marker, with focus in the table
                             visible: cell.selected && cell.column === 0
                             width: 3
