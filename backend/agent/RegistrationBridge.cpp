@@ -143,6 +143,7 @@ void RegistrationBridge::beginSync()
 {
     const quint64 generation = m_generation;
     m_syncing = true;
+    m_syncSeen.clear();
     // The registry lists its own records and writes what the inspects find while they are still
     // coming in; it deletes nothing before finishSync() declares the complete set.
     m_registry->beginReconcile();
@@ -199,7 +200,6 @@ void RegistrationBridge::finishSync()
     if (!m_syncing)
         return;
     m_syncing = false;
-    m_firstSyncDone = true;
     m_services = m_syncResult;
     m_syncResult.clear();
     QList<ServiceDefinition> all;
@@ -212,6 +212,8 @@ void RegistrationBridge::finishSync()
     // Services gone while we were away are deleted by reconcile ("dangling: ..."); forget them
     // so that a later start logs "added:" again.
     m_announced.intersect(ids);
+    m_noted.intersect(m_syncSeen); // containers gone while we were away
+    m_syncSeen.clear();
     m_registry->reconcile(all);
     Q_EMIT synced(m_syncContainers);
 
@@ -278,10 +280,15 @@ void RegistrationBridge::applyContainer(const QString &id, const QJsonObject &in
         return;
     }
 
-    // Notes repeat on every periodic resync; registrator prints them only when not quiet.
-    if (!fromSync || !m_firstSyncDone) {
+    // Each start's notes once: periodic resyncs would repeat them, but a container first seen by
+    // a resync (its start event lost to an over-long event line or a Docker restart) still gets
+    // them.
+    if (fromSync)
+        m_syncSeen.insert(id);
+    if (!fromSync || !m_noted.contains(id)) {
         for (const QString &note : result.notes)
             qInfo().noquote() << note;
+        m_noted.insert(id);
     }
 
     if (result.portsPending) {
@@ -337,6 +344,7 @@ void RegistrationBridge::removeContainer(const QString &id)
 
 void RegistrationBridge::handleDie(const QString &id)
 {
+    m_noted.remove(id); // a restart logs its notes again, as its first start did
     if (!m_services.contains(id))
         return;
     if (!m_settings.deregisterOnSuccessOnly) {

@@ -72,9 +72,10 @@ private:
     int m_syncContainers = 0;
     QHash<QString, QList<ServiceDefinition>> m_syncResult;
     QList<QJsonObject> m_deferredEvents;
-    QStringList m_pendingAfterSync; // containers whose ports were not yet assigned
-    bool m_firstSyncDone = false;
+    QStringList m_pendingAfterSync;  // containers whose ports were not yet assigned
     QSet<QString> m_announced;       // service ids already logged as "added:"
+    QSet<QString> m_noted;           // containers whose notes were logged since their start
+    QSet<QString> m_syncSeen;        // containers the sync in progress inspected
     QHash<QString, quint64> m_epoch; // per container: bumps on each event, drops stale inspects
     quint64 m_generation = 0;        // bumps on every (re)connect; stale callbacks are dropped
 };
