@@ -32,6 +32,13 @@ RegistrationBridge::RegistrationBridge(DockerClient *docker, DockerEventStream *
     });
     connect(m_events, &DockerEventStream::opened, this, &RegistrationBridge::onEventsOpened);
     connect(m_events, &DockerEventStream::eventReceived, this, &RegistrationBridge::onEvent);
+    connect(m_events, &DockerEventStream::eventDropped, this, [this](const QString &error) {
+        qWarning().noquote() << error << "- resyncing with Docker";
+        if (m_syncing)
+            m_resyncAfterSync = true; // the listing may predate the lost event
+        else if (m_dockerUp)
+            beginSync();
+    });
     connect(m_events, &DockerEventStream::closed, this, [this](const QString &error) {
         scheduleReconnect(QStringLiteral("Docker event stream closed: %1").arg(error));
     });
@@ -225,6 +232,10 @@ void RegistrationBridge::finishSync()
     m_deferredEvents.clear();
     for (const QJsonObject &e : deferred)
         onEvent(e);
+    if (m_resyncAfterSync && !m_syncing) {
+        m_resyncAfterSync = false;
+        beginSync();
+    }
 }
 
 void RegistrationBridge::handleStart(const QString &id, int attempt)

@@ -74,6 +74,7 @@ private:
     QList<QJsonObject> m_deferredEvents;
     QStringList m_pendingAfterSync;  // containers whose ports were not yet assigned
     QSet<QString> m_announced;       // service ids already logged as "added:"
+    bool m_resyncAfterSync = false;  // an event was dropped while a sync was running
     QSet<QString> m_noted;           // containers whose notes were logged since their start
     QSet<QString> m_syncSeen;        // containers the sync in progress inspected
     QHash<QString, quint64> m_epoch; // per container: bumps on each event, drops stale inspects

@@ -10,7 +10,8 @@
 struct DockerEventStream::Private {
     DockerEndpoint endpoint;
     QPointer<DockerApiCall> call;
-    QByteArray pending; // a partial NDJSON line
+    QByteArray pending;    // a partial NDJSON line
+    bool skipping = false; // inside an over-long line: bytes are dropped up to its end
     int timeoutMs = 10000;
     qsizetype maxLineBytes = 1024 * 1024;
 };
@@ -58,12 +59,20 @@ void DockerEventStream::stop()
     call->abort();
     call->deleteLater();
     d->pending.clear();
+    d->skipping = false;
 }
 
 void DockerEventStream::fail(const QString &error)
 {
     stop();
     emit closed(error);
+}
+
+QString DockerEventStream::overLong() const
+{
+    return QStringLiteral("Docker at %1 sent an event longer than %2 bytes; it was dropped")
+        .arg(d->endpoint.describe())
+        .arg(d->maxLineBytes);
 }
 
 void DockerEventStream::start(const QString &apiVersion)
@@ -91,7 +100,16 @@ void DockerEventStream::start(const QString &apiVersion)
     connect(call, &DockerApiCall::bodyData, this, [this, call](const QByteArray &bytes) {
         if (call != d->call || call->response().statusCode() != 200)
             return;
-        d->pending.append(bytes);
+        QByteArrayView data(bytes);
+        if (d->skipping) {
+            // The rest of an over-long line is dropped as it comes, never buffered.
+            const qsizetype lf = data.indexOf('\n');
+            if (lf < 0)
+                return;
+            d->skipping = false;
+            data = data.sliced(lf + 1);
+        }
+        d->pending.append(data);
         qsizetype start = 0;
         QPointer<DockerEventStream> self(this);
         for (;;) {
@@ -100,10 +118,12 @@ void DockerEventStream::start(const QString &apiVersion)
                 break;
             const QByteArrayView line = QByteArrayView(d->pending).sliced(start, lf - start);
             start = lf + 1;
-            if (line.size() > d->maxLineBytes)
-                return fail(QStringLiteral("Docker at %1 sent an event longer than %2 bytes")
-                                .arg(d->endpoint.describe())
-                                .arg(d->maxLineBytes));
+            if (line.size() > d->maxLineBytes) {
+                emit eventDropped(overLong());
+                if (!self || call != d->call)
+                    return;
+                continue;
+            }
             if (line.trimmed().isEmpty())
                 continue;
             QJsonParseError error{};
@@ -120,10 +140,11 @@ void DockerEventStream::start(const QString &apiVersion)
                 return; // stopped or destroyed by a receiver
         }
         d->pending.remove(0, start);
-        if (d->pending.size() > d->maxLineBytes)
-            fail(QStringLiteral("Docker at %1 sent an event longer than %2 bytes")
-                     .arg(d->endpoint.describe())
-                     .arg(d->maxLineBytes));
+        if (d->pending.size() > d->maxLineBytes) {
+            d->pending.clear();
+            d->skipping = true;
+            emit eventDropped(overLong());
+        }
     });
     connect(call, &DockerApiCall::finished, this, [this, call](const QString &callError) {
         if (call != d->call)

@@ -20,7 +20,8 @@ public:
     // Deadline for connecting and receiving the response headers (10 s by default); once the
     // stream is open it may stay silent for any time, as dockerd sends no heartbeat.
     void setTimeout(int timeoutMs);
-    // Longest accepted NDJSON line (1 MiB by default); a longer one closes the stream.
+    // Longest accepted NDJSON line (1 MiB by default); a longer one is dropped, unbuffered, and
+    // reported by eventDropped().
     void setMaxLineBytes(qsizetype bytes);
     // The exact request target, e.g. "/v1.41/events?filters=%7B...%7D".
     static QByteArray eventsTarget(const QString &apiVersion);
@@ -30,12 +31,16 @@ Q_SIGNALS:
     void opened();
     // One event object (Type, Action, Actor.ID, Actor.Attributes, timeNano ...).
     void eventReceived(const QJsonObject &event);
+    // An event was too long to read (huge labels ride along in every event); the stream goes on,
+    // but what that event said is lost, so the owner resyncs.
+    void eventDropped(const QString &error);
     // The stream ended or failed; error says why. The owner reconnects. Not emitted after
     // stop() or destruction.
     void closed(const QString &error);
 
 private:
     void fail(const QString &error);
+    QString overLong() const;
 
     struct Private;
     Private *d;

@@ -597,12 +597,19 @@ void TestDockerClient::eventStream_data()
     QTest::newRow("dockerd shutdown cuts the stream")
         << QList<QByteArray>{fixture("events_stream_cut.http")} << 1024 * 1024 << true
         << realActions << "before the last chunk";
+    // An over-long event is dropped, its rest never buffered, and the stream goes on.
     QTest::newRow("line too long")
-        << QList<QByteArray>{StreamHeaders, chunk(start + "\n"), chunk(QByteArray(101, ' '))} << 100
-        << true << QStringList{"start"} << "longer than 100 bytes";
+        << QList<QByteArray>{StreamHeaders,
+                             chunk(start + "\n"),
+                             chunk(QByteArray(101, ' ')),
+                             chunk(QByteArray(300, ' ')),
+                             chunk("}\n" + die + "\n"),
+                             "0\r\n\r\n"}
+        << 100 << true << QStringList{"start", "die"} << "ended the event stream";
     QTest::newRow("line too long in one chunk")
-        << QList<QByteArray>{StreamHeaders, chunk("{" + QByteArray(200, ' ') + "}\n")} << 100
-        << true << QStringList{} << "longer than 100 bytes";
+        << QList<QByteArray>{StreamHeaders,
+                             chunk("{" + QByteArray(200, ' ') + "}\n" + start + "\n"), "0\r\n\r\n"}
+        << 100 << true << QStringList{"start"} << "ended the event stream";
     QTest::newRow("invalid json") << QList<QByteArray>{StreamHeaders, chunk("{\"Type\":\n")}
                                   << 1024 * 1024 << true << QStringList{} << "not a JSON object";
     QTest::newRow("json array") << QList<QByteArray>{StreamHeaders, chunk("[1]\n")} << 1024 * 1024
@@ -628,6 +635,7 @@ void TestDockerClient::eventStream()
     stream.setMaxLineBytes(maxLine);
     QSignalSpy openedSpy(&stream, &DockerEventStream::opened);
     QSignalSpy closedSpy(&stream, &DockerEventStream::closed);
+    QSignalSpy droppedSpy(&stream, &DockerEventStream::eventDropped);
     QStringList got;
     connect(&stream, &DockerEventStream::eventReceived, this, [&](const QJsonObject &e) {
         QCOMPARE(e.value("Type").toString(), QStringLiteral("container"));
@@ -649,6 +657,12 @@ void TestDockerClient::eventStream()
                                                 " HTTP/1.1\r\n"));
     QTest::qWait(50);
     QCOMPARE(closedSpy.size(), 1); // exactly once
+    const bool tooLong = QByteArray(QTest::currentDataTag()).startsWith("line too long");
+    QCOMPARE(droppedSpy.size(), tooLong ? 1 : 0);
+    if (tooLong) {
+        QVERIFY(droppedSpy.at(0).at(0).toString().contains(
+            QStringLiteral("sent an event longer than 100 bytes; it was dropped")));
+    }
 }
 
 void TestDockerClient::eventStreamStopFromHandler()
