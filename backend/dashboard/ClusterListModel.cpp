@@ -75,13 +75,24 @@ void ClusterListModel::noteService(const ServiceRecord &record, bool removed)
     scheduleRefresh();
 }
 
-QList<ServiceChange> ClusterListModel::takeServiceChanges()
+QList<ServiceChange> ClusterListModel::takeServiceChanges(qsizetype max)
 {
     QList<ServiceChange> out;
-    out.reserve(m_serviceChanges.size());
-    for (const ServiceChange &c : std::as_const(m_serviceChanges))
-        out.append(c);
-    m_serviceChanges.clear();
+    if (max < 0 || m_serviceChanges.size() <= max) {
+        out.reserve(m_serviceChanges.size());
+        for (const ServiceChange &c : std::as_const(m_serviceChanges))
+            out.append(c);
+        m_serviceChanges.clear();
+        return out;
+    }
+    // A burst (a re-list after a reconnect, a view shown again after minutes) is spread over
+    // several batches, so no single one holds the GUI thread for long.
+    out.reserve(max);
+    for (auto it = m_serviceChanges.begin(); it != m_serviceChanges.end() && out.size() < max;) {
+        out.append(*it);
+        it = m_serviceChanges.erase(it);
+    }
+    scheduleRefresh();
     return out;
 }
 

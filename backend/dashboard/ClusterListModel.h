@@ -41,6 +41,8 @@ public:
     QString errorString() const { return m_errorString; }
     int count() const { return rowCount(); }
     UpdateBatcher *batcher() const { return m_batcher; }
+    // The most service changes one batch applies; a larger burst takes several batches.
+    static constexpr qsizetype MaxChangesPerBatch = 500;
     bool isActive() const;
     void setActive(bool active);
 
@@ -83,7 +85,9 @@ protected:
     // of them for every batch, which costs O(n log n) per batch at 10k services) turn this on in
     // their constructor and call takeServiceChanges() in refresh().
     void setTracksServiceChanges(bool on) { m_tracksServiceChanges = on; }
-    QList<ServiceChange> takeServiceChanges();
+    // At most `max` of them (any order; one per key) when max >= 0; the rest follow in the
+    // next batch.
+    QList<ServiceChange> takeServiceChanges(qsizetype max = -1);
 
 private:
     void syncStatus();

@@ -122,7 +122,7 @@ QList<ServiceGroupModel::Group> ServiceGroupModel::readGroups() const
 void ServiceGroupModel::refresh()
 {
     QSet<QString> dirty;
-    for (const ServiceChange &c : takeServiceChanges())
+    for (const ServiceChange &c : takeServiceChanges(MaxChangesPerBatch))
         place(c, &dirty);
     QList<std::pair<Group, bool>> changes;
     for (const QString &name : std::as_const(dirty)) {

@@ -158,7 +158,7 @@ void ServiceTableModel::refresh()
     // Only what changed since the last batch (a batch of k changes costs O(k log n) plus the
     // row moves, not a sort and walk of all n rows); same order as ClusterState::services().
     QList<std::pair<Row, bool>> changes;
-    const QList<ServiceChange> taken = takeServiceChanges();
+    const QList<ServiceChange> taken = takeServiceChanges(MaxChangesPerBatch);
     changes.reserve(taken.size());
     for (const ServiceChange &c : taken) {
         const auto placed = m_placed.constFind(c.record.key);

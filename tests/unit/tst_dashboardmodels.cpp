@@ -360,6 +360,33 @@ void tst_DashboardModels::modelsStayConsistentUnderChurn()
         QCOMPARE(groups.rowCount(), state.servicesByName().size());
     }
     QVERIFY(state.services().size() > 10); // the churn left something to show
+
+    // A burst larger than one batch takes (a re-list, a view shown again) is applied over
+    // several batches, each consistent, until the rows equal the cluster's.
+    hidden.setActive(true);
+    const int burst = int(ClusterListModel::MaxChangesPerBatch) * 2 + 17;
+    for (int i = 0; i < burst; ++i) {
+        const QString host = QStringLiteral("h-%1").arg(i % 4);
+        state.applyPut(QStringLiteral("/portolan/services/%1/burst-%2").arg(host).arg(i).toUtf8(),
+                       serviceValue(host, QStringLiteral("burst"),
+                                    QStringLiteral("burst.%1").arg(i), 50000 + i % 1000),
+                       ++revision);
+    }
+    const int flushesBefore = all.batcher()->flushCount();
+    for (int i = 0; i < 10 && all.batcher()->isPending(); ++i) {
+        for (ClusterListModel *m : models)
+            m->flush();
+        QVERIFY(!QTest::currentTestFailed());
+    }
+    QVERIFY(!all.batcher()->isPending());
+    QVERIFY2(all.batcher()->flushCount() - flushesBefore >= 3,
+             qPrintable(QString::number(all.batcher()->flushCount() - flushesBefore)));
+    const QList<ServiceRecord> want = state.services();
+    QCOMPARE(all.rowCount(), want.size());
+    for (int r = 0; r < want.size(); ++r)
+        QVERIFY(all.record(r) == want.at(r));
+    QCOMPARE(groups.rowCount(), state.servicesByName().size());
+    QCOMPARE(proxy.count(), want.size());
 }
 
 void tst_DashboardModels::eventLogPauseResumeClear()
