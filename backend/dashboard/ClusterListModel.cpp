@@ -78,7 +78,8 @@ void ClusterListModel::noteService(const ServiceRecord &record, bool removed)
 QList<ServiceChange> ClusterListModel::takeServiceChanges(qsizetype max)
 {
     QList<ServiceChange> out;
-    if (max < 0 || m_serviceChanges.size() <= max) {
+    // Into empty rows everything goes at once: one sorted run, one row insert for the view.
+    if (max < 0 || m_serviceChanges.size() <= max || rowCount() == 0) {
         out.reserve(m_serviceChanges.size());
         for (const ServiceChange &c : std::as_const(m_serviceChanges))
             out.append(c);

@@ -85,8 +85,8 @@ protected:
     // of them for every batch, which costs O(n log n) per batch at 10k services) turn this on in
     // their constructor and call takeServiceChanges() in refresh().
     void setTracksServiceChanges(bool on) { m_tracksServiceChanges = on; }
-    // At most `max` of them (any order; one per key) when max >= 0; the rest follow in the
-    // next batch.
+    // At most `max` of them (any order; one per key) when max >= 0 and there are rows; the rest
+    // follow in the next batch.
     QList<ServiceChange> takeServiceChanges(qsizetype max = -1);
 
 private:

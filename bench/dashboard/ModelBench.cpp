@@ -53,10 +53,16 @@ struct ModelSet {
     }
     void flushAll()
     {
-        hosts.flush();
-        table.flush();
-        groups.flush();
-        events.flush();
+        // A batch applies at most MaxChangesPerBatch service changes: flush until none is left.
+        for (int i = 0; i < 1000; ++i) {
+            hosts.flush();
+            table.flush();
+            groups.flush();
+            events.flush();
+            if (!table.batcher()->isPending() && !groups.batcher()->isPending() &&
+                !hosts.batcher()->isPending() && !events.batcher()->isPending())
+                break;
+        }
     }
     QList<double> allFlushes() const
     {
