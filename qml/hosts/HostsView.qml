@@ -32,8 +32,6 @@ Item {
     readonly property var columnShares: [0.10, 0.24, 0.10, 0.065, 0.085, 0.08, 0.12, 0.13, 0.07]
     property var userWidths: [] // set once a column was resized by hand
     property string selectedId: "" // the selected service; survives sorting and updates
-    property int now: 0 // ticks so ages stay current
-    Timer { interval: 15000; running: view.visible; repeat: true; onTriggered: view.now++ }
 
     function columnWidth(c) {
         if (userWidths.length === columnKeys.length)
@@ -57,10 +55,11 @@ Item {
         selectedId = proxy.get(next, "serviceId")
         table.positionViewAtRow(next, TableView.Contain)
     }
-    function age(t) {
+    // `now` is WallClock.now, so a cell's age re-evaluates when the shared clock ticks.
+    function age(t, now) {
         if (!t || isNaN(t.getTime()))
             return "—"
-        const s = Math.max(0, Math.floor((Date.now() - t.getTime()) / 1000))
+        const s = Math.max(0, Math.floor((now.getTime() - t.getTime()) / 1000))
         if (s < 60) return s + " s"
         if (s < 3600) return Math.floor(s / 60) + " min"
         if (s < 86400) return Math.floor(s / 3600) + " h"
@@ -221,10 +220,8 @@ Item {
                             verticalAlignment: Text.AlignVCenter
                             elide: Text.ElideRight
                             textFormat: Text.PlainText
-                            text: {
-                                view.now
-                                return cell.column === 8 ? view.age(cell.registeredAt) : cell.display
-                            }
+                            text: cell.column === 8 ? view.age(cell.registeredAt, WallClock.now)
+                                                    : cell.display
                             color: cell.column === 0 || cell.selected ? Theme.text : Theme.subtext
                             font.bold: cell.column === 0
                             font.family: cell.column >= 1 && cell.column <= 3 ? Theme.monoFont

@@ -106,6 +106,11 @@ TestCase {
         compare(table.itemAtCell(Qt.point(5, 0)).display, "db")
         compare(table.itemAtCell(Qt.point(7, 0)).display, "example/postgres:1")
         verify(table.itemAtCell(Qt.point(8, 0)).display.length > 0)
+        // Ages are counted against the clock the view is given (WallClock.now in the cells).
+        const t = new Date(2026, 10, 27, 12, 0, 0)
+        compare(view.age(t, new Date(t.getTime() + 5000)), "5 s")
+        compare(view.age(t, new Date(t.getTime() + 125000)), "2 min")
+        compare(view.age(t, new Date(t.getTime() + 3 * 86400000)), "3 d")
     }
 
     function test_hostTableResizesColumns() {
