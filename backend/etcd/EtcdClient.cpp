@@ -377,8 +377,15 @@ void EtcdClient::authenticate()
 
 QNetworkReply *EtcdClient::openStream(const EtcdRequest &request)
 {
-    return m_network->sendCustomRequest(makeRequest(currentEndpoint(), request), request.method,
-                                        request.body);
+    // Streams get a connection pool of their own: QNetworkAccessManager opens at most 6
+    // connections per endpoint, and a watch holds one for as long as it lives, so unary requests
+    // (txns, lease keep-alives, a watch's liveness probe) must never queue behind streams.
+    if (!m_streamNetwork) {
+        m_streamNetwork = new QNetworkAccessManager(this);
+        m_streamNetwork->setProxy(QNetworkProxy::NoProxy);
+    }
+    return m_streamNetwork->sendCustomRequest(makeRequest(currentEndpoint(), request),
+                                              request.method, request.body);
 }
 
 void EtcdClient::range(const QByteArray &key, const QByteArray &rangeEnd, QObject *context,

@@ -157,6 +157,7 @@ private:
 
     EtcdClientOptions m_options;
     QNetworkAccessManager *m_network;
+    QNetworkAccessManager *m_streamNetwork = nullptr; // watches only; made on first use
     // Built only when an endpoint is https or a CA/cert/key is given: merely constructing a
     // QSslConfiguration loads Qt's TLS backend and maps OpenSSL (~4 MiB RSS) into the process.
     std::unique_ptr<QSslConfiguration> m_ssl;

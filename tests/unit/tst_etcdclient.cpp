@@ -302,6 +302,36 @@ private Q_SLOTS:
         QVERIFY(s->json[QLatin1String("version")].toString().startsWith(QLatin1String("3.")));
     }
 
+    // Six watches hold all 6 connections Qt opens to one endpoint: unary requests still go
+    // through at once, as a watch's liveness probe and the registry's txns must.
+    void streamsDoNotStarveRequests()
+    {
+        EtcdClient c(options({m_etcd.endpoint()}, 3000));
+        std::vector<std::unique_ptr<QNetworkReply>> streams;
+        int created = 0;
+        for (int i = 0; i < 6; ++i) {
+            EtcdRequest request;
+            request.path = QStringLiteral("/v3/watch");
+            request.body =
+                QJsonDocument(QJsonObject{{"create_request",
+                                           QJsonObject{{"key", EtcdClient::encode("/stream/")}}}})
+                    .toJson(QJsonDocument::Compact);
+            streams.emplace_back(c.openStream(request));
+            connect(streams.back().get(), &QNetworkReply::readyRead, this,
+                    [&created] { ++created; });
+        }
+        // Every watch is open and holds its connection.
+        QTRY_COMPARE_WITH_TIMEOUT(created, 6, 10000);
+        for (int i = 0; i < 8; ++i) {
+            auto r = wait(
+                [&](auto cb) { c.put("/stream/k" + QByteArray::number(i), "v", 0, this, cb); });
+            QVERIFY(r);
+            QVERIFY2(!r->error.isError(), qPrintable(r->error.message));
+        }
+        for (auto &stream : streams)
+            stream->abort();
+    }
+
     void refusedConnectionIsASentence()
     {
         const QString dead = closedPortEndpoint();
