@@ -4,6 +4,7 @@
 #include "dashboard/EventLogModel.h"
 #include "dashboard/HostListModel.h"
 #include "dashboard/KeyTreeModel.h"
+#include "dashboard/QmlSingletons.h"
 #include "dashboard/ServiceFilterModel.h"
 #include "dashboard/ServiceGroupModel.h"
 #include "dashboard/ServiceTableModel.h"
@@ -30,4 +31,6 @@ void registerDashboardTypes()
     qmlRegisterType<ServiceGroupModel>(uri, 1, 0, "ServiceGroupModel");
     qmlRegisterType<EventLogModel>(uri, 1, 0, "EventLogModel");
     qmlRegisterType<KeyTreeModel>(uri, 1, 0, "KeyTreeModel");
+    // Every program that loads the views needs these too (the bench once missed WallClock).
+    registerDashboardSingletons();
 }

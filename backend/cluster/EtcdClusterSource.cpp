@@ -175,6 +175,7 @@ void EtcdClusterSource::dropStream()
     m_probeTimer->stop();
     m_probeInFlight = false;
     m_watching = false;
+    m_lastStreamData.invalidate();
     m_buffer.clear();
     if (QNetworkReply *reply = std::exchange(m_stream, nullptr)) {
         reply->disconnect(this);
@@ -279,7 +280,10 @@ void EtcdClusterSource::onStreamData()
 {
     if (!m_stream)
         return;
-    m_buffer += m_stream->readAll();
+    const QByteArray data = m_stream->readAll();
+    if (!data.isEmpty())
+        m_lastStreamData.start();
+    m_buffer += data;
     int start = 0;
     const quint64 attempt = m_attempt;
     for (int nl = m_buffer.indexOf('\n'); nl >= 0; nl = m_buffer.indexOf('\n', start)) {
@@ -400,18 +404,26 @@ void EtcdClusterSource::probe()
 {
     if (!m_watching || m_probeInFlight || !m_client)
         return;
+    if (m_lastStreamData.isValid() && m_lastStreamData.elapsed() < m_options.probeIntervalMs)
+        return; // the stream just spoke
     m_probeInFlight = true;
     const quint64 attempt = m_attempt;
+    QElapsedTimer sent;
+    sent.start();
     m_client->post(
         QStringLiteral("/v3/kv/range"),
         {{QStringLiteral("key"), EtcdClient::encode(m_prefix)},
          {QStringLiteral("range_end"), EtcdClient::encode(EtcdClient::prefixRangeEnd(m_prefix))},
          {QStringLiteral("limit"), 1},
          {QStringLiteral("keys_only"), true}},
-        this, [this, attempt](const EtcdResponse &r) {
+        this, [this, attempt, sent](const EtcdResponse &r) {
             if (attempt != m_attempt)
                 return;
             m_probeInFlight = false;
+            // Data arrived on the stream while the probe was out: the watch is alive.
+            if (r.error.isError() && m_lastStreamData.isValid() &&
+                m_lastStreamData.elapsed() < sent.elapsed())
+                return;
             if (r.error.isError()) {
                 const bool noLeader = isNoLeader(r.error.message);
                 retryLater(

@@ -3,6 +3,7 @@
 #include "etcd/EtcdClient.h"
 
 #include <QByteArray>
+#include <QElapsedTimer>
 #include <QList>
 #include <QObject>
 #include <QPointer>
@@ -64,7 +65,10 @@ struct EtcdWatchMessage {
 // A probe failure sets status Error with the reason ("etcd ... has no leader ..."), drops the
 // stream and reconnects with backoff. A probe that only succeeded on another endpoint (failover)
 // moves the watch there. Before every (re)connection the same probe runs first, so the stream is
-// opened on an endpoint that just answered and has a leader.
+// opened on an endpoint that just answered and has a leader. While the stream delivers data no
+// probe is needed (etcd commits nothing without a leader), and a probe that fails while data
+// keeps arriving is not taken as a fault: under a heavy write load the probe may be slow
+// to come back although the watch is plainly alive.
 class EtcdClusterSource : public QObject {
     Q_OBJECT
 public:
@@ -124,6 +128,7 @@ private:
     bool m_watching = false;
     bool m_needList = true;
     bool m_probeInFlight = false;
+    QElapsedTimer m_lastStreamData; // the stream's last bytes: proof of life while it talks
     qint64 m_lastRevision = 0;
     qint64 m_compactRevision = 0; // set while a reload after compaction is pending/being noted
     int m_backoffMs = 0;
