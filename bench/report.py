@@ -318,9 +318,10 @@ own dockerd and etcd on loopback, measures the agent, and rewrites this file; ra
 |---|---|
 {mach}
 
-**Load.** {load} The machine was shared with other engineers' builds during the run, so
-latency tails include scheduling delays that an idle host would not show; the floor was measured
-in the same run under the same load.
+**Load.** {load} Part of the load is the bench's own work (dockerd creating and starting up to
+1000 containers between phases) and part is whatever else ran on the host, so latency tails
+include scheduling delays that an idle host would not show; the floor was measured in the same
+run under the same load.
 
 ## Results
 
