@@ -61,7 +61,7 @@ public:
     QTcpSocket *nextPendingConnection() override
     {
         while (QTcpSocket *socket = Server::nextPendingConnection()) {
-            if (m_guard->admit(socket))
+            if (!m_guard || m_guard->admit(socket))
                 return socket;
         }
         return nullptr;
