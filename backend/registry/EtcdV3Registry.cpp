@@ -124,29 +124,24 @@ QByteArray EtcdV3Registry::detailValue(const ServiceDefinition &s) const
         out += ':';
         appendJsonString(out, it.value());
     }
-    out += "},";
-    appendJsonMember(out, "containerId", s.containerId);
-    out += ',';
-    appendJsonMember(out, "containerName", s.containerName);
-    out += ',';
-    appendJsonMember(out, "host", m_config.hostname);
-    out += ',';
-    appendJsonMember(out, "id", s.id);
-    out += ',';
-    appendJsonMember(out, "image", s.image);
-    out += ',';
-    appendJsonMember(out, "ip", s.ip);
-    out += ',';
-    appendJsonMember(out, "key", serviceKey(s));
-    out += ',';
-    appendJsonMember(out, "name", s.name);
+    out += '}';
+    // Every further member follows one before it, so each starts with its comma.
+    const auto member = [&out](const char *key, QStringView value) {
+        out += ',';
+        appendJsonMember(out, key, value);
+    };
+    member("containerId", s.containerId);
+    member("containerName", s.containerName);
+    member("host", m_config.hostname);
+    member("id", s.id);
+    member("image", s.image);
+    member("ip", s.ip);
+    member("key", serviceKey(s));
+    member("name", s.name);
     out += ",\"port\":";
     out += QByteArray::number(s.port);
-    out += ',';
-    appendJsonMember(out, "protocol", s.protocol);
-    out += ',';
-    appendJsonMember(out, "registeredAt",
-                     isoUtc(m_registeredAt.value(s.id, QDateTime::currentDateTimeUtc())));
+    member("protocol", s.protocol);
+    member("registeredAt", isoUtc(m_registeredAt.value(s.id, QDateTime::currentDateTimeUtc())));
     out += ",\"tags\":[";
     for (qsizetype i = 0; i < s.tags.size(); ++i) {
         if (i != 0)

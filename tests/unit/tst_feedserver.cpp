@@ -148,6 +148,8 @@ private:
     bool openClient(FeedTestClient &client, const QString &pathAndQuery = QStringLiteral("/ws"));
     // The upgrade by hand, for what a QWebSocket client would never send or would always read.
     bool rawUpgrade(QTcpSocket &raw);
+    // Puts each key (a host record as its value) into a real etcd and waits for all of them.
+    void putAll(EtcdClient &client, const QList<QByteArray> &keys);
 
     std::unique_ptr<ClusterState> m_state;
     std::unique_ptr<FeedServer> m_server;
@@ -433,13 +435,8 @@ void TestFeedServer::treeAndKeyFromARealEtcd()
     EtcdTestServer etcd;
     QVERIFY2(etcd.start(), qPrintable(etcd.lastError()));
     EtcdClient client(EtcdClientOptions{{etcd.endpoint()}, 10000, {}, {}, {}, {}, {}});
-    int stored = 0;
-    for (const QByteArray key : {"/portolan/hosts/core-01", "/portolan/services/core-01/a",
-                                 "/portolan/services/core-01/b", "/portolan/x"}) {
-        client.put(key, hostValue("core-01"), 0, this,
-                   [&stored](const EtcdResponse &) { ++stored; });
-    }
-    QTRY_COMPARE(stored, 4);
+    putAll(client, {"/portolan/hosts/core-01", "/portolan/services/core-01/a",
+                    "/portolan/services/core-01/b", "/portolan/x"});
     start();
     KeyTree tree(&client);
     m_server->setKeyTreeProvider(FeedApi::keyTreeProvider(&tree, m_server.get()));
@@ -466,13 +463,8 @@ void TestFeedServer::keysOutsideTheScopeAreRefused()
     EtcdTestServer etcd;
     QVERIFY2(etcd.start(), qPrintable(etcd.lastError()));
     EtcdClient client(EtcdClientOptions{{etcd.endpoint()}, 10000, {}, {}, {}, {}, {}});
-    int stored = 0;
-    for (const QByteArray key : {"/portolan/hosts/core-01", "/reg/services/redis/core-01:a:6379",
-                                 "/app/config/db_password", "/regular"}) {
-        client.put(key, hostValue("core-01"), 0, this,
-                   [&stored](const EtcdResponse &) { ++stored; });
-    }
-    QTRY_COMPARE(stored, 4);
+    putAll(client, {"/portolan/hosts/core-01", "/reg/services/redis/core-01:a:6379",
+                    "/app/config/db_password", "/regular"});
     start();
     KeyTree tree(&client);
     const KeyScope scope{{QStringLiteral("/reg/services/"), QStringLiteral("/portolan/")}};
@@ -639,6 +631,15 @@ void TestFeedServer::garbageFramesCloseWithDocumentedCodes()
     bystander.socket.sendTextMessage(R"({"type":"ping","id":5})");
     QTRY_COMPARE(bystander.ofType("pong").size(), 1);
     QCOMPARE(request("GET", "/api/v1/hosts").status, 200);
+}
+
+void TestFeedServer::putAll(EtcdClient &client, const QList<QByteArray> &keys)
+{
+    int stored = 0;
+    for (const QByteArray &key : keys)
+        client.put(key, hostValue("core-01"), 0, this,
+                   [&stored](const EtcdResponse &) { ++stored; });
+    QTRY_COMPARE(stored, keys.size());
 }
 
 bool TestFeedServer::rawUpgrade(QTcpSocket &raw)
