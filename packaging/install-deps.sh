@@ -5,7 +5,7 @@
 set -euo pipefail
 
 BUILD=(build-essential cmake ninja-build pkg-config git
-       qt6-base-dev qt6-websockets-dev qt6-httpserver-dev
+       qt6-base-dev qt6-websockets-dev
        qt6-declarative-dev qt6-declarative-dev-tools
        qml6-module-qtquick qml6-module-qtquick-controls qml6-module-qtquick-layouts
        qml6-module-qtquick-window qml6-module-qtquick-templates qml6-module-qtqml-workerscript

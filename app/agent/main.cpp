@@ -109,7 +109,10 @@ int main(int argc, char **argv)
                                              "or skydns2://)"));
         feed = new AgentFeed(v3->client(),
                              {o.feed, o.feedTokenFile, o.feedCertFile, o.feedKeyFile, hostname,
-                              registryConfig.portolanPrefix, registryConfig.prefix},
+                              registryConfig.portolanPrefix, registryConfig.prefix,
+                              o.feedAllowedHosts.isEmpty()
+                                  ? QStringList()
+                                  : o.feedAllowedHosts.split(QLatin1Char(','))},
                              &app);
         const QString feedError = feed->start();
         if (!feedError.isEmpty()) {

@@ -31,6 +31,7 @@ QString AgentFeed::start()
     options.keyFile = m_settings.keyFile;
     options.agentVersion = Portolan::version();
     options.hostname = m_settings.hostname;
+    options.allowedHosts = m_settings.allowedHosts;
     if (!m_settings.tokenFile.isEmpty()) {
         QString error;
         const auto token = FeedServer::readTokenFile(m_settings.tokenFile, &error);
@@ -68,6 +69,27 @@ QString AgentFeed::start()
         m_refusedSinceLog = 0;
         m_refusedLog.start();
     });
+    connect(m_server, &FeedServer::clientPingFlood, this, [](quint64, const QString &peer) {
+        qWarning().noquote() << "feed: client" << peer
+                             << "sent pings without reading the answers; cut";
+    });
+    // Refused requests come from whoever can reach the port: one line a minute, with a count,
+    // never the request's target or headers (they may hold a token).
+    connect(m_server, &FeedServer::requestRefused, this,
+            [this](const QString &peer, int status, const QString &why) {
+                ++m_requestsRefusedSinceLog;
+                if (m_requestsRefusedLog.isValid() && m_requestsRefusedLog.elapsed() < 60000)
+                    return;
+                qWarning().noquote()
+                    << QStringLiteral("feed: refused %1 request(s), the last from %2 with "
+                                      "%3: %4 (one such line a minute at most)")
+                           .arg(m_requestsRefusedSinceLog)
+                           .arg(peer)
+                           .arg(status)
+                           .arg(why);
+                m_requestsRefusedSinceLog = 0;
+                m_requestsRefusedLog.start();
+            });
     const QString error = m_server->listen();
     if (!error.isEmpty())
         return error;

@@ -3,6 +3,7 @@
 #include <QElapsedTimer>
 #include <QObject>
 #include <QString>
+#include <QStringList>
 
 class ClusterState;
 class EtcdClient;
@@ -21,7 +22,8 @@ public:
         QString certFile, keyFile;
         QString hostname;
         QString portolanPrefix;
-        QString registryPrefix; // the Keys view shows these two subtrees only
+        QString registryPrefix;   // the Keys view shows these two subtrees only
+        QStringList allowedHosts; // -feed-allowed-hosts
     };
     AgentFeed(EtcdClient *client, Settings settings, QObject *parent = nullptr);
     ~AgentFeed() override;
@@ -40,5 +42,7 @@ private:
     int m_idleSeconds = 0;
     int m_refusedSinceLog = 0;
     QElapsedTimer m_refusedLog;
+    int m_requestsRefusedSinceLog = 0;
+    QElapsedTimer m_requestsRefusedLog;
     FeedServer *m_server = nullptr;
 };

@@ -2,6 +2,7 @@
 
 #include <QHash>
 #include <QHostAddress>
+#include <QRegularExpression>
 #include <functional>
 
 namespace {
@@ -141,6 +142,9 @@ const QList<Flag> &flags()
             "File holding the token feed clients must present (required off loopback)"),
         str("feed-cert", &AgentOptions::feedCertFile, "TLS certificate file for the feed"),
         str("feed-key", &AgentOptions::feedKeyFile, "TLS key file for the feed"),
+        str("feed-allowed-hosts", &AgentOptions::feedAllowedHosts,
+            "Host names the feed answers for besides its IP addresses and localhost, "
+            "comma-separated (e.g. behind a proxy: feed.example.com)"),
     };
     return all;
 }
@@ -187,6 +191,18 @@ QString validate(const AgentOptions &o)
                 return QStringLiteral("-feed=%1 is reachable from other hosts: give "
                                       "-feed-token-file, or bind 127.0.0.1")
                     .arg(o.feed);
+        }
+    }
+    if (!o.feedAllowedHosts.isEmpty()) {
+        // Names only: the Host check ignores ports, and an IP address is always allowed.
+        static const QRegularExpression name(
+            QStringLiteral("^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+                           "(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$"));
+        for (const QString &host : o.feedAllowedHosts.split(QLatin1Char(','))) {
+            if (!name.match(host).hasMatch() || host.size() > 253)
+                return QStringLiteral("-feed-allowed-hosts: \"%1\" is not a host name; give "
+                                      "names like feed.example.com, comma-separated, no ports")
+                    .arg(printable(host));
         }
     }
     if (!o.etcdPasswordFile.isEmpty() && o.etcdUser.isEmpty())

@@ -25,7 +25,9 @@ struct AgentOptions {
     QString feed;          // -feed ADDR:PORT: serve the browser view and the WebSocket feed
     QString feedTokenFile; // -feed-token-file: required for a non-loopback -feed
     QString feedCertFile, feedKeyFile; // -feed-cert, -feed-key: serve the feed over TLS
-    QString registryUri;               // the one positional argument
+    QString
+        feedAllowedHosts; // -feed-allowed-hosts: host names the feed answers for, comma-separated
+    QString registryUri;  // the one positional argument
 
     // Longest -hostname accepted, in UTF-8 bytes (a DNS name's limit).
     static constexpr int MaxHostnameBytes = 253;

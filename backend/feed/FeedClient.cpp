@@ -1,39 +1,26 @@
 #include "feed/FeedClient.h"
 
+#include "feed/FeedWebSocket.h"
+
 #include <QTimer>
-#include <QWebSocket>
 #include <algorithm>
 
-namespace {
-
-// A close frame carries at most 123 bytes of reason; cut on a character boundary.
-QString fitCloseReason(const QString &reason)
-{
-    QString fitted = reason;
-    while (fitted.toUtf8().size() > 123)
-        fitted.chop(1);
-    return fitted;
-}
-
-} // namespace
-
-FeedClient::FeedClient(quint64 id, std::unique_ptr<QWebSocket> socket,
+FeedClient::FeedClient(quint64 id, std::unique_ptr<FeedWebSocket> socket,
                        const FeedClientLimits &limits, SnapshotBuilder snapshot, QObject *parent)
     : QObject(parent), m_id(id), m_socket(std::move(socket)), m_limits(limits),
       m_snapshot(std::move(snapshot))
 {
     m_socket->setParent(nullptr);
-    // Qt closes with 1009 itself when a peer exceeds these, before buffering the payload.
-    m_socket->setMaxAllowedIncomingFrameSize(FeedProtocol::MaxClientFrameBytes);
-    m_socket->setMaxAllowedIncomingMessageSize(FeedProtocol::MaxClientFrameBytes);
-    m_socket->setOutgoingFrameSize(64 * 1024);
-
-    connect(m_socket.get(), &QWebSocket::textMessageReceived, this, &FeedClient::handleText);
-    connect(m_socket.get(), &QWebSocket::binaryMessageReceived, this, [this] {
+    connect(m_socket.get(), &FeedWebSocket::textReceived, this, &FeedClient::handleText);
+    connect(m_socket.get(), &FeedWebSocket::binaryReceived, this, [this] {
         const FeedProtocol::FrameError error = FeedProtocol::binaryFrameError();
         close(error.code, error.reason);
     });
-    connect(m_socket.get(), &QWebSocket::bytesWritten, this, &FeedClient::pump);
+    connect(m_socket.get(), &FeedWebSocket::bytesWritten, this, &FeedClient::pump);
+    // The socket closed itself for a protocol fault (1002, 1007, 1009): end like close().
+    connect(m_socket.get(), &FeedWebSocket::protocolError, this,
+            [this](quint16 code, const QString &reason) { close(code, reason); });
+    connect(m_socket.get(), &FeedWebSocket::pingFlood, this, &FeedClient::pingFlood);
 
     // A peer that vanished without a FIN (host down, cable out) would otherwise hold its socket
     // and queue until TCP gives up, many minutes later. Anything from the peer counts as alive,
@@ -42,10 +29,10 @@ FeedClient::FeedClient(quint64 id, std::unique_ptr<QWebSocket> socket,
     // nothing, so it does not count.
     m_lastHeard.start();
     const auto heard = [this] { m_lastHeard.start(); };
-    connect(m_socket.get(), &QWebSocket::textMessageReceived, this, heard);
-    connect(m_socket.get(), &QWebSocket::binaryMessageReceived, this, heard);
-    connect(m_socket.get(), &QWebSocket::pong, this, heard);
-    connect(m_socket.get(), &QWebSocket::bytesWritten, this, [this] {
+    connect(m_socket.get(), &FeedWebSocket::textReceived, this, heard);
+    connect(m_socket.get(), &FeedWebSocket::binaryReceived, this, heard);
+    connect(m_socket.get(), &FeedWebSocket::pongReceived, this, heard);
+    connect(m_socket.get(), &FeedWebSocket::bytesWritten, this, [this] {
         if (m_socket->bytesToWrite() > 0)
             m_lastHeard.start();
     });
@@ -54,7 +41,7 @@ FeedClient::FeedClient(quint64 id, std::unique_ptr<QWebSocket> socket,
     connect(m_heartbeat, &QTimer::timeout, this, &FeedClient::heartbeat);
     m_heartbeat->start();
     m_lastTick.start();
-    connect(m_socket.get(), &QWebSocket::disconnected, this, [this] {
+    connect(m_socket.get(), &FeedWebSocket::disconnected, this, [this] {
         if (m_finished)
             return;
         m_finished = true;
@@ -74,9 +61,7 @@ FeedClient::~FeedClient()
 
 QString FeedClient::peer() const
 {
-    return QStringLiteral("%1:%2")
-        .arg(m_socket->peerAddress().toString())
-        .arg(m_socket->peerPort());
+    return m_socket->peer();
 }
 
 qint64 FeedClient::pendingBytes() const
@@ -110,7 +95,7 @@ void FeedClient::sendSnapshot(FeedProtocol::SnapshotReason reason)
     enqueue({m_snapshot(reason), true});
 }
 
-void FeedClient::close(QWebSocketProtocol::CloseCode code, const QString &reason)
+void FeedClient::close(quint16 code, const QString &reason)
 {
     if (m_closing)
         return;
@@ -118,7 +103,7 @@ void FeedClient::close(QWebSocketProtocol::CloseCode code, const QString &reason
     m_queue.clear();
     m_queuedBytes = 0;
     m_snapshotBytesQueued = 0;
-    m_socket->close(code, fitCloseReason(reason));
+    m_socket->close(code, reason);
     // The close frame waits behind whatever the socket still holds; a peer that never reads
     // would keep that memory forever, so it gets a grace period and then the connection is cut.
     m_abortTimer = new QTimer(this);
@@ -142,13 +127,13 @@ void FeedClient::enqueue(Queued queued)
 void FeedClient::pump()
 {
     bool sentSnapshot = false;
-    while (!m_queue.isEmpty() && !m_closing && m_socket->isValid() &&
+    while (!m_queue.isEmpty() && !m_closing && m_socket->isOpen() &&
            m_socket->bytesToWrite() < m_limits.writeWindow) {
         const Queued queued = m_queue.dequeue();
         m_queuedBytes -= queued.message.bytes;
         if (queued.snapshot)
             m_snapshotBytesQueued -= queued.message.bytes;
-        m_socket->sendTextMessage(queued.message.text);
+        m_socket->sendText(queued.message.utf8);
         sentSnapshot = sentSnapshot || queued.snapshot;
     }
     // A snapshot goes to the kernel now rather than on the next event-loop pass, so its copy in
@@ -178,11 +163,11 @@ void FeedClient::overflow()
     }
 }
 
-void FeedClient::handleText(const QString &message)
+void FeedClient::handleText(const QByteArray &message)
 {
     if (m_closing)
         return;
-    const FeedProtocol::ParsedFrame parsed = FeedProtocol::parseTextFrame(message.toUtf8());
+    const FeedProtocol::ParsedFrame parsed = FeedProtocol::parseTextFrame(message);
     if (const auto *error = std::get_if<FeedProtocol::FrameError>(&parsed)) {
         close(error->code, error->reason);
         return;

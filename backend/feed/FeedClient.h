@@ -10,7 +10,7 @@
 #include <memory>
 
 class QTimer;
-class QWebSocket;
+class FeedWebSocket;
 
 // Limits that keep one feed client's memory bounded (docs/feed.md, "Slow clients").
 struct FeedClientLimits {
@@ -21,16 +21,13 @@ struct FeedClientLimits {
     int heartbeatMs = 30000;         // a silent peer is pinged after this and cut after twice this
 };
 
-// One server message as Qt sends it (UTF-16) and its size in UTF-8 (what the queue limits
-// count). Built once and shared, implicitly, by every client it goes to.
+// One server message in UTF-8 and its size (what the queue limits count). Built once and
+// shared, implicitly, by every client it goes to.
 struct FeedMessage {
-    QString text;
+    QByteArray utf8;
     qint64 bytes = 0;
 
-    static FeedMessage fromUtf8(const QByteArray &utf8)
-    {
-        return {QString::fromUtf8(utf8), utf8.size()};
-    }
+    static FeedMessage fromUtf8(const QByteArray &utf8) { return {utf8, utf8.size()}; }
 };
 
 // One WebSocket client of the feed. Messages wait in a bounded queue of our own and reach the
@@ -43,7 +40,7 @@ public:
     // builds it once per cluster revision and shares it between clients.
     using SnapshotBuilder = std::function<FeedMessage(FeedProtocol::SnapshotReason)>;
 
-    FeedClient(quint64 id, std::unique_ptr<QWebSocket> socket, const FeedClientLimits &limits,
+    FeedClient(quint64 id, std::unique_ptr<FeedWebSocket> socket, const FeedClientLimits &limits,
                SnapshotBuilder snapshot, QObject *parent = nullptr);
     ~FeedClient() override;
 
@@ -54,7 +51,7 @@ public:
     void send(const FeedMessage &message);
     // Drops everything queued and queues a fresh snapshot.
     void sendSnapshot(FeedProtocol::SnapshotReason reason);
-    void close(QWebSocketProtocol::CloseCode code, const QString &reason);
+    void close(quint16 code, const QString &reason);
 
     qint64 queuedBytes() const { return m_queuedBytes; }
     qint64 pendingBytes() const; // queued here plus buffered in the socket
@@ -66,6 +63,7 @@ Q_SIGNALS:
     void overflowed(bool closed);
     void finished();           // the connection is gone; the owner deletes this client
     void silent(int silentMs); // the peer answered nothing, not even pings; it is being cut
+    void pingFlood();          // the peer sent pings without reading the answers; it was cut
 
 private:
     struct Queued {
@@ -75,12 +73,12 @@ private:
     void enqueue(Queued message);
     void pump();
     void overflow();
-    void handleText(const QString &message);
+    void handleText(const QByteArray &message);
     void notePending();
     void heartbeat();
 
     quint64 m_id;
-    std::unique_ptr<QWebSocket> m_socket;
+    std::unique_ptr<FeedWebSocket> m_socket;
     FeedClientLimits m_limits;
     SnapshotBuilder m_snapshot;
     QQueue<Queued> m_queue;

@@ -1,13 +1,12 @@
 #include "feed/FeedServer.h"
 
 #include "cluster/ClusterState.h"
+#include "feed/FeedHttpConnection.h"
+#include "feed/FeedRequestPolicy.h"
+#include "feed/FeedWebSocket.h"
+#include "http/WebSocketFrames.h"
 
-#include <QCryptographicHash>
 #include <QFile>
-#include <QHttpServer>
-#include <QHttpServerRequest>
-#include <QHttpServerResponder>
-#include <QHttpServerRouterRule>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QPointer>
@@ -18,7 +17,6 @@
 #include <QTcpServer>
 #include <QTcpSocket>
 #include <QTimer>
-#include <QWebSocket>
 
 #if defined(__GLIBC__)
 #include <malloc.h>
@@ -26,67 +24,19 @@
 
 namespace {
 
-using Header = std::pair<QByteArray, QByteArray>;
-
-// QHttpServer 6.4 hands a WebSocket upgrade to its own QWebSocketServer only when a rule
-// matches the request; this rule lets the server decide per request (path, token, capacity),
-// so a refused upgrade falls through to the missing handler and gets a plain HTTP answer.
-class FeedRouterRule : public QHttpServerRouterRule {
-public:
-    using Accepts = std::function<bool(const QHttpServerRequest &)>;
-    FeedRouterRule(const QString &pathPattern, Accepts accepts, RouterHandler handler)
-        : QHttpServerRouterRule(pathPattern, std::move(handler)), m_accepts(std::move(accepts))
-    {
-    }
-
-protected:
-    bool matches(const QHttpServerRequest &request, QRegularExpressionMatch *match) const override
-    {
-        return QHttpServerRouterRule::matches(request, match) && m_accepts(request);
-    }
-
-private:
-    Accepts m_accepts;
-};
-
-bool isWebSocketUpgrade(const QHttpServerRequest &request)
-{
-    return request.value("connection").toLower().contains("upgrade") &&
-           request.value("upgrade").compare("websocket", Qt::CaseInsensitive) == 0;
-}
-
-void writeResponse(QHttpServerResponder &responder, int status, const QByteArray &contentType,
-                   const QByteArray &body, const QList<Header> &headers = {})
-{
-    responder.writeStatusLine(QHttpServerResponder::StatusCode(status));
-    responder.writeHeader("Content-Type", contentType);
-    responder.writeHeader("Content-Length", QByteArray::number(body.size()));
-    responder.writeHeader("Content-Security-Policy",
-                          "default-src 'self'; connect-src 'self' ws: wss:");
-    responder.writeHeader("X-Content-Type-Options", "nosniff");
-    responder.writeHeader("X-Frame-Options", "DENY");
-    responder.writeHeader("Referrer-Policy", "no-referrer");
-    for (const Header &header : headers)
-        responder.writeHeader(header.first, header.second);
-    responder.writeBody(body);
-}
-
-void writeJson(QHttpServerResponder &responder, const FeedReply &reply,
-               const QList<Header> &headers = {})
-{
-    writeResponse(responder, reply.status, "application/json",
-                  QJsonDocument(reply.body).toJson(QJsonDocument::Compact),
-                  QList<Header>{{"Cache-Control", "no-store"}} + headers);
-}
-
-void writeError(QHttpServerResponder &responder, int status, const QString &message,
-                const QList<Header> &headers = {})
-{
-    writeJson(responder, FeedReply::error(status, message), headers);
-}
+using Header = FeedHttpResponse::Header;
 
 const QList<Header> kUnauthorized = {{"WWW-Authenticate", "Bearer realm=\"portolan-feed\""}};
-const QList<Header> kGetOnly = {{"Allow", "GET"}};
+const QList<Header> kGetOnly = {{"Allow", "GET, HEAD"}};
+
+FeedHttpResponse jsonResponse(const FeedReply &reply)
+{
+    FeedHttpResponse response;
+    response.status = reply.status;
+    response.body = QJsonDocument(reply.body).toJson(QJsonDocument::Compact);
+    response.headers = {{"Cache-Control", "no-store"}};
+    return response;
+}
 
 FeedProtocol::EtcdStatus etcdStatus(ClusterState::Status status)
 {
@@ -103,25 +53,23 @@ FeedProtocol::EtcdStatus etcdStatus(ClusterState::Status status)
     return FeedProtocol::EtcdStatus::Disconnected;
 }
 
-// Answers once, and only while the HTTP connection that asked is still there.
-FeedReplyCallback deferredReply(QHttpServerResponder &&responder)
+// Answers once, and only while the connection that asked is still there.
+FeedReplyCallback deferredReply(FeedHttpConnection *connection)
 {
-    auto held = std::make_shared<QHttpServerResponder>(std::move(responder));
-    QPointer<QTcpSocket> socket = held->socket();
+    QPointer<FeedHttpConnection> held = connection;
     auto answered = std::make_shared<bool>(false);
-    return [held, socket, answered](const FeedReply &reply) {
-        if (*answered || !socket || !socket->isOpen())
+    return [held, answered](const FeedReply &reply) {
+        if (*answered || !held)
             return;
         *answered = true;
-        writeJson(*held, reply);
+        held->respond(jsonResponse(reply));
     };
 }
 
 } // namespace
 
 FeedServer::FeedServer(ClusterState *state, FeedServerOptions options, QObject *parent)
-    : QObject(parent), m_state(state), m_options(std::move(options)),
-      m_http(std::make_unique<QHttpServer>()), m_trimTimer(new QTimer(this)),
+    : QObject(parent), m_state(state), m_options(std::move(options)), m_trimTimer(new QTimer(this)),
       m_guard(new FeedConnectionGuard(m_options.connectionLimits, this))
 {
     connect(m_guard, &FeedConnectionGuard::connectionCut, this,
@@ -139,20 +87,6 @@ FeedServer::FeedServer(ClusterState *state, FeedServerOptions options, QObject *
         malloc_trim(0);
 #endif
     });
-
-    m_http->route<FeedRouterRule>(
-        QStringLiteral("(?s).*"), // every path, even one with a decoded newline
-        [this](const QHttpServerRequest &request) {
-            return !isWebSocketUpgrade(request) || acceptsWebSocket(request);
-        },
-        [this](const QHttpServerRequest &request, QHttpServerResponder &&responder) {
-            handleRequest(request, std::move(responder));
-        });
-    m_http->setMissingHandler(
-        [this](const QHttpServerRequest &request, QHttpServerResponder &&responder) {
-            handleRefusedRequest(request, std::move(responder));
-        });
-    connect(m_http.get(), &QHttpServer::newWebSocketConnection, this, &FeedServer::takeWebSockets);
 
     using FeedProtocol::ServiceOp;
     connect(state, &ClusterState::hostChanged, this, [this](const HostRecord &host) {
@@ -253,14 +187,16 @@ QString FeedServer::listen()
     }
     if (!server->listen(m_address, m_options.port))
         return QStringLiteral("cannot serve the feed on %1: %2").arg(where, server->errorString());
-    m_http->bind(server.release());
+    m_listener = std::move(server);
+    // QSslServer queues a connection once its TLS handshake is done; QTcpServer at once.
+    connect(m_listener.get(), &QTcpServer::pendingConnectionAvailable, this,
+            &FeedServer::acceptConnections);
     return {};
 }
 
 quint16 FeedServer::serverPort() const
 {
-    const QList<QTcpServer *> servers = m_http->servers();
-    return servers.isEmpty() ? 0 : servers.first()->serverPort();
+    return m_listener ? m_listener->serverPort() : 0;
 }
 
 bool FeedServer::isTls() const
@@ -314,147 +250,210 @@ std::optional<QByteArray> FeedServer::readTokenFile(const QString &path, QString
 
 bool FeedServer::tokensEqual(const QByteArray &presented, const QByteArray &expected)
 {
-    // Hashing first gives equal lengths, so the comparison below never depends on where or
-    // whether the inputs differ, and the expected token's length is not revealed either.
-    const QByteArray a = QCryptographicHash::hash(presented, QCryptographicHash::Sha256);
-    const QByteArray b = QCryptographicHash::hash(expected, QCryptographicHash::Sha256);
-    unsigned char difference = 0;
-    for (int i = 0; i < a.size(); ++i)
-        difference |= static_cast<unsigned char>(a[i] ^ b[i]);
-    return difference == 0 && !expected.isEmpty();
+    return FeedRequestPolicy::tokensEqual(presented, expected);
 }
 
-bool FeedServer::isAuthorized(const QHttpServerRequest &request) const
+void FeedServer::acceptConnections()
+{
+    while (QTcpSocket *socket = m_listener->nextPendingConnection()) {
+        auto *connection =
+            new FeedHttpConnection(socket, m_options.requestLimits, m_options.headDeadlineMs, this);
+        connect(connection, &FeedHttpConnection::requestReady, this,
+                [this, connection] { handleRequest(connection); });
+        connect(connection, &FeedHttpConnection::finished, connection, &QObject::deleteLater);
+    }
+}
+
+bool FeedServer::isAuthorized(const HttpRequestParser &request) const
 {
     if (m_options.token.isEmpty())
         return true;
-    const QByteArray authorization = request.value("authorization").trimmed();
-    QByteArray presented;
-    if (authorization.size() > 7 &&
-        authorization.left(7).compare("Bearer ", Qt::CaseInsensitive) == 0)
-        presented = authorization.mid(7).trimmed();
-    else
-        presented =
-            request.query().queryItemValue(QStringLiteral("token"), QUrl::FullyDecoded).toUtf8();
-    return tokensEqual(presented, m_options.token);
+    return FeedRequestPolicy::tokensEqual(
+        FeedRequestPolicy::presentedToken(request.header("authorization"), request.query()),
+        m_options.token);
 }
 
-bool FeedServer::acceptsWebSocket(const QHttpServerRequest &request) const
+void FeedServer::refuse(FeedHttpConnection *connection, const FeedHttpResponse &response,
+                        const QString &why)
 {
-    return request.url().path() == QLatin1String("/ws") &&
-           request.method() == QHttpServerRequest::Method::Get && isAuthorized(request) &&
-           m_clients.size() < m_options.maxClients;
+    ++m_requestsRefused;
+    Q_EMIT requestRefused(connection->peer(), response.status, why);
+    connection->respond(response);
 }
 
-void FeedServer::handleRequest(const QHttpServerRequest &request, QHttpServerResponder &&responder)
+void FeedServer::handleRequest(FeedHttpConnection *connection)
 {
-    if (isWebSocketUpgrade(request))
-        return; // accepted by the rule: Qt's WebSocket server answers the handshake
-    if (request.method() != QHttpServerRequest::Method::Get)
-        return writeError(responder, 405, QStringLiteral("the feed is read-only; use GET"),
-                          kGetOnly);
-    if (!isAuthorized(request))
-        return writeError(responder, 401, QStringLiteral("a valid feed token is required"),
-                          kUnauthorized);
+    using Response = FeedHttpResponse;
+    const HttpRequestParser &request = connection->request();
+    // Limits and framing first, then who is asking, and only then what is asked.
+    if (const int status = connection->failureStatus())
+        return refuse(connection, Response::error(status, connection->failureMessage(), true),
+                      connection->failureMessage());
+    const QByteArray method = request.method();
+    const bool get = method == "GET" || method == "HEAD";
+    if (request.hasBody()) {
+        const QString why = get ? QStringLiteral("a GET request has no body")
+                                : QStringLiteral("the feed is read-only; use GET");
+        return refuse(connection,
+                      Response::error(get ? 400 : 405, why, true, get ? QList<Header>() : kGetOnly),
+                      why);
+    }
+    if (!get) {
+        const QString why = QStringLiteral("the feed is read-only; use GET");
+        return refuse(connection, Response::error(405, why, true, kGetOnly), why);
+    }
+    const QByteArray host = request.header("host");
+    if (!FeedRequestPolicy::hostAllowed(host, m_options.allowedHosts)) {
+        const QString why = QStringLiteral("the feed answers only for its IP addresses, "
+                                           "localhost and the names in -feed-allowed-hosts");
+        return refuse(connection, Response::error(403, why, true), why);
+    }
+    if (!FeedRequestPolicy::originAllowed(request.header("origin"), host, m_options.allowedHosts)) {
+        const QString why = QStringLiteral("cross-origin requests are refused; a page of "
+                                           "another origin may not read the feed");
+        return refuse(connection, Response::error(403, why, true), why);
+    }
+    if (request.isWebSocketUpgrade())
+        return upgrade(connection);
 
-    const QString path = request.url().path();
-    const QUrlQuery query = request.query();
-    if (path == QLatin1String("/ws"))
-        return writeError(responder, 426, QStringLiteral("/ws needs a WebSocket upgrade"),
-                          {{"Upgrade", "websocket"}});
+    const QString path = QString::fromUtf8(QByteArray::fromPercentEncoding(request.path()));
+    const bool api = path.startsWith(QLatin1String("/api/"));
+    // The page and its assets hold no data, so they need no token; the data does.
+    if (!api && path != QLatin1String("/ws"))
+        return serveFile(connection, path);
+    if (!isAuthorized(request)) {
+        const QString why = QStringLiteral("a valid feed token is required");
+        return refuse(connection, Response::error(401, why, false, kUnauthorized), why);
+    }
+    if (!api) {
+        return connection->respond(
+            Response::error(426, QStringLiteral("/ws needs a WebSocket upgrade"), false,
+                            {{"Upgrade", "websocket"}, {"Sec-WebSocket-Version", "13"}}));
+    }
+    answerApi(connection, path, QUrlQuery(QString::fromUtf8(request.query())));
+}
+
+void FeedServer::answerApi(FeedHttpConnection *connection, const QString &path,
+                           const QUrlQuery &query)
+{
     if (path == QLatin1String("/api/v1/snapshot"))
-        return writeJson(responder, {200, FeedApi::snapshot(*m_state)});
+        return connection->respond(jsonResponse({200, FeedApi::snapshot(*m_state)}));
     if (path == QLatin1String("/api/v1/hosts"))
-        return writeJson(responder, {200, FeedApi::hosts(*m_state)});
+        return connection->respond(jsonResponse({200, FeedApi::hosts(*m_state)}));
     if (path == QLatin1String("/api/v1/services"))
-        return writeJson(responder, FeedApi::services(*m_state, query));
+        return connection->respond(jsonResponse(FeedApi::services(*m_state, query)));
     if (path == QLatin1String("/api/v1/events"))
-        return writeJson(responder, FeedApi::events(*m_state, query));
+        return connection->respond(jsonResponse(FeedApi::events(*m_state, query)));
     if (path == QLatin1String("/api/v1/tree")) {
         KeyTreeQuery tree;
         FeedReply invalid;
         if (!FeedApi::treeQuery(query, &tree, &invalid))
-            return writeJson(responder, invalid);
+            return connection->respond(jsonResponse(invalid));
         if (!m_treeProvider)
-            return writeError(responder, 503, QStringLiteral("the key tree is not available"));
-        return m_treeProvider(tree, deferredReply(std::move(responder)));
+            return connection->respond(
+                FeedHttpResponse::error(503, QStringLiteral("the key tree is not available")));
+        return m_treeProvider(tree, deferredReply(connection));
     }
     if (path == QLatin1String("/api/v1/key")) {
         const QString key = query.queryItemValue(QStringLiteral("key"), QUrl::FullyDecoded);
         if (key.isEmpty())
-            return writeError(responder, 400, QStringLiteral("key is required"));
+            return connection->respond(
+                FeedHttpResponse::error(400, QStringLiteral("key is required")));
         if (!m_keyProvider)
-            return writeError(responder, 503, QStringLiteral("key lookup is not available"));
-        return m_keyProvider(key, deferredReply(std::move(responder)));
+            return connection->respond(
+                FeedHttpResponse::error(503, QStringLiteral("key lookup is not available")));
+        return m_keyProvider(key, deferredReply(connection));
     }
-    if (path.startsWith(QLatin1String("/api/")))
-        return writeError(responder, 404, QStringLiteral("no such endpoint: %1").arg(path));
-    serveFile(request, responder);
+    connection->respond(
+        FeedHttpResponse::error(404, QStringLiteral("no such endpoint: %1").arg(path)));
 }
 
-void FeedServer::handleRefusedRequest(const QHttpServerRequest &request,
-                                      QHttpServerResponder &&responder)
+void FeedServer::upgrade(FeedHttpConnection *connection)
 {
-    // Refused WebSocket upgrades get here; Qt closes the connection afterwards.
-    if (!isWebSocketUpgrade(request))
-        return handleRequest(request, std::move(responder));
-    if (request.url().path() != QLatin1String("/ws"))
-        return writeError(responder, 404, QStringLiteral("the WebSocket feed is at /ws"));
-    if (request.method() != QHttpServerRequest::Method::Get)
-        return writeError(responder, 405, QStringLiteral("the feed is read-only; use GET"),
-                          kGetOnly);
-    if (!isAuthorized(request))
-        return writeError(responder, 401, QStringLiteral("a valid feed token is required"),
-                          kUnauthorized);
-    writeError(responder, 503,
-               QStringLiteral("the feed already has %1 clients").arg(m_options.maxClients),
-               {{"Retry-After", "10"}});
+    using Response = FeedHttpResponse;
+    const HttpRequestParser &request = connection->request();
+    if (request.path() != "/ws") {
+        const QString why = QStringLiteral("the WebSocket feed is at /ws");
+        return refuse(connection, Response::error(404, why, true), why);
+    }
+    if (!isAuthorized(request)) {
+        const QString why = QStringLiteral("a valid feed token is required");
+        return refuse(connection, Response::error(401, why, true, kUnauthorized), why);
+    }
+    if (request.header("sec-websocket-version").trimmed() != "13") {
+        const QString why = QStringLiteral("only WebSocket version 13 is spoken");
+        return refuse(connection,
+                      Response::error(426, why, true, {{"Sec-WebSocket-Version", "13"}}), why);
+    }
+    const QByteArray key = request.header("sec-websocket-key").trimmed();
+    if (request.httpMinorVersion() != 1 || !WebSocketFrames::isValidClientKey(key)) {
+        const QString why = QStringLiteral("not a valid WebSocket upgrade (HTTP/1.1 and a "
+                                           "16-byte Sec-WebSocket-Key are required)");
+        return refuse(connection, Response::error(400, why, true), why);
+    }
+    if (m_clients.size() >= m_options.maxClients) {
+        const QString why =
+            QStringLiteral("the feed already has %1 clients").arg(m_options.maxClients);
+        return refuse(connection, Response::error(503, why, true, {{"Retry-After", "10"}}), why);
+    }
+    QByteArray pending;
+    QTcpSocket *socket = connection->takeSocket(&pending);
+    if (!socket)
+        return;
+    m_guard->release(socket->peerAddress(), socket->peerPort());
+    socket->write("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+                  "Connection: Upgrade\r\nSec-WebSocket-Accept: " +
+                  WebSocketFrames::acceptKey(key) + "\r\n\r\n");
+    addClient(std::make_unique<FeedWebSocket>(socket, pending, FeedProtocol::MaxClientFrameBytes));
 }
 
-void FeedServer::serveFile(const QHttpServerRequest &request, QHttpServerResponder &responder)
+void FeedServer::serveFile(FeedHttpConnection *connection, const QString &path)
 {
-    const std::optional<FeedWebFiles::File> file = m_webFiles.find(request.url().path());
+    const std::optional<FeedWebFiles::File> file = m_webFiles.find(path);
+    FeedHttpResponse response;
     if (!file) {
-        return writeResponse(responder, 404, "text/plain; charset=utf-8", "not found\n",
-                             {{"Cache-Control", "no-store"}});
+        response.status = 404;
+        response.contentType = "text/plain; charset=utf-8";
+        response.body = "not found\n";
+        response.headers = {{"Cache-Control", "no-store"}};
+        return connection->respond(response);
     }
     // Files change with the binary, not their names, so browsers revalidate every time.
-    const QList<Header> headers = {{"Cache-Control", "no-cache"}, {"ETag", file->etag}};
-    if (request.value("if-none-match") == file->etag)
-        return writeResponse(responder, 304, file->contentType, {}, headers);
-    writeResponse(responder, 200, file->contentType, file->body, headers);
+    response.contentType = file->contentType;
+    response.headers = {{"Cache-Control", "no-cache"}, {"ETag", file->etag}};
+    if (connection->request().header("if-none-match") == file->etag)
+        response.status = 304;
+    else
+        response.body = file->body;
+    connection->respond(response);
 }
 
-void FeedServer::takeWebSockets()
+void FeedServer::addClient(std::unique_ptr<FeedWebSocket> socket)
 {
-    while (m_http->hasPendingWebSocketConnections()) {
-        std::unique_ptr<QWebSocket> socket = m_http->nextPendingWebSocketConnection();
-        if (!socket)
-            break;
-        m_guard->release(socket->peerAddress(), socket->peerPort());
-        auto *client = new FeedClient(
-            m_nextClientId++, std::move(socket), m_options.clientLimits,
-            [this](FeedProtocol::SnapshotReason reason) { return snapshotMessage(reason); }, this);
-        m_clients.append(client);
-        connect(client, &FeedClient::finished, this, [this, client] {
-            m_clients.removeOne(client);
-            m_peakPendingBytesOfGoneClients =
-                std::max(m_peakPendingBytesOfGoneClients, client->peakPendingBytes());
-            client->deleteLater();
-            Q_EMIT clientCountChanged(clientCount());
-        });
-        connect(client, &FeedClient::overflowed, this, [this, client](bool closed) {
-            Q_EMIT clientOverflowed(client->id(), closed, client->peer());
-        });
-        connect(client, &FeedClient::silent, this, [this, client](int silentMs) {
-            Q_EMIT clientSilent(client->id(), client->peer(), silentMs);
-        });
-        client->send(FeedMessage::fromUtf8(
-            FeedProtocol::helloMessage(m_options.agentVersion, m_options.hostname)));
-        client->sendSnapshot(FeedProtocol::SnapshotReason::Initial);
-        client->send(FeedMessage::fromUtf8(statusMessage()));
+    auto *client = new FeedClient(
+        m_nextClientId++, std::move(socket), m_options.clientLimits,
+        [this](FeedProtocol::SnapshotReason reason) { return snapshotMessage(reason); }, this);
+    m_clients.append(client);
+    connect(client, &FeedClient::finished, this, [this, client] {
+        m_clients.removeOne(client);
+        m_peakPendingBytesOfGoneClients =
+            std::max(m_peakPendingBytesOfGoneClients, client->peakPendingBytes());
+        client->deleteLater();
         Q_EMIT clientCountChanged(clientCount());
-    }
+    });
+    connect(client, &FeedClient::overflowed, this, [this, client](bool closed) {
+        Q_EMIT clientOverflowed(client->id(), closed, client->peer());
+    });
+    connect(client, &FeedClient::silent, this, [this, client](int silentMs) {
+        Q_EMIT clientSilent(client->id(), client->peer(), silentMs);
+    });
+    connect(client, &FeedClient::pingFlood, this,
+            [this, client] { Q_EMIT clientPingFlood(client->id(), client->peer()); });
+    client->send(FeedMessage::fromUtf8(
+        FeedProtocol::helloMessage(m_options.agentVersion, m_options.hostname)));
+    client->sendSnapshot(FeedProtocol::SnapshotReason::Initial);
+    client->send(FeedMessage::fromUtf8(statusMessage()));
+    Q_EMIT clientCountChanged(clientCount());
 }
 
 void FeedServer::broadcast(const QByteArray &message)
