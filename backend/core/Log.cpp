@@ -15,15 +15,16 @@ void handler(QtMsgType, const QMessageLogContext &, const QString &message)
 
 QString Log::redact(QString text)
 {
-    // Qt's own debug output (qt.httpserver at QT_LOGGING_RULES=*.debug=true) prints request URLs
-    // and headers; a feed token must not reach a shared log that way.
-    static const QRegularExpression tokenParam(QStringLiteral("(token=)[^&\\s\"')]+"),
+    // The feed logs no request, but Qt's own debug output (QT_LOGGING_RULES=*.debug=true) may
+    // print URLs and headers of etcd's or Docker's traffic; a token must not reach a shared
+    // log that way, not even mis-encoded ("token%3D...").
+    static const QRegularExpression tokenParam(QStringLiteral("(token(?:=|%3d))[^&\\s\"')]+"),
                                                QRegularExpression::CaseInsensitiveOption);
     static const QRegularExpression authHeader(
         QStringLiteral("(authorization\"?\\s*[:,]\\s*\"?)(?:(?:bearer|basic)\\s+)?[^\"\\s,)]+"),
         QRegularExpression::CaseInsensitiveOption);
     // Most lines hold neither word: skip the regular expressions for them.
-    if (!text.contains(QLatin1String("token="), Qt::CaseInsensitive) &&
+    if (!text.contains(QLatin1String("token"), Qt::CaseInsensitive) &&
         !text.contains(QLatin1String("authorization"), Qt::CaseInsensitive))
         return text;
     text.replace(tokenParam, QStringLiteral("\\1<redacted>"));

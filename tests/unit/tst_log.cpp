@@ -16,6 +16,8 @@ private slots:
             << "Url: QUrl(\"http://127.0.0.1:1/api/v1/hosts?token=<redacted>\")";
         QTest::newRow("token then param") << "/ws?token=abc&x=1"
                                           << "/ws?token=<redacted>&x=1";
+        QTest::newRow("mis-encoded token") << "/api/v1/hosts?token%3Dtok-123"
+                                           << "/api/v1/hosts?token%3D<redacted>";
         QTest::newRow("qt header pair") << "(\"Authorization\", \"Bearer tok-9\")"
                                         << "(\"Authorization\", \"<redacted>\")";
         QTest::newRow("qt header colon") << "(\"Authorization\": \"Bearer tok-9\")"
