@@ -17,7 +17,7 @@
 #      Host feed.example:P (any case) work, other names still 403.
 #   9. HEAD / has GET's status and headers and no body (a second request on the connection
 #      works); "Connection: close" and HTTP/1.0 are closed within 2 s of the answer;
-#      Content-Length 51 twice, "0, 51", "+0": 400; an unmasked client frame: close 1002.
+#      Content-Length 51 twice, "0, 51", "+0", 0 twice: 400; an unmasked client frame: close 1002.
 #   8. with -feed-token-file: 200 upgrades with a wrong token (401) and, with 256 clients held,
 #      200 over the cap (503) add at most 2 log lines each.
 #  12. ?%74oken=T and ?tok%65n=T: 401 (API and /ws); ?token=T: 200; at *.debug=true a request
@@ -135,10 +135,13 @@ F9+=("HTTP/1.0: eof $(field "$out" eof)")
 s1=$(status_of --target / --header "Content-Length: 51" --header "Content-Length: 51" --body 51)
 s2=$(status_of --target / --header "Content-Length: 0, 51" --body 51)
 s3=$(status_of --target / --header "Content-Length: +0")
+# no body at all: only the duplicate itself can make this one a 400 (not "GET with a body")
+s4=$(status_of --target / --header "Content-Length: 0" --header "Content-Length: 0")
 check "F9: Content-Length 51 twice -> 400 (got $s1)" [ "$s1" = 400 ]
 check "F9: Content-Length '0, 51' -> 400 (got $s2)" [ "$s2" = 400 ]
 check "F9: Content-Length '+0' -> 400 (got $s3)" [ "$s3" = 400 ]
-F9+=("Content-Length 51x2/'0, 51'/'+0': $s1/$s2/$s3")
+check "F9: Content-Length 0 twice -> 400 (got $s4)" [ "$s4" = 400 ]
+F9+=("Content-Length 51x2/'0, 51'/'+0'/0x2: $s1/$s2/$s3/$s4")
 out=$(fa "$P" unmasked)
 say "F9 unmasked frame: $out"
 check "F9: an unmasked client frame -> close 1002 ($out)" [ "$(field "$out" close)" = 1002 ]
