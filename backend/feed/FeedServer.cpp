@@ -180,6 +180,8 @@ QString FeedServer::listen()
         tls.setPeerVerifyMode(QSslSocket::VerifyNone);
         auto sslServer = std::make_unique<GuardedServer<QSslServer>>(m_guard);
         sslServer->setSslConfiguration(tls);
+        // A peer that never finishes its handshake is not yet guarded: it gets the head's deadline.
+        sslServer->setHandshakeTimeout(m_options.headDeadlineMs);
         server = std::move(sslServer);
         m_tls = true;
     } else {

@@ -797,8 +797,16 @@ void TestFeedServer::servesOverTls()
     FeedServerOptions options;
     options.certFile = cert;
     options.keyFile = key;
+    options.headDeadlineMs = 500;
     start(options);
     QVERIFY(m_server->isTls());
+
+    // A peer that opens TCP and never starts its TLS handshake is cut at the head deadline.
+    QTcpSocket silent;
+    silent.connectToHost(QHostAddress::LocalHost, m_server->serverPort());
+    QVERIFY(silent.waitForConnected(5000));
+    // Qt's own default is 5 s: within 3 s only our deadline can have cut it.
+    QTRY_COMPARE_WITH_TIMEOUT(silent.state(), QAbstractSocket::UnconnectedState, 3000);
     QVERIFY(m_server->url().startsWith("https://127.0.0.1:"));
 
     QSslConfiguration trustAll = QSslConfiguration::defaultConfiguration();
