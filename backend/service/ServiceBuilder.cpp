@@ -8,19 +8,48 @@
 
 namespace {
 
+// Format characters (bidi overrides, zero-width ones) and line/paragraph separators show as
+// nothing or reorder the text around them: "rtl\u202Eexe.txt" reads as "rtltxt.exe".
+bool isInvisible(char32_t c)
+{
+    const QChar::Category category = QChar::category(c);
+    return category == QChar::Other_Format || category == QChar::Separator_Line ||
+           category == QChar::Separator_Paragraph;
+}
+
+// Calls f(code point, index of its first UTF-16 unit) for each code point of s.
+template <typename F> void forEachCodePoint(QStringView s, F f)
+{
+    for (qsizetype i = 0; i < s.size(); ++i) {
+        char32_t c = s[i].unicode();
+        const qsizetype at = i;
+        if (s[i].isHighSurrogate() && i + 1 < s.size() && s[i + 1].isLowSurrogate()) {
+            c = QChar::surrogateToUcs4(s[i], s[i + 1]);
+            ++i;
+        }
+        f(c, at);
+    }
+}
+
+// Control characters as \xNN, invisible ones as \uXXXX (\UXXXXXXXX beyond the BMP): a log
+// line or note shows exactly what the value holds.
 QString escapedControl(QStringView s)
 {
     QString out;
-    for (const QChar c : s) {
-        if (c.category() == QChar::Other_Control)
-            out += QStringLiteral("\\x%1").arg(c.unicode(), 2, 16, QLatin1Char('0'));
+    forEachCodePoint(s, [&](char32_t c, qsizetype at) {
+        if (QChar::category(c) == QChar::Other_Control)
+            out += QStringLiteral("\\x%1").arg(uint(c), 2, 16, QLatin1Char('0'));
+        else if (isInvisible(c) && c > 0xffff)
+            out += QStringLiteral("\\U%1").arg(uint(c), 8, 16, QLatin1Char('0'));
+        else if (isInvisible(c))
+            out += QStringLiteral("\\u%1").arg(uint(c), 4, 16, QLatin1Char('0'));
         else
-            out += c;
-    }
+            out += s.mid(at, c > 0xffff ? 2 : 1);
+    });
     return out;
 }
 
-// A value safe to quote in a note: control characters escaped, long text cut.
+// A value safe to quote in a note: control and invisible characters escaped, long text cut.
 QString quoted(const QString &s)
 {
     QString out = escapedControl(QStringView(s).left(64));
@@ -29,13 +58,20 @@ QString quoted(const QString &s)
     return QLatin1Char('"') + out + QLatin1Char('"');
 }
 
-bool hasControl(const QString &s)
+// Why text must not be a name, id or tag because of a character in it (empty when it may).
+QString characterProblem(const QString &s, bool allowControl)
 {
-    for (const QChar c : s) {
-        if (c.category() == QChar::Other_Control)
-            return true;
-    }
-    return false;
+    QString problem;
+    forEachCodePoint(s, [&](char32_t c, qsizetype) {
+        if (!problem.isEmpty())
+            return;
+        if (!allowControl && QChar::category(c) == QChar::Other_Control)
+            problem = QStringLiteral("contains control characters");
+        else if (!allowControl && isInvisible(c))
+            problem = QStringLiteral("contains the invisible character U+%1")
+                          .arg(QString::number(uint(c), 16).toUpper().rightJustified(4, u'0'));
+    });
+    return problem;
 }
 
 // Why text cannot be one path segment of a registry key (empty when it can).
@@ -47,8 +83,8 @@ QString keyPartProblem(const QString &s, int maxBytes)
         return QStringLiteral("contains '/'");
     if (s == QLatin1String(".") || s == QLatin1String(".."))
         return QStringLiteral("is a path step");
-    if (hasControl(s))
-        return QStringLiteral("contains control characters");
+    if (const QString problem = characterProblem(s, false); !problem.isEmpty())
+        return problem;
     if (!QStringView(s).isValidUtf16() || s.contains(QChar::ReplacementCharacter))
         return QStringLiteral("is not valid UTF-8");
     const qsizetype bytes = s.toUtf8().size();
@@ -60,8 +96,8 @@ QString keyPartProblem(const QString &s, int maxBytes)
 // Why text cannot be a tag or attribute value (empty when it can).
 QString valueProblem(const QString &s, bool allowControl)
 {
-    if (!allowControl && hasControl(s))
-        return QStringLiteral("contains control characters");
+    if (const QString problem = characterProblem(s, allowControl); !problem.isEmpty())
+        return problem;
     if (!QStringView(s).isValidUtf16())
         return QStringLiteral("is not valid UTF-8");
     const qsizetype bytes = s.toUtf8().size();

@@ -106,6 +106,13 @@ run nl-tags.1 --label $'SERVICE_TAGS=good,ba\nd,\x07bell' --label $'SERVICE_NOTE
     --env $'SERVICE_ENVNOTE=tab\there'
 expect_kept nl-tags.1 redis
 expect_log "tags: $(id12 nl-tags.1) 2 tags dropped; the first, tag \"ba\\\\x0ad\": it contains control characters" 10
+# Invisible and reordering characters (Unicode Cf, Zl, Zp): refused like control characters,
+# escaped in the note ("rtl<U+202E>exe.txt" would read as "rtltxt.exe").
+run rlo-name.1 --label $'SERVICE_NAME=rtl\xe2\x80\xaeexe.txt'
+expect_skipped rlo-name.1 'service name "rtl\\u202eexe.txt" contains the invisible character U\+202E'
+run zw-tags.1 --label $'SERVICE_TAGS=good,zero\xe2\x80\x8bwidth,line\xe2\x80\xa8sep'
+expect_kept zw-tags.1 redis
+expect_log "tags: $(id12 zw-tags.1) 2 tags dropped; the first, tag \"zero\\\\u200bwidth\": it contains the invisible character U\\+200B" 10
 
 # Path tricks.
 run slash.1 --label 'SERVICE_NAME=a/b'

@@ -460,6 +460,47 @@ void tst_ServiceBuilder::hostileStrings_data()
     QTest::newRow("name with space kept")
         << labels("SERVICE_NAME", "my service") << "vm"
         << QStringList{"vm:redis.1:6379 my service 192.0.2.10:32776 [] {}"} << QString();
+
+    // Format (Cf) and line/paragraph separator (Zl, Zp) characters are refused in names, ids
+    // and tags like control characters, and escaped in notes: shown, "rtl\u202Eexe.txt" reads
+    // as "rtltxt.exe". Attribute values keep them, as they keep control characters.
+    const QList<char32_t> invisible{0x202A, 0x202B, 0x202C, 0x202D, 0x202E, 0x2066, 0x2067, 0x2068,
+                                    0x2069, 0x200B, 0x200C, 0x200D, 0x200E, 0x200F, 0x2060, 0x2064,
+                                    0xFEFF, 0x00AD, 0x061C, 0x2028, 0x2029, 0xE0001};
+    for (const char32_t c : invisible) {
+        // Not QString::fromUcs4: it takes a leading U+FEFF for a byte-order mark and drops it.
+        QString ch{QChar{char16_t(c)}};
+        if (QChar::requiresSurrogates(c))
+            ch = QString(QChar(QChar::highSurrogate(c))) + QChar(QChar::lowSurrogate(c));
+        const QString hex = QString::number(uint(c), 16).toUpper().rightJustified(4, u'0');
+        const QString esc = c > 0xffff
+                                ? "\\U" + QString::number(uint(c), 16).rightJustified(8, u'0')
+                                : "\\u" + QString::number(uint(c), 16).rightJustified(4, u'0');
+        const QString problem = "contains the invisible character U+" + hex;
+        const QByteArray tag = hex.toLatin1();
+        QTest::addRow("name with U+%s", tag.constData())
+            << labels("SERVICE_NAME", "rtl" + ch + "exe.txt") << "vm" << QStringList()
+            << "ignored: 5b821d2809ba service name \"rtl" + esc + "exe.txt\" " + problem;
+        QTest::addRow("id with U+%s", tag.constData())
+            << labels("SERVICE_ID", "id" + ch) << "vm" << QStringList()
+            << "ignored: 5b821d2809ba service id \"id" + esc + "\" " + problem;
+        QTest::addRow("tag with U+%s", tag.constData())
+            << labels("SERVICE_TAGS", "good,a" + ch + "b") << "vm" << QStringList{ok + " [good] {}"}
+            << "tag \"a" + esc + "b\" dropped: it " + problem;
+        QTest::addRow("attribute key with U+%s", tag.constData())
+            << QJsonObject{{"SERVICE_K" + ch, "x"}} << "vm" << QStringList{ok + " [] {}"}
+            << "dropped: it " + problem;
+        QTest::addRow("hostname with U+%s", tag.constData())
+            << QJsonObject() << "vm" + ch << QStringList() << "service id \"vm" + esc;
+        QTest::addRow("attribute value with U+%s kept", tag.constData())
+            << labels("SERVICE_NOTE", "a" + ch + "b") << "vm"
+            << QStringList{ok + " [] {note=a" + ch + "b}"} << QString();
+    }
+    // Visible characters outside ASCII, and marks that combine visibly, stay allowed.
+    QTest::newRow("combining accent kept")
+        << labels("SERVICE_NAME", QStringLiteral("cafe\u0301")) << "vm"
+        << QStringList{QStringLiteral("vm:redis.1:6379 cafe\u0301 192.0.2.10:32776 [] {}")}
+        << QString();
 }
 
 void tst_ServiceBuilder::hostileStrings()
