@@ -9,10 +9,6 @@
 #include <algorithm>
 
 namespace {
-// A watch message is small; a line this long without a newline means the stream is not what
-// we think it is.
-constexpr int MaxLineBytes = 64 * 1024 * 1024;
-
 EtcdKeyValue keyValue(const QJsonObject &o)
 {
     EtcdKeyValue kv;
@@ -284,9 +280,16 @@ void EtcdClusterSource::onStreamData()
     if (!data.isEmpty())
         m_lastStreamData.start();
     m_buffer += data;
-    int start = 0;
+    // A watch message is small; one over the client's reply cap means the stream is not what
+    // we think it is: it is dropped and the watch re-established.
+    const qint64 maxLine = m_client ? m_client->options().maxReplyBytes : 0;
+    const QString tooLong =
+        EtcdClient::tooLargeMessage(m_streamEndpoint, maxLine, QStringLiteral("a watch message"));
+    qsizetype start = 0;
     const quint64 attempt = m_attempt;
-    for (int nl = m_buffer.indexOf('\n'); nl >= 0; nl = m_buffer.indexOf('\n', start)) {
+    for (qsizetype nl = m_buffer.indexOf('\n'); nl >= 0; nl = m_buffer.indexOf('\n', start)) {
+        if (maxLine > 0 && nl - start > maxLine)
+            return retryLater(tooLong, true);
         const QByteArray line = m_buffer.mid(start, nl - start).trimmed();
         start = nl + 1;
         if (!line.isEmpty())
@@ -295,8 +298,8 @@ void EtcdClusterSource::onStreamData()
             return; // the message ended this stream
     }
     m_buffer.remove(0, start);
-    if (m_buffer.size() > MaxLineBytes)
-        retryLater(where() + QStringLiteral(" sent a watch message over 64 MiB"), true);
+    if (maxLine > 0 && m_buffer.size() > maxLine)
+        retryLater(tooLong, true);
 }
 
 void EtcdClusterSource::onStreamFinished()

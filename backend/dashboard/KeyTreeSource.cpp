@@ -84,6 +84,13 @@ void EtcdKeyTreeWatch::open(qint64 revision)
             start = nl + 1;
         }
         m_buffer.remove(0, start);
+        // One watch message over the client's reply cap ends this watch (the owner reopens it).
+        const qint64 maxLine = m_client ? m_client->options().maxReplyBytes : 0;
+        if (!m_ended && maxLine > 0 && m_buffer.size() > maxLine) {
+            m_buffer.clear();
+            end(EtcdClient::tooLargeMessage(m_client->currentEndpoint(), maxLine,
+                                            QStringLiteral("a watch message")));
+        }
     });
     connect(m_stream, &QNetworkReply::finished, this, [this] {
         const QString why = m_stream->error() != QNetworkReply::NoError

@@ -13,6 +13,9 @@
 #include <QTimer>
 #include <QUrl>
 #include <algorithm>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 namespace {
 constexpr int GrpcUnavailable = 14;
@@ -117,6 +120,15 @@ QString EtcdClient::displayName(const QString &endpoint)
     return u.host() + QLatin1Char(':') + QString::number(u.port(2379));
 }
 
+QString EtcdClient::tooLargeMessage(const QString &endpoint, qint64 maxBytes, const QString &what)
+{
+    constexpr qint64 MiB = 1024 * 1024;
+    const QString size = maxBytes % MiB == 0 ? QStringLiteral("%1 MiB").arg(maxBytes / MiB)
+                                             : QStringLiteral("%1 bytes").arg(maxBytes);
+    return QStringLiteral("etcd at %1 sent %2 larger than %3; refusing it")
+        .arg(displayName(endpoint), what, size);
+}
+
 QNetworkRequest EtcdClient::makeRequest(const QString &endpoint, const EtcdRequest &request) const
 {
     QNetworkRequest r(QUrl(endpoint + request.path));
@@ -206,18 +218,61 @@ void EtcdClient::attempt(const std::shared_ptr<Call> &call)
     connect(reply, &QNetworkReply::encrypted, reply,
             [reply] { reply->setProperty("portolanEncrypted", true); });
 
-    connect(reply, &QNetworkReply::finished, this, [this, call, reply, endpoint] {
+    // The body is gathered as it arrives and counted: a reply over the cap is cut off at once,
+    // whether Content-Length announces it or the bytes just keep coming.
+    auto body = std::make_shared<QByteArray>();
+    const qint64 maxBytes = m_options.maxReplyBytes;
+    const auto refuse = [reply, body] {
+        reply->setProperty("portolanTooLarge", true);
+        *body = QByteArray();
+        reply->abort();
+    };
+    if (maxBytes > 0) {
+        // Qt's network thread would otherwise read ahead of us as fast as the peer sends.
+        reply->setReadBufferSize(1024 * 1024);
+        connect(reply, &QNetworkReply::metaDataChanged, reply, [reply, maxBytes, refuse] {
+            const QVariant length = reply->header(QNetworkRequest::ContentLengthHeader);
+            if (length.isValid() && length.toLongLong() > maxBytes)
+                refuse();
+        });
+        connect(reply, &QNetworkReply::readyRead, reply, [reply, body, maxBytes, refuse] {
+            if (reply->property("portolanTooLarge").toBool())
+                return;
+            if (body->size() + reply->bytesAvailable() > maxBytes)
+                return refuse();
+            body->append(reply->readAll());
+        });
+    }
+
+    connect(reply, &QNetworkReply::finished, this, [this, call, reply, endpoint, body, maxBytes] {
         reply->deleteLater();
         EtcdResponse r;
         r.endpoint = endpoint;
         const QString where = QStringLiteral("etcd at ") + displayName(endpoint);
         const QVariant status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute);
-        if (reply->isOpen())
-            r.body = reply->readAll();
+        const bool tooLarge = reply->property("portolanTooLarge").toBool();
+        if (reply->isOpen() && !tooLarge) {
+            r.body = std::move(*body);
+            if (maxBytes > 0 && r.body.size() + reply->bytesAvailable() > maxBytes) {
+                r.body.clear();
+                reply->setProperty("portolanTooLarge", true);
+            } else {
+                r.body += reply->readAll();
+            }
+        }
         const int timedOutAfterMs = reply->property("portolanTimedOut").toInt();
         const bool timedOut = timedOutAfterMs > 0;
 
-        if (timedOut || !status.isValid()) {
+        if (reply->property("portolanTooLarge").toBool()) {
+            r.error = {EtcdError::Kind::Protocol, 0, status.toInt(),
+                       tooLargeMessage(endpoint, maxBytes)};
+#ifdef __GLIBC__
+            // Qt's network thread may have read far ahead into its own malloc arena: once it
+            // has let go of the reply, hand that memory back rather than keep it for good.
+            connect(reply, &QObject::destroyed, this,
+                    [this] { QTimer::singleShot(200, this, [] { malloc_trim(0); }); });
+#endif
+        } else if (timedOut || !status.isValid()) {
             const auto err = reply->error();
             EtcdError &e = r.error;
             e.kind = EtcdError::Kind::Connection;

@@ -22,6 +22,10 @@ struct EtcdClientOptions {
     int requestTimeoutMs = 5000; // per request and endpoint, then the next endpoint is tried
     QString caFile, certFile, keyFile;
     QString username, password; // v3 auth; empty username: no Authorization header, ever
+    // Largest reply body read into memory (like the Docker client's HttpLimits::maxBodyBytes);
+    // watch streams bound each line by it. A bigger one fails the request. Last, so that
+    // positional initializers keep working.
+    qint64 maxReplyBytes = 64 * 1024 * 1024;
 };
 
 // A failed request, as a value. message is one sentence a person can act on.
@@ -144,6 +148,10 @@ public:
     static QJsonObject deleteOp(const QByteArray &key, const QByteArray &rangeEnd = {});
     // "127.0.0.1:2379" for http, the full URL for https (as in "etcd at https://...: TLS ...").
     static QString displayName(const QString &endpoint);
+    // "etcd at 127.0.0.1:2379 sent a reply larger than 64 MiB; refusing it" (what is "a reply",
+    // "a watch message" ...).
+    static QString tooLargeMessage(const QString &endpoint, qint64 maxBytes,
+                                   const QString &what = QStringLiteral("a reply"));
 
 private:
     // Per-attempt bound while another endpoint is left (see attempt()).
