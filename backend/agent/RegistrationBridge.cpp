@@ -10,7 +10,6 @@
 namespace {
 constexpr int kMaxInspectsInFlight = 16;
 constexpr int kMaxPendingPortAttempts = 8; // 25 ms doubling: about 6 s in all
-constexpr int kMaxBackoffMs = 1000;        // a failed connect to a local socket costs nothing
 
 QString shortId(const QString &id)
 {
@@ -26,8 +25,13 @@ RegistrationBridge::RegistrationBridge(DockerClient *docker, DockerEventStream *
 {
     m_reconnectTimer.setSingleShot(true);
     connect(&m_reconnectTimer, &QTimer::timeout, this, &RegistrationBridge::connectDocker);
-    connect(&m_resyncTimer, &QTimer::timeout, this, [this] {
+    m_listRetryTimer.setSingleShot(true);
+    connect(&m_listRetryTimer, &QTimer::timeout, this, [this] {
         if (m_dockerUp && !m_syncing)
+            beginSync();
+    });
+    connect(&m_resyncTimer, &QTimer::timeout, this, [this] {
+        if (m_dockerUp && !m_syncing && !m_listRetryTimer.isActive())
             beginSync();
     });
     connect(m_events, &DockerEventStream::opened, this, &RegistrationBridge::onEventsOpened);
@@ -36,8 +40,8 @@ RegistrationBridge::RegistrationBridge(DockerClient *docker, DockerEventStream *
         qWarning().noquote() << error << "- resyncing with Docker";
         if (m_syncing)
             m_resyncAfterSync = true; // the listing may predate the lost event
-        else if (m_dockerUp)
-            beginSync();
+        else if (m_dockerUp && !m_listRetryTimer.isActive())
+            beginSync(); // a pending list retry resyncs anyway
     });
     connect(m_events, &DockerEventStream::closed, this, [this](const QString &error) {
         scheduleReconnect(QStringLiteral("Docker event stream closed: %1").arg(error));
@@ -68,6 +72,7 @@ void RegistrationBridge::stop()
     ++m_generation;
     m_reconnectTimer.stop();
     m_resyncTimer.stop();
+    m_listRetryTimer.stop();
     m_events->stop();
 }
 
@@ -100,23 +105,32 @@ void RegistrationBridge::scheduleReconnect(const QString &why)
     m_syncing = false;
     m_deferredEvents.clear();
     m_events->stop();
-    // Log the fault once, not once per retry.
-    if (m_dockerUp || m_backoffMs == 0)
+    m_listRetryTimer.stop(); // the reconnect lists anew
+    // Log the fault once, not once per retry: a new fault while up, never the same one again.
+    if ((m_dockerUp || !m_connectBackoff.active()) && m_connectFault.report(why)) {
         qWarning().noquote() << why + QStringLiteral("; retrying with backoff");
+        m_reconnectAnnounced = false;
+    }
     m_dockerUp = false;
-    m_backoffMs = m_backoffMs == 0 ? 100 : qMin(m_backoffMs * 2, kMaxBackoffMs);
-    m_reconnectTimer.start(m_backoffMs);
+    m_reconnectTimer.start(m_connectBackoff.next());
 }
 
 void RegistrationBridge::onEventsOpened()
 {
-    if (m_backoffMs != 0)
+    if (m_connectBackoff.active() && !m_reconnectAnnounced) {
         qInfo().noquote() << "Reconnected to Docker at" << m_docker->endpoint().describe();
+        m_reconnectAnnounced = true;
+        qInfo().noquote() << "Listening for Docker events ...";
+    } else if (!m_connectBackoff.active()) {
+        qInfo().noquote() << "Listening for Docker events ...";
+    }
     m_dockerUp = true;
-    m_backoffMs = 0;
-    qInfo().noquote() << "Listening for Docker events ...";
-    // Events are flowing now, so listing after this point misses nothing.
-    beginSync();
+    // Events are flowing now, so listing after this point misses nothing. A list still being
+    // refused waits for its own backoff, whatever the stream does.
+    if (m_listBackoff.active())
+        m_listRetryTimer.start(m_listBackoff.current());
+    else
+        beginSync();
 }
 
 void RegistrationBridge::onEvent(const QJsonObject &event)
@@ -151,16 +165,19 @@ void RegistrationBridge::beginSync()
     const quint64 generation = m_generation;
     m_syncing = true;
     m_syncSeen.clear();
-    // The registry lists its own records and writes what the inspects find while they are still
-    // coming in; it deletes nothing before finishSync() declares the complete set.
-    m_registry->beginReconcile();
+    m_syncInspectFailures = 0;
     m_docker->listContainers(this, [this, generation](const DockerResult &r) {
         if (generation != m_generation)
             return;
         if (!r.ok()) {
-            scheduleReconnect(QStringLiteral("listing containers failed: %1").arg(r.error));
+            listFailed(r.error);
             return;
         }
+        if (m_listFault.clear())
+            qInfo().noquote() << "Docker answers the container list again";
+        // The registry lists its own records and writes what the inspects find while they are
+        // still coming in; it deletes nothing before finishSync() declares the complete set.
+        m_registry->beginReconcile();
         m_syncQueue.clear();
         m_syncResult.clear();
         m_pendingAfterSync.clear();
@@ -190,10 +207,12 @@ void RegistrationBridge::inspectNextForSync()
             if (generation != m_generation)
                 return;
             --m_syncInFlight;
-            if (r.ok())
+            if (r.ok()) {
                 applyContainer(id, r.json.object(), {}, 0, true);
-            else if (!r.notFound())
+            } else if (!r.notFound()) {
+                ++m_syncInspectFailures;
                 qWarning().noquote() << "unable to inspect container:" << shortId(id) << r.error;
+            }
             if (m_syncQueue.isEmpty() && m_syncInFlight == 0)
                 finishSync();
             else
@@ -223,19 +242,51 @@ void RegistrationBridge::finishSync()
     m_syncSeen.clear();
     m_registry->reconcile(all);
     Q_EMIT synced(m_syncContainers);
+    if (m_syncInspectFailures == 0) {
+        // Only a full sync proves Docker works again; then faults may be logged anew.
+        m_connectBackoff.reset();
+        m_connectFault.clear();
+        m_listBackoff.reset();
+    } else {
+        m_listRetryTimer.start(m_listBackoff.next()); // inspect the ones that failed again
+    }
 
     const QStringList pending = m_pendingAfterSync;
     m_pendingAfterSync.clear();
     for (const QString &id : pending)
         handleStart(id, 1);
-    const QList<QJsonObject> deferred = m_deferredEvents;
-    m_deferredEvents.clear();
-    for (const QJsonObject &e : deferred)
-        onEvent(e);
-    if (m_resyncAfterSync && !m_syncing) {
+    replayDeferredEvents();
+    if (m_resyncAfterSync && !m_syncing && !m_listRetryTimer.isActive()) {
         m_resyncAfterSync = false;
         beginSync();
     }
+}
+
+void RegistrationBridge::listFailed(const QString &error)
+{
+    // Docker (or a filtering proxy in front of it) refuses the list while the event stream
+    // works: keep the stream, handle its events, and ask for the list again ever more rarely.
+    m_syncing = false;
+    const int delayMs = m_listBackoff.next();
+    if (m_listFault.report(error))
+        qWarning().noquote() << QStringLiteral(
+                                    "listing containers failed: %1; container events are still "
+                                    "handled, the list is asked for again in %2 s and then less "
+                                    "often (at most every %3 s); this is logged again only when "
+                                    "the fault changes")
+                                    .arg(error)
+                                    .arg(delayMs / 1000.0)
+                                    .arg(m_listBackoff.cap() / 1000);
+    m_listRetryTimer.start(delayMs);
+    m_resyncAfterSync = false; // the retry lists anew
+    replayDeferredEvents();
+}
+
+void RegistrationBridge::replayDeferredEvents()
+{
+    const QList<QJsonObject> deferred = std::exchange(m_deferredEvents, {});
+    for (const QJsonObject &e : deferred)
+        onEvent(e);
 }
 
 void RegistrationBridge::handleStart(const QString &id, int attempt)

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "agent/RetryBackoff.h"
 #include "service/ServiceBuilder.h"
 #include "service/ServiceDefinition.h"
 
@@ -15,7 +16,8 @@ class Registry;
 
 // Keeps the registry equal to the published ports of Docker's running containers:
 // Docker -> ServiceBuilder -> Registry. Reconnects to Docker by itself and re-syncs after every
-// reconnect; the registry owns its own retries.
+// reconnect; the registry owns its own retries. A refused container list (a filtering socket
+// proxy) keeps the event stream and retries the list alone, backing off up to 30 s.
 class RegistrationBridge : public QObject {
     Q_OBJECT
 public:
@@ -43,8 +45,10 @@ private:
     void onEventsOpened();
     void onEvent(const QJsonObject &event);
     void beginSync();
+    void listFailed(const QString &error);
     void inspectNextForSync();
     void finishSync();
+    void replayDeferredEvents();
     void handleStart(const QString &id, int attempt);
     void handleDie(const QString &id);
     void applyContainer(const QString &id, const QJsonObject &inspect,
@@ -61,7 +65,15 @@ private:
     QHash<QString, QList<ServiceDefinition>> m_services;
     QTimer m_reconnectTimer;
     QTimer m_resyncTimer;
-    int m_backoffMs = 0;
+    QTimer m_listRetryTimer;
+    // Both reset only after a full sync (list and every inspect): an event stream that opens
+    // while the list is refused is not a success.
+    RetryBackoff m_connectBackoff{100, 1000}; // a local socket refusing costs nothing to retry
+    RetryBackoff m_listBackoff{1000, 30000};  // the daemon (or a proxy) answered: slow down
+    FaultNotice m_connectFault;
+    FaultNotice m_listFault;
+    bool m_reconnectAnnounced = true;
+    int m_syncInspectFailures = 0;
     bool m_dockerUp = false;
     bool m_stopped = false;
 
