@@ -7,6 +7,10 @@
 
 namespace {
 
+// The next request is read only once the answers before it are mostly in the kernel: a client
+// that pipelines requests and never reads the answers must not pile them up in our memory.
+constexpr qint64 kWriteWindow = 64 * 1024;
+
 QByteArray reasonPhrase(int status)
 {
     switch (status) {
@@ -97,6 +101,7 @@ FeedHttpConnection::FeedHttpConnection(QTcpSocket *socket, const HttpRequestLimi
     m_headDeadline.setInterval(headDeadlineMs);
     connect(&m_headDeadline, &QTimer::timeout, this, &FeedHttpConnection::headDeadlinePassed);
     connect(socket, &QTcpSocket::readyRead, this, &FeedHttpConnection::readRequest);
+    connect(socket, &QTcpSocket::bytesWritten, this, &FeedHttpConnection::readRequest);
     connect(socket, &QTcpSocket::disconnected, this, &FeedHttpConnection::finish);
     if (socket->state() != QAbstractSocket::ConnectedState)
         QMetaObject::invokeMethod(this, &FeedHttpConnection::finish, Qt::QueuedConnection);
@@ -129,7 +134,7 @@ QString FeedHttpConnection::failureMessage() const
 
 void FeedHttpConnection::readRequest()
 {
-    while (!m_answering && !m_closing && m_socket) {
+    while (!m_answering && !m_closing && m_socket && m_socket->bytesToWrite() < kWriteWindow) {
         if (m_buffer.isEmpty()) {
             if (m_socket->bytesAvailable() <= 0)
                 return;

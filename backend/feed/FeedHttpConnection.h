@@ -30,7 +30,8 @@ struct FeedHttpResponse {
 
 // One plain HTTP connection to the feed, until it closes or becomes a WebSocket. It reads one
 // request head at a time with the strict parser and reads nothing more until that request is
-// answered, so answers keep request order and unread pipelined requests wait in the kernel.
+// answered and the answers are nearly all in the kernel, so answers keep request order and
+// the requests and answers of a client that does not read wait in the kernel, not here.
 // The head must be complete within the head deadline from its first byte (slowloris).
 class FeedHttpConnection : public QObject {
     Q_OBJECT
