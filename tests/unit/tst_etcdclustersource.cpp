@@ -8,6 +8,8 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QSignalSpy>
+#include <QTcpServer>
+#include <QTcpSocket>
 #include <QTest>
 
 namespace {
@@ -57,6 +59,51 @@ struct Rig {
     ClusterState state;
     EtcdClusterSource source;
     QList<ClusterState::Status> statuses;
+};
+
+// A fake etcd that lists an empty keyspace and then answers a watch with one endless line:
+// stands in for a proxy or an attacker on a plain-http link, which a real etcd cannot be made to
+// be. Each request gets its own connection (Connection: close).
+class FakeEndlessWatchEtcd : public QTcpServer {
+public:
+    FakeEndlessWatchEtcd()
+    {
+        listen(QHostAddress::LocalHost, 0);
+        connect(this, &QTcpServer::newConnection, this, [this] {
+            while (QTcpSocket *s = nextPendingConnection())
+                connect(s, &QTcpSocket::readyRead, this, [s] { answer(s); });
+        });
+    }
+    QString endpoint() const { return QStringLiteral("http://127.0.0.1:%1").arg(serverPort()); }
+
+private:
+    static void answer(QTcpSocket *s)
+    {
+        const QByteArray request = s->readAll();
+        if (s->property("answered").toBool())
+            return;
+        s->setProperty("answered", true);
+        if (!request.contains("/v3/watch")) {
+            const QByteArray body = R"({"header":{"revision":"5"}})";
+            s->write("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n"
+                     "Content-Length: " +
+                     QByteArray::number(body.size()) + "\r\n\r\n" + body);
+            s->disconnectFromHost();
+            return;
+        }
+        s->write("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n"
+                 R"({"result":{"header":{"revision":"5"},"created":true}})"
+                 "\n");
+        const auto more = [s] {
+            static const QByteArray chunk(64 * 1024, 'x');
+            if (s->bytesToWrite() < chunk.size() && s->property("sent").toLongLong() < 1 << 24) {
+                s->write(chunk);
+                s->setProperty("sent", s->property("sent").toLongLong() + chunk.size());
+            }
+        };
+        connect(s, &QTcpSocket::bytesWritten, s, more);
+        more();
+    }
 };
 
 // Two etcd members on loopback: stopping one leaves the other without a leader.
@@ -131,6 +178,7 @@ private Q_SLOTS:
     void compactionReloadsAndSaysSo();
     void refusedConnectionIsExplained();
     void noLeaderIsAnErrorQuickly();
+    void overlongWatchMessageEndsTheWatch();
 
 private:
     int ctl(const QStringList &args, QString *out = nullptr) { return m_etcd->etcdctl(args, out); }
@@ -324,6 +372,27 @@ void tst_EtcdClusterSource::noLeaderIsAnErrorQuickly()
     t.restart();
     QTRY_COMPARE_WITH_TIMEOUT(rig.state.status(), ClusterState::Status::Ready, 20000);
     qInfo("Ready %lld ms after the peer came back", t.elapsed());
+}
+
+void tst_EtcdClusterSource::overlongWatchMessageEndsTheWatch()
+{
+    FakeEndlessWatchEtcd fake;
+    EtcdClientOptions o;
+    o.endpoints = {fake.endpoint()};
+    o.requestTimeoutMs = 3000;
+    o.maxReplyBytes = 256 * 1024; // the same cap bounds one watch message
+    EtcdClient client(o);
+    ClusterState state;
+    EtcdClusterSource source(&client, &state, EtcdClusterSource::Options{60000, 100, 2000});
+    QTest::ignoreMessage(QtWarningMsg, QRegularExpression("watch message larger than"));
+    source.start();
+    const QString expected = QStringLiteral("etcd at %1 sent a watch message larger than 262144 "
+                                            "bytes; refusing it")
+                                 .arg(fake.endpoint().mid(7));
+    QTRY_VERIFY_WITH_TIMEOUT(state.errorString().contains(expected), 15000);
+    QCOMPARE(state.status(), ClusterState::Status::Error);
+    qInfo("%s", qPrintable(state.errorString()));
+    source.stop();
 }
 
 QTEST_GUILESS_MAIN(tst_EtcdClusterSource)
