@@ -113,14 +113,17 @@ qsizetype HttpRequestParser::feed(QByteArrayView data)
         // Limits are checked on the partial line, so a peer cannot make us wait for a CRLF
         // that never comes. Each check depends only on the bytes seen, never on how they were
         // split across feeds, so the outcome is the same however the head arrives.
+        const auto refuse = [&](int status, const QString &message) {
+            m_headBytes += piece.size(); // seen, even though refused
+            fail(status, message);
+            return end;
+        };
         if (lineSize > 0) {
             const char first = m_line.isEmpty() ? piece.front() : m_line.front();
             const char last = piece.isEmpty() ? m_line.back() : piece.back();
-            if (!requestLine && first != '\r' && m_headers.size() >= m_limits.maxHeaderCount) {
-                fail(431, QStringLiteral("the request has more than %1 header fields")
-                              .arg(m_limits.maxHeaderCount));
-                return end;
-            }
+            if (!requestLine && first != '\r' && m_headers.size() >= m_limits.maxHeaderCount)
+                return refuse(431, QStringLiteral("the request has more than %1 header fields")
+                                       .arg(m_limits.maxHeaderCount));
             // The least this line can be: its bytes so far without a final CR, and the least
             // the head can be: the lines before, this line and its CRLF.
             const qsizetype lineAtLeast = lineSize - (last == '\r' ? 1 : 0);
@@ -130,15 +133,13 @@ qsizetype HttpRequestParser::feed(QByteArrayView data)
             const qsizetype headRoom = m_limits.maxHeaderBytes - done - 2;
             if (lineAtLeast > qMin(lineRoom, headRoom)) {
                 if (headRoom < lineRoom)
-                    fail(431, QStringLiteral("the request head is larger than %1 bytes")
-                                  .arg(m_limits.maxHeaderBytes));
-                else if (requestLine)
-                    fail(414, QStringLiteral("the request line is longer than %1 bytes")
-                                  .arg(m_limits.maxRequestLineBytes));
-                else
-                    fail(431, QStringLiteral("a header line is longer than %1 bytes")
-                                  .arg(m_limits.maxHeaderLineBytes));
-                return end;
+                    return refuse(431, QStringLiteral("the request head is larger than %1 bytes")
+                                           .arg(m_limits.maxHeaderBytes));
+                if (requestLine)
+                    return refuse(414, QStringLiteral("the request line is longer than %1 bytes")
+                                           .arg(m_limits.maxRequestLineBytes));
+                return refuse(431, QStringLiteral("a header line is longer than %1 bytes")
+                                       .arg(m_limits.maxHeaderLineBytes));
             }
         }
         m_line.append(piece);

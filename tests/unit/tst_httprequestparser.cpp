@@ -360,6 +360,7 @@ void TestHttpRequestParser::limitsSeenBeforeTheLineEnds()
         HttpRequestParser p;
         feedAll(p, partial, step);
         QCOMPARE(p.errorStatus(), status);
+        QVERIFY(p.hasStarted());
     }
     // One byte less is still waiting: the limit is exact.
     HttpRequestParser shorter;
