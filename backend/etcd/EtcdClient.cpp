@@ -1,5 +1,7 @@
 #include "etcd/EtcdClient.h"
 
+#include "core/PemFiles.h"
+
 #include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -7,9 +9,7 @@
 #include <QNetworkProxy>
 #include <QNetworkReply>
 #include <QNetworkRequest>
-#include <QSslCertificate>
 #include <QSslConfiguration>
-#include <QSslKey>
 #include <QTimer>
 #include <QUrl>
 #include <algorithm>
@@ -73,37 +73,25 @@ void EtcdClient::loadTls()
     auto fail = [this](const QString &message) {
         m_configError = {EtcdError::Kind::Config, 0, 0, message};
     };
+    QString error;
     if (!m_options.caFile.isEmpty()) {
-        const auto certs = QSslCertificate::fromPath(m_options.caFile, QSsl::Pem);
-        if (certs.isEmpty())
-            return fail(QStringLiteral("etcd CA file \"%1\" holds no PEM certificate")
-                            .arg(m_options.caFile));
-        m_ssl->setCaCertificates(certs);
+        const auto certs = PemFiles::certificates(m_options.caFile, "etcd CA file", &error);
+        if (!certs)
+            return fail(error);
+        m_ssl->setCaCertificates(*certs);
     }
     if (!m_options.certFile.isEmpty()) {
-        const auto certs = QSslCertificate::fromPath(m_options.certFile, QSsl::Pem);
-        if (certs.isEmpty())
-            return fail(QStringLiteral("etcd client certificate \"%1\" holds no PEM certificate")
-                            .arg(m_options.certFile));
-        m_ssl->setLocalCertificateChain(certs);
+        const auto certs =
+            PemFiles::certificates(m_options.certFile, "etcd client certificate", &error);
+        if (!certs)
+            return fail(error);
+        m_ssl->setLocalCertificateChain(*certs);
     }
     if (!m_options.keyFile.isEmpty()) {
-        QFile f(m_options.keyFile);
-        if (!f.open(QIODevice::ReadOnly))
-            return fail(QStringLiteral("cannot read etcd client key \"%1\": %2")
-                            .arg(m_options.keyFile, f.errorString()));
-        const QByteArray pem = f.readAll();
-        QSslKey key;
-        for (QSsl::KeyAlgorithm alg : {QSsl::Rsa, QSsl::Ec, QSsl::Dsa}) {
-            key = QSslKey(pem, alg, QSsl::Pem);
-            if (!key.isNull())
-                break;
-        }
-        if (key.isNull())
-            return fail(QStringLiteral("etcd client key \"%1\" is not an unencrypted PEM "
-                                       "RSA/EC key")
-                            .arg(m_options.keyFile));
-        m_ssl->setPrivateKey(key);
+        const auto key = PemFiles::privateKey(m_options.keyFile, "etcd client key", &error);
+        if (!key)
+            return fail(error);
+        m_ssl->setPrivateKey(*key);
     }
 }
 

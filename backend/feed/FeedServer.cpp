@@ -1,6 +1,7 @@
 #include "feed/FeedServer.h"
 
 #include "cluster/ClusterState.h"
+#include "core/PemFiles.h"
 #include "feed/FeedHttpConnection.h"
 #include "feed/FeedRequestPolicy.h"
 #include "feed/FeedWebSocket.h"
@@ -10,9 +11,7 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QPointer>
-#include <QSslCertificate>
 #include <QSslConfiguration>
-#include <QSslKey>
 #include <QSslServer>
 #include <QTcpServer>
 #include <QTcpSocket>
@@ -155,28 +154,17 @@ QString FeedServer::listen()
             return QStringLiteral("-feed-cert and -feed-key must be given together");
         if (!QSslSocket::supportsSsl())
             return QStringLiteral("cannot serve the feed over TLS: this Qt has no TLS backend");
-        QFile certFile(m_options.certFile);
-        if (!certFile.open(QIODevice::ReadOnly))
-            return QStringLiteral("cannot read the feed certificate %1: %2")
-                .arg(m_options.certFile, certFile.errorString());
-        const QList<QSslCertificate> chain = QSslCertificate::fromData(certFile.readAll());
-        if (chain.isEmpty())
-            return QStringLiteral("the feed certificate %1 holds no PEM certificate")
-                .arg(m_options.certFile);
-        QFile keyFile(m_options.keyFile);
-        if (!keyFile.open(QIODevice::ReadOnly))
-            return QStringLiteral("cannot read the feed key %1: %2")
-                .arg(m_options.keyFile, keyFile.errorString());
-        const QByteArray keyPem = keyFile.readAll();
-        QSslKey key(keyPem, QSsl::Rsa);
-        if (key.isNull())
-            key = QSslKey(keyPem, QSsl::Ec);
-        if (key.isNull())
-            return QStringLiteral("the feed key %1 is not an unencrypted PEM RSA or EC key")
-                .arg(m_options.keyFile);
+        QString error;
+        const auto chain =
+            PemFiles::certificates(m_options.certFile, "the feed certificate", &error);
+        if (!chain)
+            return error;
+        const auto key = PemFiles::privateKey(m_options.keyFile, "the feed key", &error);
+        if (!key)
+            return error;
         QSslConfiguration tls = QSslConfiguration::defaultConfiguration();
-        tls.setLocalCertificateChain(chain);
-        tls.setPrivateKey(key);
+        tls.setLocalCertificateChain(*chain);
+        tls.setPrivateKey(*key);
         tls.setPeerVerifyMode(QSslSocket::VerifyNone);
         auto sslServer = std::make_unique<GuardedServer<QSslServer>>(m_guard);
         sslServer->setSslConfiguration(tls);
