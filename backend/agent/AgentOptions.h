@@ -1,5 +1,7 @@
 #pragma once
 
+#include "records/Keyspace.h"
+
 #include <QString>
 #include <QStringList>
 
@@ -18,10 +20,10 @@ struct AgentOptions {
     int retryInterval = 2000; // -retry-interval, ms
     bool cleanup = false;     // -cleanup: accepted; cleanup of this host's keys is always on
     QString hostname;         // -hostname: overrides the OS hostname in service ids
-    QString etcdCaFile, etcdCertFile, etcdKeyFile;        // -etcd-cacert, -etcd-cert, -etcd-key
-    QString etcdUser;                                     // -etcd-user user[:password]
-    QString etcdPasswordFile;                             // -etcd-password-file
-    QString portolanPrefix = QStringLiteral("/portolan"); // -portolan-prefix
+    QString etcdCaFile, etcdCertFile, etcdKeyFile;      // -etcd-cacert, -etcd-cert, -etcd-key
+    QString etcdUser;                                   // -etcd-user user[:password]
+    QString etcdPasswordFile;                           // -etcd-password-file
+    QString portolanPrefix = Keyspace::defaultPrefix(); // -portolan-prefix
     QString feed;          // -feed ADDR:PORT: serve the browser view and the WebSocket feed
     QString feedTokenFile; // -feed-token-file: required for a non-loopback -feed
     QString feedCertFile, feedKeyFile; // -feed-cert, -feed-key: serve the feed over TLS

@@ -1,94 +1,26 @@
 #include "cluster/ClusterState.h"
 
-#include "etcd/EtcdClient.h"
-
-#include <QJsonDocument>
 #include <algorithm>
 
 namespace {
-bool sameHost(const HostRecord &a, const HostRecord &b)
+QDateTime now()
 {
-    return a.hostname == b.hostname && a.address == b.address && a.agentVersion == b.agentVersion &&
-           a.dockerVersion == b.dockerVersion && a.feedUrl == b.feedUrl &&
-           a.startedAt == b.startedAt && a.up == b.up;
+    return QDateTime::currentDateTimeUtc();
 }
 
-constexpr int MaxWarnedKeys = 1024;
+// When a record found by a snapshot came to be: its own stamp, or now when it has none.
+QDateTime stampOr(const QDateTime &recorded, const QDateTime &fallback)
+{
+    return recorded.isValid() ? recorded : fallback;
+}
 } // namespace
 
 ClusterState::ClusterState(QString portolanPrefix, QObject *parent)
-    : QObject(parent), m_prefix(std::move(portolanPrefix))
+    : QObject(parent), m_keyspace(std::move(portolanPrefix))
 {
-    while (m_prefix.endsWith(QLatin1Char('/')))
-        m_prefix.chop(1);
 }
 
 // --- feeding ---
-
-ClusterState::KeyKind ClusterState::classify(const QString &key, QString *host, QString *id) const
-{
-    const QString hosts = m_prefix + QStringLiteral("/hosts/");
-    const QString services = m_prefix + QStringLiteral("/services/");
-    if (key.startsWith(hosts)) {
-        *host = key.mid(hosts.size());
-        return host->isEmpty() || host->contains(QLatin1Char('/')) ? KeyKind::Other : KeyKind::Host;
-    }
-    if (key.startsWith(services)) {
-        const QString rest = key.mid(services.size());
-        const int slash = rest.indexOf(QLatin1Char('/'));
-        if (slash <= 0 || slash == rest.size() - 1)
-            return KeyKind::Other;
-        *host = rest.left(slash);
-        *id = rest.mid(slash + 1);
-        return KeyKind::Service;
-    }
-    return KeyKind::Other;
-}
-
-void ClusterState::warnOnce(const QString &key, const QString &message)
-{
-    if (m_warnedKeys.contains(key))
-        return;
-    if (m_warnedKeys.size() >= MaxWarnedKeys)
-        m_warnedKeys.clear();
-    m_warnedKeys.insert(key);
-    qWarning("%s", qPrintable(message));
-}
-
-bool ClusterState::parseHost(const QString &key, const QString &hostname, const QByteArray &value,
-                             HostRecord *out)
-{
-    // The key alone says the agent is alive, so a host with an unreadable record is still up.
-    if (!QJsonDocument::fromJson(value).isObject())
-        warnOnce(key, QStringLiteral("host record %1 is not a JSON object; showing the host "
-                                     "with its name only")
-                          .arg(key));
-    *out = HostRecord::fromEtcd(hostname, value);
-    out->hostname = hostname; // the key names the host; a record cannot move it elsewhere
-    return true;
-}
-
-bool ClusterState::parseService(const QString &key, const QString &host, const QString &id,
-                                const QByteArray &value, ServiceRecord *out)
-{
-    if (!QJsonDocument::fromJson(value).isObject()) {
-        warnOnce(key, QStringLiteral("service record %1 is not a JSON object; ignoring it "
-                                     "until it is written again")
-                          .arg(key));
-        return false;
-    }
-    *out = ServiceRecord::fromEtcd(key, value);
-    if (out->host.isEmpty())
-        out->host = host;
-    if (out->id.isEmpty())
-        out->id = id;
-    if (out->name.isEmpty()) {
-        warnOnce(key, QStringLiteral("service record %1 has no name; listing it as \"%2\"")
-                          .arg(key, out->id));
-        out->name = out->id;
-    }
-    return true;
-}
 
 void ClusterState::advanceRevision(qint64 revision)
 {
@@ -104,7 +36,7 @@ void ClusterState::noteRevision(qint64 revision)
 }
 
 void ClusterState::appendEvent(ClusterEvent::Action action, const QString &host,
-                               const ServiceRecord *service, qint64 revision)
+                               const ServiceRecord *service, qint64 revision, const QDateTime &when)
 {
     ClusterEvent e;
     e.seq = m_nextSeq++;
@@ -118,23 +50,23 @@ void ClusterState::appendEvent(ClusterEvent::Action action, const QString &host,
         e.address = m_hosts.value(host).address;
     }
     e.revision = revision;
-    e.time = QDateTime::currentDateTimeUtc();
+    e.time = when;
     m_events.append(e);
     while (m_events.size() > m_eventLimit)
         m_events.removeFirst();
     Q_EMIT eventAppended(e);
 }
 
-void ClusterState::putHost(const HostRecord &record, qint64 revision)
+void ClusterState::putHost(const HostRecord &record, qint64 revision, const QDateTime &when)
 {
     const auto it = m_hosts.constFind(record.hostname);
     const bool cameUp = it == m_hosts.cend() || !it->up;
-    if (!cameUp && sameHost(*it, record))
+    if (!cameUp && *it == record)
         return;
     m_hosts.insert(record.hostname, record);
     Q_EMIT hostChanged(record);
     if (cameUp)
-        appendEvent(ClusterEvent::Action::HostUp, record.hostname, nullptr, revision);
+        appendEvent(ClusterEvent::Action::HostUp, record.hostname, nullptr, revision, when);
 }
 
 void ClusterState::hostGone(const QString &hostname, qint64 revision, const QDateTime &when)
@@ -146,7 +78,7 @@ void ClusterState::hostGone(const QString &hostname, qint64 revision, const QDat
     it->goneAt = when;
     const HostRecord gone = *it;
     Q_EMIT hostChanged(gone);
-    appendEvent(ClusterEvent::Action::HostGone, hostname, nullptr, revision);
+    appendEvent(ClusterEvent::Action::HostGone, hostname, nullptr, revision, when);
     trimGoneHosts();
 }
 
@@ -168,21 +100,21 @@ void ClusterState::trimGoneHosts()
     }
 }
 
-void ClusterState::putService(const ServiceRecord &record, qint64 revision)
+void ClusterState::putService(const ServiceRecord &record, qint64 revision, const QDateTime &when)
 {
     const auto it = m_services.constFind(record.key);
     if (it == m_services.cend()) {
         m_services.insert(record.key, record);
         Q_EMIT serviceAdded(record);
-        appendEvent(ClusterEvent::Action::Added, record.host, &record, revision);
-    } else if (!(*it == record)) {
+        appendEvent(ClusterEvent::Action::Added, record.host, &record, revision, when);
+    } else if (*it != record) {
         m_services.insert(record.key, record);
         Q_EMIT serviceChanged(record);
-        appendEvent(ClusterEvent::Action::Changed, record.host, &record, revision);
+        appendEvent(ClusterEvent::Action::Changed, record.host, &record, revision, now());
     }
 }
 
-void ClusterState::removeService(const QString &key, qint64 revision)
+void ClusterState::dropService(const QString &key, qint64 revision)
 {
     const auto it = m_services.constFind(key);
     if (it == m_services.cend())
@@ -190,96 +122,65 @@ void ClusterState::removeService(const QString &key, qint64 revision)
     const ServiceRecord old = *it;
     m_services.erase(it);
     Q_EMIT serviceRemoved(old);
-    appendEvent(ClusterEvent::Action::Removed, old.host, &old, revision);
+    appendEvent(ClusterEvent::Action::Removed, old.host, &old, revision, now());
 }
 
-void ClusterState::applyPut(const QByteArray &keyBytes, const QByteArray &value, qint64 revision)
+void ClusterState::upsertHost(const HostRecord &host, qint64 revision)
 {
-    const QString key = QString::fromUtf8(keyBytes);
-    QString host, id;
-    switch (classify(key, &host, &id)) {
-    case KeyKind::Host: {
-        HostRecord h;
-        if (parseHost(key, host, value, &h))
-            putHost(h, revision);
-        break;
-    }
-    case KeyKind::Service: {
-        ServiceRecord s;
-        if (parseService(key, host, id, value, &s))
-            putService(s, revision);
-        else
-            removeService(key, revision); // a record that became unreadable is no service
-        break;
-    }
-    case KeyKind::Other:
-        break;
-    }
+    putHost(host, revision, now());
     advanceRevision(revision);
 }
 
-void ClusterState::applyDelete(const QByteArray &keyBytes, qint64 revision)
+void ClusterState::removeHost(const QString &hostname, qint64 revision)
 {
-    const QString key = QString::fromUtf8(keyBytes);
-    QString host, id;
-    switch (classify(key, &host, &id)) {
-    case KeyKind::Host:
-        hostGone(host, revision, QDateTime::currentDateTimeUtc());
-        break;
-    case KeyKind::Service:
-        removeService(key, revision);
-        break;
-    case KeyKind::Other:
-        break;
-    }
+    hostGone(hostname, revision, now());
     advanceRevision(revision);
 }
 
-void ClusterState::resetFromSnapshot(const QList<EtcdKeyValue> &kvs, qint64 revision)
+void ClusterState::upsertService(const ServiceRecord &service, qint64 revision)
+{
+    putService(service, revision, now());
+    advanceRevision(revision);
+}
+
+void ClusterState::removeService(const QString &key, qint64 revision)
+{
+    dropService(key, revision);
+    advanceRevision(revision);
+}
+
+void ClusterState::resetToSnapshot(const ClusterSnapshot &snapshot)
 {
     // Read the listing into a new picture first, then walk the differences in a fixed order
     // (services removed, hosts gone, hosts up or changed, services added or changed), so the
     // event log reads as if the watch had never been interrupted.
+    const qint64 revision = snapshot.revision;
     QMap<QString, std::pair<HostRecord, qint64>> newHosts;
     QMap<QString, std::pair<ServiceRecord, qint64>> newServices;
-    for (const EtcdKeyValue &kv : kvs) {
-        const QString key = QString::fromUtf8(kv.key);
-        QString host, id;
-        switch (classify(key, &host, &id)) {
-        case KeyKind::Host: {
-            HostRecord h;
-            if (parseHost(key, host, kv.value, &h))
-                newHosts.insert(h.hostname, {h, kv.modRevision ? kv.modRevision : revision});
-            break;
-        }
-        case KeyKind::Service: {
-            ServiceRecord s;
-            if (parseService(key, host, id, kv.value, &s))
-                newServices.insert(key, {s, kv.modRevision ? kv.modRevision : revision});
-            break;
-        }
-        case KeyKind::Other:
-            break;
-        }
-    }
+    for (const auto &h : snapshot.hosts)
+        newHosts.insert(h.record.hostname, {h.record, h.revision ? h.revision : revision});
+    for (const auto &s : snapshot.services)
+        newServices.insert(s.record.key, {s.record, s.revision ? s.revision : revision});
 
     QStringList oldServiceKeys = m_services.keys();
     std::sort(oldServiceKeys.begin(), oldServiceKeys.end());
     for (const QString &key : std::as_const(oldServiceKeys)) {
         if (!newServices.contains(key))
-            removeService(key, revision);
+            dropService(key, revision);
     }
     QStringList oldHosts = m_hosts.keys();
     std::sort(oldHosts.begin(), oldHosts.end());
-    const QDateTime now = QDateTime::currentDateTimeUtc();
+    const QDateTime listedAt = now();
     for (const QString &h : std::as_const(oldHosts)) {
         if (!newHosts.contains(h))
-            hostGone(h, revision, now);
+            hostGone(h, revision, listedAt);
     }
+    // What was already there when we listed happened when its record says, not now: the event
+    // log, the Overview's "last event" and the feed then agree with the browser view.
     for (auto it = newHosts.cbegin(); it != newHosts.cend(); ++it)
-        putHost(it->first, it->second);
+        putHost(it->first, it->second, stampOr(it->first.startedAt, listedAt));
     for (auto it = newServices.cbegin(); it != newServices.cend(); ++it)
-        putService(it->first, it->second);
+        putService(it->first, it->second, stampOr(it->first.registeredAt, listedAt));
 
     if (revision != m_revision) {
         m_revision = revision; // may go back when etcd was replaced by an older one

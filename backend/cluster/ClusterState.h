@@ -1,17 +1,27 @@
 #pragma once
 
-#include "cluster/ClusterTypes.h"
+#include "records/Keyspace.h"
+#include "records/Records.h"
 
 #include <QHash>
 #include <QList>
 #include <QObject>
-#include <QSet>
 
-struct EtcdKeyValue;
+// A full listing of the records at one revision.
+struct ClusterSnapshot {
+    template <typename Record> struct Entry {
+        Record record;
+        qint64 revision = 0; // when it was last written; 0: the snapshot's revision
+    };
+    QList<Entry<HostRecord>> hosts;
+    QList<Entry<ServiceRecord>> services; // each with its key set
+    qint64 revision = 0;
+};
 
-// The live cluster picture, built from etcd alone: hosts, services per host and by name, and a
-// bounded event log. Fed by EtcdClusterSource (list at R, then watch from R+1) or, in tests, by
-// recorded snapshots and watch events. All views (feed, browser, dashboard models) read from it.
+// The live cluster picture: hosts, services per host and by name, and a bounded event log. It
+// takes decoded records: EtcdClusterSource feeds it from etcd (list at R, then watch from R+1),
+// FeedClusterClient from an agent's feed, tests from records built in place. All views (feed,
+// browser, dashboard models) read from it.
 class ClusterState : public QObject {
     Q_OBJECT
     Q_PROPERTY(Status status READ status NOTIFY statusChanged)
@@ -21,16 +31,20 @@ public:
     enum class Status { Disconnected, Connecting, Ready, Error };
     Q_ENUM(Status)
 
-    explicit ClusterState(QString portolanPrefix = QStringLiteral("/portolan"),
+    explicit ClusterState(QString portolanPrefix = Keyspace::defaultPrefix(),
                           QObject *parent = nullptr);
 
     // --- feeding ---
-    // Replaces everything with a full listing at `revision` (start, reconnect, compaction).
-    // Differences to the previous picture become events, so a client never misses a change.
-    void resetFromSnapshot(const QList<EtcdKeyValue> &kvs, qint64 revision);
-    // One watch event: a put (value non-empty or isDelete false) or a delete of `key`.
-    void applyPut(const QByteArray &key, const QByteArray &value, qint64 revision);
-    void applyDelete(const QByteArray &key, qint64 revision);
+    // Replaces everything with a full listing (start, reconnect, compaction). Differences to
+    // the previous picture become events, so a client never misses a change; what was already
+    // there is stamped with its record's registeredAt/startedAt, not with the time of listing.
+    void resetToSnapshot(const ClusterSnapshot &snapshot);
+    // One change at `revision`. A service is known by its key; removing what is not there, or
+    // writing what is already there, only advances the revision.
+    void upsertHost(const HostRecord &host, qint64 revision);
+    void removeHost(const QString &hostname, qint64 revision); // the host stays listed as gone
+    void upsertService(const ServiceRecord &service, qint64 revision);
+    void removeService(const QString &key, qint64 revision);
     void setStatus(Status status, const QString &errorString = {});
     // Advances revision() without a change (a watch progress notification).
     void noteRevision(qint64 revision);
@@ -39,7 +53,8 @@ public:
     Status status() const { return m_status; }
     QString errorString() const { return m_errorString; }
     qint64 revision() const { return m_revision; }
-    QString portolanPrefix() const { return m_prefix; }
+    QString portolanPrefix() const { return m_keyspace.prefix(); }
+    const Keyspace &keyspace() const { return m_keyspace; }
     QList<HostRecord> hosts() const;       // up and gone, sorted by hostname
     QList<ServiceRecord> services() const; // all, sorted by host then id
     QList<ServiceRecord> servicesOnHost(const QString &host) const;
@@ -63,15 +78,13 @@ Q_SIGNALS:
     void serviceChanged(const ServiceRecord &service);
     void serviceRemoved(const ServiceRecord &service);
     void eventAppended(const ClusterEvent &event);
-    // After resetFromSnapshot: views that cannot diff should re-read everything.
+    // After resetToSnapshot: views that cannot diff should re-read everything.
     void snapshotReset(qint64 revision);
     // A gone host was dropped from the list to keep it bounded (see goneHostLimit()).
     void hostRemoved(const QString &hostname);
 
 private:
-    // implementation detail, owned by the cluster engineer
-    struct Private;
-    QString m_prefix;
+    Keyspace m_keyspace;
     Status m_status = Status::Disconnected;
     QString m_errorString;
     qint64 m_revision = 0;
@@ -81,22 +94,13 @@ private:
     QList<ClusterEvent> m_events;
     quint64 m_nextSeq = 1;
     int m_goneHostLimit = 256;
-    QSet<QString> m_warnedKeys; // malformed records are reported once per key
 
-    enum class KeyKind { Other, Host, Service };
-    KeyKind classify(const QString &key, QString *host, QString *id) const;
-    // Parses a put into a record; false (warned once) when nothing usable could be read.
-    bool parseHost(const QString &key, const QString &hostname, const QByteArray &value,
-                   HostRecord *out);
-    bool parseService(const QString &key, const QString &host, const QString &id,
-                      const QByteArray &value, ServiceRecord *out);
-    void warnOnce(const QString &key, const QString &message);
-    void putHost(const HostRecord &record, qint64 revision);
+    void putHost(const HostRecord &record, qint64 revision, const QDateTime &when);
     void hostGone(const QString &hostname, qint64 revision, const QDateTime &when);
-    void putService(const ServiceRecord &record, qint64 revision);
-    void removeService(const QString &key, qint64 revision);
+    void putService(const ServiceRecord &record, qint64 revision, const QDateTime &when);
+    void dropService(const QString &key, qint64 revision);
     void appendEvent(ClusterEvent::Action action, const QString &host, const ServiceRecord *service,
-                     qint64 revision);
+                     qint64 revision, const QDateTime &when);
     void advanceRevision(qint64 revision);
     void trimGoneHosts();
 };

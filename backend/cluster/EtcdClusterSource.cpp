@@ -63,43 +63,6 @@ EtcdWatchMessage EtcdWatchMessage::parse(const QByteArray &line)
     return m;
 }
 
-qint64 EtcdWatchMessage::applyTo(ClusterState *state, qint64 seen) const
-{
-    if (isProgress()) {
-        // Everything up to the header revision has been sent (etcd only notifies watchers that
-        // are caught up).
-        if (headerRevision > seen) {
-            state->noteRevision(headerRevision);
-            return headerRevision;
-        }
-        return seen;
-    }
-    if (!valid || !error.isEmpty() || created || canceled)
-        return seen;
-    // A lease expiry deletes a host record and its services in one revision; report the
-    // services first, as resetFromSnapshot does, so the timeline reads the same either way.
-    const QByteArray hostsPrefix = (state->portolanPrefix() + QStringLiteral("/hosts/")).toUtf8();
-    QList<const Event *> hostDeletes;
-    auto flushHostDeletes = [&] {
-        for (const Event *e : std::as_const(hostDeletes))
-            state->applyDelete(e->kv.key, e->kv.modRevision);
-        hostDeletes.clear();
-    };
-    for (const Event &e : events) {
-        if (!hostDeletes.isEmpty() && hostDeletes.first()->kv.modRevision != e.kv.modRevision)
-            flushHostDeletes();
-        if (e.isDelete && e.kv.key.startsWith(hostsPrefix))
-            hostDeletes << &e;
-        else if (e.isDelete)
-            state->applyDelete(e.kv.key, e.kv.modRevision);
-        else
-            state->applyPut(e.kv.key, e.kv.value, e.kv.modRevision);
-        seen = std::max(seen, e.kv.modRevision);
-    }
-    flushHostDeletes();
-    return seen;
-}
-
 EtcdClusterSource::EtcdClusterSource(EtcdClient *client, ClusterState *state, QObject *parent)
     : EtcdClusterSource(client, state, Options(), parent)
 {
@@ -107,8 +70,8 @@ EtcdClusterSource::EtcdClusterSource(EtcdClient *client, ClusterState *state, QO
 
 EtcdClusterSource::EtcdClusterSource(EtcdClient *client, ClusterState *state,
                                      const Options &options, QObject *parent)
-    : QObject(parent), m_client(client), m_state(state), m_options(options),
-      m_prefix(state->portolanPrefix().toUtf8() + '/'), m_retryTimer(new QTimer(this)),
+    : QObject(parent), m_client(client), m_state(state), m_reader(state), m_options(options),
+      m_prefix(m_reader.keyspace().root().toUtf8()), m_retryTimer(new QTimer(this)),
       m_probeTimer(new QTimer(this))
 {
     m_retryTimer->setSingleShot(true);
@@ -247,7 +210,7 @@ void EtcdClusterSource::list()
         ++m_listCount;
         m_needList = false;
         m_lastRevision = revision;
-        m_state->resetFromSnapshot(EtcdClient::keyValues(r.json), revision);
+        m_reader.reset(EtcdClient::keyValues(r.json), revision);
         openWatch();
     });
 }
@@ -400,7 +363,7 @@ void EtcdClusterSource::handleMessage(const EtcdWatchMessage &m)
         Q_EMIT watchStarted(m_lastRevision + 1);
         return;
     }
-    m_lastRevision = m.applyTo(m_state, m_lastRevision);
+    m_lastRevision = m_reader.apply(m, m_lastRevision);
 }
 
 void EtcdClusterSource::probe()

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "cluster/EtcdRecordReader.h"
 #include "etcd/EtcdClient.h"
 
 #include <QByteArray>
@@ -35,15 +36,11 @@ struct EtcdWatchMessage {
         return valid && error.isEmpty() && !created && !canceled && events.isEmpty();
     }
     static EtcdWatchMessage parse(const QByteArray &line);
-    // Applies the events in order (or notes a progress notification's revision) and returns the
-    // revision the watcher has now seen everything up to: the highest event mod_revision, or the
-    // header revision of a progress notification; `seen` when the message tells nothing new.
-    qint64 applyTo(ClusterState *state, qint64 seen) const;
 };
 
 // Drives a ClusterState from etcd alone:
 //
-//  1. range <prefix>/ (one request; its header revision is R) -> ClusterState::resetFromSnapshot
+//  1. range <prefix>/ (one request; its header revision is R) -> ClusterState::resetToSnapshot
 //  2. watch <prefix>/ from R+1 with prev_kv and progress_notify through the gateway's /v3/watch
 //     stream, applying events in order and remembering the last revision seen (the highest
 //     event mod_revision, or the header revision of a progress notification - never the header
@@ -52,7 +49,7 @@ struct EtcdWatchMessage {
 //     backoff (100 ms doubling to 2 s) and resume the watch from last revision + 1, so nothing
 //     is missed and nothing is listed again.
 //  4. When etcd answers "canceled" with compact_revision (the resume point was compacted away),
-//     list again; resetFromSnapshot turns the differences into events. errorString then says
+//     list again; resetToSnapshot turns the differences into events. errorString then says
 //     "etcd compacted to revision N; reloaded at revision M" while the status is Ready, and
 //     reloaded() is emitted.
 //
@@ -118,6 +115,7 @@ private:
 
     QPointer<EtcdClient> m_client;
     QPointer<ClusterState> m_state;
+    EtcdRecordReader m_reader; // etcd key/values into m_state
     Options m_options;
     QByteArray m_prefix;
     bool m_running = false;

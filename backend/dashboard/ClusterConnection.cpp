@@ -2,8 +2,8 @@
 
 #include "cluster/EtcdClusterSource.h"
 #include "dashboard/ClusterListModel.h"
-#include "dashboard/FeedClusterClient.h"
 #include "dashboard/KeyTreeSource.h"
+#include "feedclient/FeedClusterClient.h"
 
 #include <QJsonArray>
 #include <QSettings>

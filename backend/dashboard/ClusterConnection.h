@@ -76,7 +76,7 @@ private:
     void startNew(const QString &mode, const QString &target);
     void remember();
 
-    QString m_prefix = QStringLiteral("/portolan");
+    QString m_prefix = Keyspace::defaultPrefix();
     QString m_mode;
     QString m_target;
     QPointer<ClusterState> m_state;

@@ -3,7 +3,6 @@
 #include "core/Version.h"
 
 #include <QJsonArray>
-#include <QJsonDocument>
 #include <QSet>
 #include <QTimer>
 
@@ -13,67 +12,10 @@ constexpr int MaxTxnOps = 128; // etcd's default --max-txn-ops
 // bounded (~21 KiB), but 64 of the largest would come close.
 constexpr qsizetype MaxTxnBytes = 1024 * 1024;
 constexpr int MaxTxnsInFlight = 3; // overlaps etcd's apply and fsync with the next request
-
-QString isoUtc(const QDateTime &t)
-{
-    return t.toUTC().toString(Qt::ISODateWithMs);
-}
-
-// A JSON string exactly as QJsonDocument::toJson writes it: UTF-8, with '"', '\\' and control
-// characters escaped.
-void appendJsonString(QByteArray &out, QStringView text)
-{
-    static constexpr char hex[] = "0123456789abcdef";
-    out += '"';
-    for (const char c : text.toUtf8()) {
-        const auto u = uchar(c);
-        if (u >= 0x20 && c != '"' && c != '\\') {
-            out += c;
-            continue;
-        }
-        out += '\\';
-        switch (c) {
-        case '"':
-            out += '"';
-            break;
-        case '\\':
-            out += '\\';
-            break;
-        case '\b':
-            out += 'b';
-            break;
-        case '\f':
-            out += 'f';
-            break;
-        case '\n':
-            out += 'n';
-            break;
-        case '\r':
-            out += 'r';
-            break;
-        case '\t':
-            out += 't';
-            break;
-        default:
-            out += "u00";
-            out += hex[u >> 4];
-            out += hex[u & 0xf];
-        }
-    }
-    out += '"';
-}
-
-void appendJsonMember(QByteArray &out, const char *key, QStringView value)
-{
-    out += '"';
-    out += key;
-    out += "\":";
-    appendJsonString(out, value);
-}
 } // namespace
 
 EtcdV3Registry::EtcdV3Registry(const RegistryConfig &config, QObject *parent)
-    : DeclarativeRegistry(config, clientOptions(config), parent)
+    : DeclarativeRegistry(config, clientOptions(config), parent), m_keyspace(config.portolanPrefix)
 {
 }
 
@@ -96,60 +38,42 @@ QByteArray EtcdV3Registry::serviceValue(const ServiceDefinition &s) const
 
 QString EtcdV3Registry::detailPrefix() const
 {
-    return m_config.portolanPrefix + QStringLiteral("/services/") + m_config.hostname +
-           QLatin1Char('/');
+    return m_keyspace.servicesOfHost(m_config.hostname);
 }
 
 QString EtcdV3Registry::detailKey(const QString &serviceId) const
 {
-    return detailPrefix() + serviceId;
+    return m_keyspace.serviceKey(m_config.hostname, serviceId);
 }
 
 QString EtcdV3Registry::hostKey() const
 {
-    return m_config.portolanPrefix + QStringLiteral("/hosts/") + m_config.hostname;
+    return m_keyspace.hostKey(m_config.hostname);
+}
+
+ServiceRecord EtcdV3Registry::detailRecord(const ServiceDefinition &s) const
+{
+    ServiceRecord r;
+    r.key = detailKey(s.id);
+    r.id = s.id;
+    r.name = s.name;
+    r.host = m_config.hostname;
+    r.ip = s.ip;
+    r.port = s.port;
+    r.protocol = s.protocol;
+    r.tags = s.tags;
+    r.attributes = s.attributes;
+    r.containerId = s.containerId;
+    r.containerName = s.containerName;
+    r.image = s.image;
+    r.registryKey = serviceKey(s);
+    r.registeredAt = m_registeredAt.value(s.id, QDateTime::currentDateTimeUtc());
+    return r;
 }
 
 QByteArray EtcdV3Registry::detailValue(const ServiceDefinition &s) const
 {
-    // Written directly rather than through a QJsonObject (a tenth of the instructions, ~0.1 M
-    // fewer per service and sync): the same bytes, keys in QJsonObject's sorted order.
-    QByteArray out;
-    out.reserve(512);
-    out += "{\"attributes\":{";
-    for (auto it = s.attributes.cbegin(); it != s.attributes.cend(); ++it) {
-        if (it != s.attributes.cbegin())
-            out += ',';
-        appendJsonString(out, it.key());
-        out += ':';
-        appendJsonString(out, it.value());
-    }
-    out += '}';
-    // Every further member follows one before it, so each starts with its comma.
-    const auto member = [&out](const char *key, QStringView value) {
-        out += ',';
-        appendJsonMember(out, key, value);
-    };
-    member("containerId", s.containerId);
-    member("containerName", s.containerName);
-    member("host", m_config.hostname);
-    member("id", s.id);
-    member("image", s.image);
-    member("ip", s.ip);
-    member("key", serviceKey(s));
-    member("name", s.name);
-    out += ",\"port\":";
-    out += QByteArray::number(s.port);
-    member("protocol", s.protocol);
-    member("registeredAt", isoUtc(m_registeredAt.value(s.id, QDateTime::currentDateTimeUtc())));
-    out += ",\"tags\":[";
-    for (qsizetype i = 0; i < s.tags.size(); ++i) {
-        if (i != 0)
-            out += ',';
-        appendJsonString(out, s.tags.at(i));
-    }
-    out += "]}";
-    return out;
+    return detailRecord(s).toEtcdValue();
 }
 
 void EtcdV3Registry::setHostInfo(const QJsonObject &info)
@@ -403,9 +327,9 @@ void EtcdV3Registry::listOwnRecords()
         m_needListing = false;
         QHash<QString, QString> listed;
         for (const EtcdKeyValue &kv : EtcdClient::keyValues(r.json)) {
-            const QJsonObject record = QJsonDocument::fromJson(kv.value).object();
-            listed.insert(QString::fromUtf8(kv.key).mid(prefix.size()),
-                          record.value(QLatin1String("key")).toString());
+            const ServiceRecord record =
+                ServiceRecord::fromEtcdValue(kv.value).value_or(ServiceRecord());
+            listed.insert(QString::fromUtf8(kv.key).mid(prefix.size()), record.registryKey);
         }
         m_listed = std::move(listed);
         applyListing();
@@ -466,13 +390,11 @@ bool EtcdV3Registry::writeBatch()
     const qint64 lease = m_lease;
 
     if (m_hostGeneration != 0 && !taken(hostKey())) {
-        QJsonObject host{{QStringLiteral("hostname"), m_config.hostname},
-                         {QStringLiteral("agentVersion"), Portolan::version()},
-                         {QStringLiteral("startedAt"), isoUtc(m_startedAt)}};
-        for (auto it = m_hostInfo.constBegin(); it != m_hostInfo.constEnd(); ++it)
-            host.insert(it.key(), it.value());
-        ops.append(EtcdClient::putOp(hostKey().toUtf8(),
-                                     QJsonDocument(host).toJson(QJsonDocument::Compact), lease));
+        HostRecord host = HostRecord::fromEtcdJson(m_hostInfo); // what the agent learnt so far
+        host.hostname = m_config.hostname;
+        host.agentVersion = Portolan::version();
+        host.startedAt = m_startedAt;
+        ops.append(EtcdClient::putOp(hostKey().toUtf8(), host.toEtcdValue(), lease));
         claim(hostKey());
         acks.append({Ack::Host, QString(), m_hostGeneration});
     }

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "records/Keyspace.h"
+#include "records/Records.h"
 #include "registry/DeclarativeRegistry.h"
 
 #include <QDateTime>
@@ -40,8 +42,9 @@ public:
     void reconcile(const QList<ServiceDefinition> &services) override;
     QString describe() const override;
 
-    // Extra fields for the host record (merged over hostname/agentVersion/startedAt); rewritten
-    // at the next write.
+    // What the agent learnt about its host (HostRecord's etcd names: address, dockerVersion,
+    // feedUrl); hostname, agentVersion and startedAt are the registry's own. Rewritten at the
+    // next write.
     void setHostInfo(const QJsonObject &info);
     // True when nothing is queued or in flight (see idle()).
     bool isIdle() const;
@@ -57,6 +60,8 @@ public:
     QString detailKey(const QString &serviceId) const;
     QString detailPrefix() const; // "<portolanPrefix>/services/<hostname>/"
     QString hostKey() const;
+    // The detail record of a service as this agent writes it, and its bytes.
+    ServiceRecord detailRecord(const ServiceDefinition &service) const;
     QByteArray detailValue(const ServiceDefinition &service) const;
 
 Q_SIGNALS:
@@ -100,6 +105,7 @@ private:
     QSet<QString> m_deletedSinceListing; // acknowledged deletes the listing may still show
     QHash<QString, PendingDelete> m_deletes;
     QHash<QString, quint64> m_orphanKeys; // registrator keys left behind by a renamed service
+    Keyspace m_keyspace;
     QJsonObject m_hostInfo;
     QDateTime m_startedAt;
     quint64 m_hostGeneration = 0; // 0: host record written

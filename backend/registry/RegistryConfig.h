@@ -1,5 +1,7 @@
 #pragma once
 
+#include "records/Keyspace.h"
+
 #include <QString>
 #include <QStringList>
 
@@ -20,8 +22,8 @@ struct RegistryConfig {
     QString caFile, certFile, keyFile; // -etcd-cacert, -etcd-cert, -etcd-key
     QString username, password;        // URI userinfo or -etcd-user / -etcd-password-file
 
-    QString hostname;                                     // the agent's hostname
-    QString portolanPrefix = QStringLiteral("/portolan"); // namespace for host/detail records
+    QString hostname;                                   // the agent's hostname
+    QString portolanPrefix = Keyspace::defaultPrefix(); // namespace for host/detail records
 
     // Parses "etcd://host[:port][,host2[:port]]/prefix" and friends into *out (other fields of
     // *out are kept). On error returns false with one clear sentence in *error.

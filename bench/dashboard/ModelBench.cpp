@@ -3,6 +3,7 @@
 #include "BenchDashboard.h"
 #include "cluster/ClusterState.h"
 #include "cluster/EtcdClusterSource.h"
+#include "cluster/EtcdRecordReader.h"
 #include "dashboard/ClusterConnection.h"
 #include "dashboard/EventLogModel.h"
 #include "dashboard/HostListModel.h"
@@ -168,11 +169,12 @@ QList<EtcdKeyValue> snapshot(const BenchLayout &l)
 // `loopEvery` lines; returns the wall time in ms until the models were flushed.
 double drive(ClusterState *state, const QList<QByteArray> &lines, qint64 revision, ModelSet *models)
 {
+    EtcdRecordReader etcd(state);
     QElapsedTimer t;
     t.start();
     qint64 seen = revision;
     for (qsizetype i = 0; i < lines.size(); ++i) {
-        seen = EtcdWatchMessage::parse(lines.at(i)).applyTo(state, seen);
+        seen = etcd.apply(EtcdWatchMessage::parse(lines.at(i)), seen);
         if (i % 10 == 9)
             QCoreApplication::processEvents();
     }
@@ -248,13 +250,13 @@ QJsonObject runModelEventRate(const BenchOptions &o)
     // The ceiling without any model: parse + ClusterState alone.
     double bareMs = 0;
     {
-        ClusterState bare(QStringLiteral("/portolan"));
-        bare.resetFromSnapshot(kvs, revision);
+        ClusterState bare;
+        EtcdRecordReader(&bare).reset(kvs, revision);
         bareMs = drive(&bare, lines, revision, nullptr);
     }
 
-    ClusterState state(QStringLiteral("/portolan"));
-    state.resetFromSnapshot(kvs, revision);
+    ClusterState state;
+    EtcdRecordReader(&state).reset(kvs, revision);
     ModelSet models;
     models.setCluster(&state);
     const double ms = drive(&state, lines, revision, &models);
@@ -286,7 +288,7 @@ QJsonObject runModelEventRate(const BenchOptions &o)
            o.modelEvents / (bareMs / 1000.0));
     fflush(stdout);
     return {{"feed", "in-process: gateway watch lines (10 events each) through "
-                     "EtcdWatchMessage::parse/applyTo"},
+                     "EtcdWatchMessage::parse, EtcdRecordReader::apply"},
             {"services", l.services()},
             {"events", o.modelEvents},
             {"elapsed_ms", ms},

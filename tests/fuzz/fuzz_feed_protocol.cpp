@@ -6,8 +6,8 @@
 // Invariants: a frame gives either a command or an error that fits a close frame with a code of
 // the protocol; a ping's id comes back in the pong unchanged; every server message is one JSON
 // object with its `type` whose payload equals what went in.
-#include "cluster/ClusterTypes.h"
 #include "feed/FeedProtocol.h"
+#include "records/Records.h"
 
 #include <QJsonDocument>
 #include <cmath>
@@ -70,8 +70,9 @@ void checkFrame(const QByteArray &frame)
 
 void checkRecords(const QByteArray &value)
 {
-    const ServiceRecord s =
-        ServiceRecord::fromEtcd(QStringLiteral("/portolan/services/h/h:x:1"), value);
+    ServiceRecord s = ServiceRecord::fromEtcdValue(value).value_or(ServiceRecord());
+    s.key = QStringLiteral("/portolan/services/h/h:x:1");
+    check(ServiceRecord::fromJson(s.toJson()) == s, "a service survives the feed's JSON");
     const QJsonObject service = s.toJson();
     for (const auto op : {FeedProtocol::ServiceOp::Added, FeedProtocol::ServiceOp::Changed,
                           FeedProtocol::ServiceOp::Removed}) {
@@ -80,7 +81,8 @@ void checkRecords(const QByteArray &value)
         check(m.value(QLatin1String("service")).toObject() == service,
               "the service object survives the message");
     }
-    const HostRecord h = HostRecord::fromEtcd(QStringLiteral("h"), value);
+    const HostRecord h = HostRecord::fromEtcdValue(value).value_or(HostRecord());
+    check(HostRecord::fromJson(h.toJson()) == h, "a host survives the feed's JSON");
     const QJsonObject host = h.toJson();
     check(parseMessage(FeedProtocol::hostMessage(host), "host").value(QLatin1String("host")) ==
               host,

@@ -1,7 +1,9 @@
 // ClusterState fed with watch streams recorded from a real etcd 3.4 (tests/data/cluster,
-// re-recorded by capture.sh there), through the same parsing the live source uses.
+// re-recorded by capture.sh there), through the same reader the live source uses, and with
+// records built in place.
 #include "cluster/ClusterState.h"
 #include "cluster/EtcdClusterSource.h"
+#include "cluster/EtcdRecordReader.h"
 
 #include <QFile>
 #include <QJsonDocument>
@@ -35,16 +37,16 @@ QList<EtcdWatchMessage> messages(const QString &name)
     return out;
 }
 
-void reset(ClusterState &s, const QString &name)
+void reset(EtcdRecordReader &etcd, const QString &name)
 {
     const auto [kvs, revision] = snapshot(name);
-    s.resetFromSnapshot(kvs, revision);
+    etcd.reset(kvs, revision);
 }
 
-qint64 replay(ClusterState &s, const QString &name, qint64 from)
+qint64 replay(EtcdRecordReader &etcd, const QString &name, qint64 from)
 {
     for (const EtcdWatchMessage &m : messages(name))
-        from = m.applyTo(&s, from);
+        from = etcd.apply(m, from);
     return from;
 }
 
@@ -70,17 +72,27 @@ QStringList serviceIds(const QList<ServiceRecord> &services)
 
 QByteArray svcKey(const QString &host, const QString &id)
 {
-    return QStringLiteral("/portolan/services/%1/%2").arg(host, id).toUtf8();
+    return Keyspace().serviceKey(host, id).toUtf8();
 }
 
-QByteArray svcValue(const QString &host, const QString &name, int port)
+ServiceRecord service(const QString &host, const QString &name, int port)
 {
-    return QJsonDocument(QJsonObject{{"id", host + ":" + name + ".1:" + QString::number(port)},
-                                     {"name", name},
-                                     {"host", host},
-                                     {"ip", "10.0.0.5"},
-                                     {"port", port}})
-        .toJson(QJsonDocument::Compact);
+    ServiceRecord s;
+    s.id = host + ":" + name + ".1:" + QString::number(port);
+    s.key = QString::fromUtf8(svcKey(host, s.id));
+    s.name = name;
+    s.host = host;
+    s.ip = "10.0.0.5";
+    s.port = port;
+    return s;
+}
+
+HostRecord host(const QString &name, const QString &address = "10.0.0.9")
+{
+    HostRecord h;
+    h.hostname = name;
+    h.address = address;
+    return h;
 }
 } // namespace
 
@@ -96,6 +108,7 @@ private Q_SLOTS:
     void malformedRecords_data();
     void malformedRecords();
     void garbageNeverCrashes();
+    void snapshotEventsCarryRecordTimes();
     void hostComesBack();
     void leaseExpiryReadsLikeAResync();
     void eventLogIsBounded();
@@ -158,9 +171,10 @@ void tst_ClusterState::parsesWatchMessages()
 void tst_ClusterState::initialSnapshotAnnouncesEverything()
 {
     ClusterState s;
+    EtcdRecordReader etcd(&s);
     QSignalSpy reset(&s, &ClusterState::snapshotReset);
     QSignalSpy added(&s, &ClusterState::serviceAdded);
-    ::reset(s, "snapshot-1.json");
+    ::reset(etcd, "snapshot-1.json");
     QCOMPARE(s.revision(), 6);
     QCOMPARE(reset.size(), 1);
     QCOMPARE(added.size(), 3);
@@ -185,13 +199,14 @@ void tst_ClusterState::initialSnapshotAnnouncesEverything()
 void tst_ClusterState::replaysRecordedWatch()
 {
     ClusterState s;
-    reset(s, "snapshot-1.json");
+    EtcdRecordReader etcd(&s);
+    reset(etcd, "snapshot-1.json");
     const int before = s.events().size();
     QSignalSpy hostSpy(&s, &ClusterState::hostChanged);
     QSignalSpy changed(&s, &ClusterState::serviceChanged);
     QSignalSpy removed(&s, &ClusterState::serviceRemoved);
     QTest::ignoreMessage(QtWarningMsg, QRegularExpression("core-01:broken.1:1 is not a JSON"));
-    const qint64 seen = replay(s, "watch-1.ndjson", s.revision());
+    const qint64 seen = replay(etcd, "watch-1.ndjson", s.revision());
     QCOMPARE(seen, 14);
     QCOMPARE(s.revision(), 14);
     QCOMPARE(
@@ -224,18 +239,20 @@ void tst_ClusterState::replaysRecordedWatch()
 void tst_ClusterState::reconnectListingAddsNothing()
 {
     ClusterState live;
-    reset(live, "snapshot-1.json");
+    EtcdRecordReader liveEtcd(&live);
+    reset(liveEtcd, "snapshot-1.json");
     QTest::ignoreMessage(QtWarningMsg, QRegularExpression("broken"));
-    replay(live, "watch-1.ndjson", live.revision());
+    replay(liveEtcd, "watch-1.ndjson", live.revision());
 
     ClusterState listed;
+    EtcdRecordReader listedEtcd(&listed);
     QTest::ignoreMessage(QtWarningMsg, QRegularExpression("broken"));
-    reset(listed, "snapshot-2.json");
+    reset(listedEtcd, "snapshot-2.json");
     QCOMPARE(live.services(), listed.services());
 
     const int before = live.events().size();
     QSignalSpy reset(&live, &ClusterState::snapshotReset);
-    ::reset(live, "snapshot-2.json"); // warned once already for that key: no new warning
+    ::reset(liveEtcd, "snapshot-2.json"); // warned once already for that key: no new warning
     QCOMPARE(live.events().size(), before);
     QCOMPARE(reset.size(), 1);
     QCOMPARE(live.hosts().size(), 2); // core-02 stays listed as gone
@@ -244,20 +261,21 @@ void tst_ClusterState::reconnectListingAddsNothing()
 void tst_ClusterState::compactionReloadBecomesEvents()
 {
     ClusterState s;
-    reset(s, "snapshot-1.json");
+    EtcdRecordReader etcd(&s);
+    reset(etcd, "snapshot-1.json");
     QTest::ignoreMessage(QtWarningMsg, QRegularExpression("broken"));
-    const qint64 seen = replay(s, "watch-1.ndjson", s.revision());
+    const qint64 seen = replay(etcd, "watch-1.ndjson", s.revision());
 
     const QList<EtcdWatchMessage> resumed = messages("watch-compacted.ndjson");
     QCOMPARE(resumed.size(), 2);
     QVERIFY(resumed.at(0).created);
     QVERIFY(resumed.at(1).canceled);
     QVERIFY(resumed.at(1).compactRevision > seen);
-    QCOMPARE(resumed.at(1).applyTo(&s, seen), seen); // a canceled watch changes nothing
+    QCOMPARE(etcd.apply(resumed.at(1), seen), seen); // a canceled watch changes nothing
 
     const int before = s.events().size();
     QSignalSpy reset(&s, &ClusterState::snapshotReset);
-    ::reset(s, "snapshot-3.json");
+    ::reset(etcd, "snapshot-3.json");
     QCOMPARE(reset.size(), 1);
     QCOMPARE(reset.first().first().toLongLong(), 17);
     QCOMPARE(describe(s.events().mid(before)),
@@ -316,10 +334,11 @@ void tst_ClusterState::malformedRecords()
     QFETCH(QString, expect);
     QFETCH(QString, warning);
     ClusterState s;
+    EtcdRecordReader etcd(&s);
     if (!warning.isEmpty())
         QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QRegularExpression::escape(warning)));
-    s.applyPut(key, value, 5);
-    s.applyPut(key, value, 6); // the same fault again: warned once only
+    etcd.put(key, value, 5);
+    etcd.put(key, value, 6); // the same fault again: warned once only
     QCOMPARE(s.hosts().size(), hosts);
     QCOMPARE(s.services().size(), services);
     QCOMPARE(s.revision(), 6);
@@ -335,30 +354,73 @@ void tst_ClusterState::malformedRecords()
 void tst_ClusterState::garbageNeverCrashes()
 {
     ClusterState s;
+    EtcdRecordReader etcd(&s);
     QtMessageHandler old =
         qInstallMessageHandler([](QtMsgType, const QMessageLogContext &, const QString &) {});
     for (int i = 0; i < 2000; ++i) {
         QByteArray junk;
         for (int n = 0; n < i % 64; ++n)
             junk.append(char((i * 131 + n * 17) % 256));
-        s.applyPut(svcKey("h" + QString::number(i % 7), junk.toHex().left(8)), junk, i + 1);
-        s.applyPut("/portolan/hosts/h" + QByteArray::number(i % 5), junk, i + 1);
+        etcd.put(svcKey("h" + QString::number(i % 7), junk.toHex().left(8)), junk, i + 1);
+        etcd.put("/portolan/hosts/h" + QByteArray::number(i % 5), junk, i + 1);
         if (i % 3 == 0)
-            s.applyDelete("/portolan/hosts/h" + QByteArray::number(i % 5), i + 1);
+            etcd.remove("/portolan/hosts/h" + QByteArray::number(i % 5), i + 1);
     }
     qInstallMessageHandler(old);
     QCOMPARE(s.revision(), 2000);
 }
 
+// What a snapshot finds already there happened when its record says, not when we listed: the
+// dashboard's Events view and the Overview's "last event" then agree with the browser view.
+void tst_ClusterState::snapshotEventsCarryRecordTimes()
+{
+    const QDateTime started(QDate(2026, 11, 27), QTime(5, 0), Qt::UTC);
+    const QDateTime registered(QDate(2026, 11, 27), QTime(5, 1, 2, 345), Qt::UTC);
+    HostRecord h1 = host("h1");
+    h1.startedAt = started;
+    ServiceRecord redis = service("h1", "redis", 6379);
+    redis.registeredAt = registered;
+    const ServiceRecord unstamped = service("h1", "web", 80);
+    ClusterState s;
+    const QDateTime before = QDateTime::currentDateTimeUtc();
+    s.resetToSnapshot({{{h1, 2}}, {{redis, 3}, {unstamped, 4}}, 4});
+    QCOMPARE(describe(s.events()), (QStringList{"host-up h1 - @2", "added h1 h1:redis.1:6379 @3",
+                                                "added h1 h1:web.1:80 @4"}));
+    QCOMPARE(s.events().at(0).time, started);
+    QCOMPARE(s.events().at(1).time, registered);
+    QVERIFY(s.events().at(2).time >= before); // no stamp of its own: when it was listed
+
+    // Live changes are stamped when they are seen, whatever the record says.
+    ServiceRecord db = service("h1", "db", 5432);
+    db.registeredAt = registered;
+    s.upsertService(db, 5);
+    QVERIFY(s.events().last().time >= before);
+
+    // The same through etcd, and from the recorded listing's own times.
+    ClusterState listed;
+    EtcdRecordReader etcd(&listed);
+    reset(etcd, "snapshot-1.json");
+    const ClusterEvent up = listed.events().first();
+    QCOMPARE(up.action, ClusterEvent::Action::HostUp);
+    QCOMPARE(up.time, listed.host("core-01").startedAt);
+    const QList<ServiceRecord> services = listed.services();
+    for (const ClusterEvent &e : listed.events().mid(1)) {
+        const auto it = std::find_if(services.cbegin(), services.cend(),
+                                     [&](const ServiceRecord &r) { return r.id == e.serviceId; });
+        QVERIFY(it != services.cend() && it->registeredAt.isValid());
+        QCOMPARE(e.time, it->registeredAt);
+    }
+}
+
 void tst_ClusterState::hostComesBack()
 {
     ClusterState s;
-    s.applyPut("/portolan/hosts/h1", R"({"address":"10.0.0.9"})", 2);
-    s.applyDelete("/portolan/hosts/h1", 3);
+    s.upsertHost(host("h1"), 2);
+    s.removeHost("h1", 3);
     QVERIFY(!s.host("h1").up);
     QVERIFY(s.host("h1").goneAt.isValid());
     QCOMPARE(s.host("h1").toJson().value("goneAt").isString(), true);
-    s.applyPut("/portolan/hosts/h1", R"({"address":"10.0.0.9"})", 4);
+    s.upsertHost(host("h1"), 4);
     QVERIFY(s.host("h1").up);
     QVERIFY(s.host("h1").toJson().value("goneAt").isNull());
     QCOMPARE(describe(s.events()),
@@ -366,9 +428,9 @@ void tst_ClusterState::hostComesBack()
     QCOMPARE(s.events().at(1).address, "10.0.0.9");
     // An unchanged put of a host that is up is no news.
     QSignalSpy spy(&s, &ClusterState::hostChanged);
-    s.applyPut("/portolan/hosts/h1", R"({"address":"10.0.0.9"})", 5);
+    s.upsertHost(host("h1"), 5);
     QCOMPARE(spy.size(), 0);
-    s.applyPut("/portolan/hosts/h1", R"({"address":"10.0.0.10"})", 6);
+    s.upsertHost(host("h1", "10.0.0.10"), 6);
     QCOMPARE(spy.size(), 1);
     QCOMPARE(s.events().size(), 3);
 }
@@ -378,8 +440,9 @@ void tst_ClusterState::hostComesBack()
 void tst_ClusterState::leaseExpiryReadsLikeAResync()
 {
     ClusterState s;
-    s.applyPut("/portolan/hosts/h1", R"({"address":"10.0.0.9"})", 2);
-    s.applyPut(svcKey("h1", "h1:redis.1:6379"), svcValue("h1", "redis", 6379), 3);
+    EtcdRecordReader etcd(&s);
+    etcd.put("/portolan/hosts/h1", host("h1").toEtcdValue(), 2);
+    etcd.put(svcKey("h1", "h1:redis.1:6379"), service("h1", "redis", 6379).toEtcdValue(), 3);
     const QByteArray hostKey = EtcdClient::encode("/portolan/hosts/h1").toUtf8();
     const QByteArray svc = EtcdClient::encode(svcKey("h1", "h1:redis.1:6379")).toUtf8();
     const QByteArray line = R"({"result":{"header":{"revision":"4"},"events":[)"
@@ -388,7 +451,7 @@ void tst_ClusterState::leaseExpiryReadsLikeAResync()
                             svc + R"(","mod_revision":"4"}}]}})";
     const EtcdWatchMessage m = EtcdWatchMessage::parse(line);
     QVERIFY(m.valid);
-    QCOMPARE(m.applyTo(&s, 3), 4);
+    QCOMPARE(etcd.apply(m, 3), 4);
     QCOMPARE(describe(s.events()).mid(2),
              (QStringList{"removed h1 h1:redis.1:6379 @4", "host-gone h1 - @4"}));
 }
@@ -398,7 +461,7 @@ void tst_ClusterState::eventLogIsBounded()
     ClusterState s;
     s.setEventLimit(5);
     for (int i = 1; i <= 20; ++i)
-        s.applyPut(svcKey("h1", QString::number(i)), svcValue("h1", "s", i), i);
+        s.upsertService(service("h1", "s", i), i);
     const QList<ClusterEvent> events = s.events();
     QCOMPARE(events.size(), 5);
     QCOMPARE(events.first().seq, 16u);
@@ -415,9 +478,9 @@ void tst_ClusterState::goneHostsAreBounded()
     s.setGoneHostLimit(3);
     QSignalSpy removed(&s, &ClusterState::hostRemoved);
     for (int i = 0; i < 10; ++i)
-        s.applyPut("/portolan/hosts/h" + QByteArray::number(i), "{}", i + 1);
+        s.upsertHost(host("h" + QString::number(i)), i + 1);
     for (int i = 0; i < 10; ++i)
-        s.applyDelete("/portolan/hosts/h" + QByteArray::number(i), 20 + i);
+        s.removeHost("h" + QString::number(i), 20 + i);
     QCOMPARE(s.hosts().size(), 3);
     QCOMPARE(removed.size(), 7);
     QCOMPARE(removed.first().first().toString(), "h0");
@@ -429,7 +492,8 @@ void tst_ClusterState::goneHostsAreBounded()
 void tst_ClusterState::jsonShapes()
 {
     ClusterState s;
-    reset(s, "snapshot-1.json");
+    EtcdRecordReader etcd(&s);
+    reset(etcd, "snapshot-1.json");
     const QJsonObject host = s.hosts().first().toJson();
     QCOMPARE(host.keys(), (QStringList{"address", "agentVersion", "dockerVersion", "feedUrl",
                                        "goneAt", "hostname", "startedAt", "up"}));

@@ -3,13 +3,13 @@
 #include "EtcdTestServer.h"
 #include "dashboard/ClusterConnection.h"
 #include "dashboard/EventLogModel.h"
-#include "dashboard/FeedClusterClient.h"
 #include "dashboard/HostListModel.h"
 #include "dashboard/KeyTreeModel.h"
 #include "dashboard/ServiceFilterModel.h"
 #include "dashboard/ServiceGroupModel.h"
 #include "dashboard/ServiceTableModel.h"
 #include "dashboard/UpdateBatcher.h"
+#include "feedclient/FeedClusterClient.h"
 
 #include <QAbstractItemModelTester>
 #include <QJsonArray>
@@ -19,39 +19,58 @@
 #include <random>
 
 namespace {
-QByteArray hostValue(const QString &name, const QString &address)
+// Agents that started and registered just before the test: snapshot events carry these times.
+QDateTime recently()
 {
-    return QJsonDocument(QJsonObject{{"hostname", name},
-                                     {"address", address},
-                                     {"agentVersion", "0.1.0"},
-                                     {"dockerVersion", "20.10.24"},
-                                     {"startedAt", "2026-11-27T05:00:00.000Z"}})
-        .toJson(QJsonDocument::Compact);
+    static const QDateTime t = QDateTime::currentDateTimeUtc().addSecs(-30);
+    return t;
 }
 
-QByteArray serviceValue(const QString &host, const QString &name, const QString &container,
-                        int port)
+HostRecord hostRecord(const QString &name, const QString &address)
 {
-    const QString id = QStringLiteral("%1:%2:%3").arg(host, container).arg(6379);
-    return QJsonDocument(QJsonObject{{"id", id},
-                                     {"name", name},
-                                     {"host", host},
-                                     {"ip", "10.0.0.5"},
-                                     {"port", port},
-                                     {"protocol", "tcp"},
-                                     {"tags", QJsonArray{"db"}},
-                                     {"attributes", QJsonObject{}},
-                                     {"containerId", "8f1c0000000000000000"},
-                                     {"containerName", container},
-                                     {"image", "example/" + name + ":latest"},
-                                     {"key", "/services/" + name + "/" + id},
-                                     {"registeredAt", "2026-11-27T05:00:01.000Z"}})
-        .toJson(QJsonDocument::Compact);
+    HostRecord h;
+    h.hostname = name;
+    h.address = address;
+    h.agentVersion = "0.1.0";
+    h.dockerVersion = "20.10.24";
+    h.startedAt = recently();
+    return h;
+}
+
+QByteArray hostValue(const QString &name, const QString &address)
+{
+    return hostRecord(name, address).toEtcdValue();
 }
 
 QByteArray serviceKey(const QString &host, const QString &container)
 {
     return QStringLiteral("/portolan/services/%1/%1:%2:6379").arg(host, container).toUtf8();
+}
+
+ServiceRecord serviceRecord(const QString &host, const QString &name, const QString &container,
+                            int port)
+{
+    ServiceRecord s;
+    s.key = QString::fromUtf8(serviceKey(host, container));
+    s.id = QStringLiteral("%1:%2:%3").arg(host, container).arg(6379);
+    s.name = name;
+    s.host = host;
+    s.ip = "10.0.0.5";
+    s.port = port;
+    s.protocol = "tcp";
+    s.tags = QStringList{"db"};
+    s.containerId = "8f1c0000000000000000";
+    s.containerName = container;
+    s.image = "example/" + name + ":latest";
+    s.registryKey = "/services/" + name + "/" + s.id;
+    s.registeredAt = recently().addSecs(1);
+    return s;
+}
+
+QByteArray serviceValue(const QString &host, const QString &name, const QString &container,
+                        int port)
+{
+    return serviceRecord(host, name, container, port).toEtcdValue();
 }
 } // namespace
 
@@ -303,8 +322,7 @@ void tst_DashboardModels::modelsStayConsistentUnderChurn()
     qint64 revision = 1;
     for (int h = 0; h < 4; ++h) {
         const QString host = QStringLiteral("h-%1").arg(h);
-        state.applyPut(("/portolan/hosts/" + host).toUtf8(), hostValue(host, "10.0.0.5"),
-                       ++revision);
+        state.upsertHost(hostRecord(host, "10.0.0.5"), ++revision);
     }
     const int keys = 120;
     for (int round = 0; round < 40; ++round) {
@@ -316,18 +334,17 @@ void tst_DashboardModels::modelsStayConsistentUnderChurn()
             // The key names host h-(k%4); the value's host and container vary, so an update can
             // move the row to another host or id.
             const QString keyHost = QStringLiteral("h-%1").arg(k % 4);
-            const QByteArray key =
-                QStringLiteral("/portolan/services/%1/svc-%2").arg(keyHost).arg(k).toUtf8();
+            const QString key = QStringLiteral("/portolan/services/%1/svc-%2").arg(keyHost).arg(k);
             if (rng() % 4 == 0) {
-                state.applyDelete(key, ++revision);
+                state.removeService(key, ++revision);
                 continue;
             }
             const QString host = rng() % 5 == 0 ? QStringLiteral("h-%1").arg(rng() % 4) : keyHost;
             const QString container = QStringLiteral("svc-%1.%2").arg(k).arg(rng() % 3);
-            state.applyPut(key,
-                           serviceValue(host, QStringLiteral("svc-%1").arg(k % 7), container,
-                                        40000 + int(rng() % 500)),
-                           ++revision);
+            ServiceRecord record = serviceRecord(host, QStringLiteral("svc-%1").arg(k % 7),
+                                                 container, 40000 + int(rng() % 500));
+            record.key = key;
+            state.upsertService(record, ++revision);
         }
         for (ClusterListModel *m : models) {
             if (m->isActive())
@@ -367,10 +384,10 @@ void tst_DashboardModels::modelsStayConsistentUnderChurn()
     const int burst = int(ClusterListModel::MaxChangesPerBatch) * 2 + 17;
     for (int i = 0; i < burst; ++i) {
         const QString host = QStringLiteral("h-%1").arg(i % 4);
-        state.applyPut(QStringLiteral("/portolan/services/%1/burst-%2").arg(host).arg(i).toUtf8(),
-                       serviceValue(host, QStringLiteral("burst"),
-                                    QStringLiteral("burst.%1").arg(i), 50000 + i % 1000),
-                       ++revision);
+        ServiceRecord record = serviceRecord(host, QStringLiteral("burst"),
+                                             QStringLiteral("burst.%1").arg(i), 50000 + i % 1000);
+        record.key = QStringLiteral("/portolan/services/%1/burst-%2").arg(host).arg(i);
+        state.upsertService(record, ++revision);
     }
     const int flushesBefore = all.batcher()->flushCount();
     for (int i = 0; i < 10 && all.batcher()->isPending(); ++i) {
@@ -520,16 +537,9 @@ void tst_DashboardModels::feedFramesFeedTheState()
     hosts.setCluster(&state);
     ServiceTableModel services;
     services.setCluster(&state);
-    const QJsonObject host{{"hostname", "core-01"}, {"address", "10.0.0.5"}, {"up", true}};
-    const QJsonObject service{{"key", "/portolan/services/core-01/core-01:redis.1:6379"},
-                              {"id", "core-01:redis.1:6379"},
-                              {"name", "redis"},
-                              {"host", "core-01"},
-                              {"ip", "10.0.0.5"},
-                              {"port", 49153},
-                              {"address", "10.0.0.5:49153"},
-                              {"protocol", "tcp"},
-                              {"registryKey", "/services/redis/core-01:redis.1:6379"}};
+    const QJsonObject host = hostRecord("core-01", "10.0.0.5").toJson();
+    const ServiceRecord redis = serviceRecord("core-01", "redis", "redis.1", 49153);
+    const QJsonObject service = redis.toJson();
     auto send = [&](const QJsonObject &o) {
         feed.handleMessage(QString::fromUtf8(QJsonDocument(o).toJson()));
     };
@@ -549,6 +559,8 @@ void tst_DashboardModels::feedFramesFeedTheState()
     QCOMPARE(services.rowCount(), 1);
     QCOMPARE(services.record(0).registryKey, "/services/redis/core-01:redis.1:6379");
     QCOMPARE(services.record(0).address(), "10.0.0.5:49153");
+    QCOMPARE(services.record(0), redis); // every field, no forged etcd key on the way
+    QCOMPARE(state.host("core-01"), hostRecord("core-01", "10.0.0.5"));
 
     send({{"type", "service"}, {"op", "removed"}, {"service", service}});
     QJsonObject gone = host;

@@ -15,21 +15,22 @@
 namespace {
 QString hostValue(const QString &name)
 {
-    return QString::fromUtf8(
-        QJsonDocument(
-            QJsonObject{{"hostname", name}, {"address", "10.0.0.5"}, {"agentVersion", "0.1.0"}})
-            .toJson(QJsonDocument::Compact));
+    HostRecord h;
+    h.hostname = name;
+    h.address = "10.0.0.5";
+    h.agentVersion = "0.1.0";
+    return QString::fromUtf8(h.toEtcdValue());
 }
 
 QString svcValue(const QString &host, const QString &name, int port)
 {
-    return QString::fromUtf8(
-        QJsonDocument(QJsonObject{{"id", QStringLiteral("%1:%2.1:%3").arg(host, name).arg(port)},
-                                  {"name", name},
-                                  {"host", host},
-                                  {"ip", "10.0.0.5"},
-                                  {"port", port}})
-            .toJson(QJsonDocument::Compact));
+    ServiceRecord s;
+    s.id = QStringLiteral("%1:%2.1:%3").arg(host, name).arg(port);
+    s.name = name;
+    s.host = host;
+    s.ip = "10.0.0.5";
+    s.port = port;
+    return QString::fromUtf8(s.toEtcdValue());
 }
 
 QString svcKey(const QString &host, const QString &name, int port)

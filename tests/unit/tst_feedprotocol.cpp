@@ -1,7 +1,7 @@
 // Feed protocol v1 (docs/feed.md): the shape of every server message and the handling of every
 // kind of client frame.
-#include "cluster/ClusterTypes.h"
 #include "feed/FeedProtocol.h"
+#include "records/Records.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>

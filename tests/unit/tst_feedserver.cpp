@@ -30,51 +30,53 @@ namespace {
 
 const QByteArray kToken = "s3cret-feed-token";
 
+HostRecord hostRecord(const QString &hostname)
+{
+    HostRecord h;
+    h.hostname = hostname;
+    h.address = "10.0.0.5";
+    h.agentVersion = "0.1.0";
+    h.dockerVersion = "20.10.24";
+    h.feedUrl = "http://10.0.0.5:8080/";
+    h.startedAt = QDateTime(QDate(2026, 11, 27), QTime(5, 0), Qt::UTC);
+    return h;
+}
+
 QByteArray hostValue(const QString &hostname)
 {
-    return QJsonDocument(QJsonObject{{"hostname", hostname},
-                                     {"address", "10.0.0.5"},
-                                     {"agentVersion", "0.1.0"},
-                                     {"dockerVersion", "20.10.24"},
-                                     {"feedUrl", "http://10.0.0.5:8080/"},
-                                     {"startedAt", "2026-11-27T05:00:00.000Z"}})
-        .toJson(QJsonDocument::Compact);
+    return hostRecord(hostname).toEtcdValue();
 }
 
-QByteArray serviceKey(const QString &host, const QString &id)
+ServiceRecord service(const QString &host, const QString &name, const QString &container, int port,
+                      const QString &env = QStringLiteral("prod"))
 {
-    return QStringLiteral("/portolan/services/%1/%2").arg(host, id).toUtf8();
+    ServiceRecord s;
+    s.id = QStringLiteral("%1:%2:6379").arg(host, container);
+    s.key = Keyspace().serviceKey(host, s.id);
+    s.name = name;
+    s.host = host;
+    s.ip = "10.0.0.5";
+    s.port = port;
+    s.protocol = "tcp";
+    s.tags = QStringList{"db"};
+    s.attributes = {{"env", env}};
+    s.containerId = "8f1c0000";
+    s.containerName = container;
+    s.image = "example/" + name + ":latest";
+    s.registryKey = QStringLiteral("/services/%1/%2").arg(name, s.id);
+    s.registeredAt = QDateTime(QDate(2026, 11, 27), QTime(5, 0, 1), Qt::UTC);
+    return s;
 }
 
-QByteArray serviceValue(const QString &host, const QString &name, const QString &container,
-                        int port, const QString &env = QStringLiteral("prod"))
+// The picture after one listing at `revision`: core-01 and `services`.
+ClusterSnapshot listing(const QList<ServiceRecord> &services, qint64 revision)
 {
-    const QString id = QStringLiteral("%1:%2:6379").arg(host, container);
-    return QJsonDocument(QJsonObject{{"id", id},
-                                     {"name", name},
-                                     {"host", host},
-                                     {"ip", "10.0.0.5"},
-                                     {"port", port},
-                                     {"protocol", "tcp"},
-                                     {"tags", QJsonArray{"db"}},
-                                     {"attributes", QJsonObject{{"env", env}}},
-                                     {"containerId", "8f1c0000"},
-                                     {"containerName", container},
-                                     {"image", "example/" + name + ":latest"},
-                                     {"key", QStringLiteral("/services/%1/%2").arg(name, id)},
-                                     {"registeredAt", "2026-11-27T05:00:01.000Z"}})
-        .toJson(QJsonDocument::Compact);
-}
-
-EtcdKeyValue kv(const QByteArray &key, const QByteArray &value, qint64 revision)
-{
-    EtcdKeyValue result;
-    result.key = key;
-    result.value = value;
-    result.createRevision = revision;
-    result.modRevision = revision;
-    result.version = 1;
-    return result;
+    ClusterSnapshot snapshot;
+    snapshot.revision = revision;
+    snapshot.hosts.append({hostRecord("core-01"), 0});
+    for (const ServiceRecord &s : services)
+        snapshot.services.append({s, 0});
+    return snapshot;
 }
 
 struct HttpResult {
@@ -159,12 +161,9 @@ private:
 void TestFeedServer::init()
 {
     m_state = std::make_unique<ClusterState>(QStringLiteral("/portolan"));
-    m_state->resetFromSnapshot({kv("/portolan/hosts/core-01", hostValue("core-01"), 10),
-                                kv(serviceKey("core-01", "core-01:redis.1:6379"),
-                                   serviceValue("core-01", "redis", "redis.1", 49153), 11),
-                                kv(serviceKey("core-01", "core-01:nginx.1:6379"),
-                                   serviceValue("core-01", "nginx", "nginx.1", 49154), 12)},
-                               12);
+    m_state->resetToSnapshot(listing({service("core-01", "redis", "redis.1", 49153),
+                                      service("core-01", "nginx", "nginx.1", 49154)},
+                                     12));
     m_state->setStatus(ClusterState::Status::Ready);
 }
 
@@ -245,8 +244,7 @@ void TestFeedServer::webSocketGetsHelloSnapshotThenDeltas()
     QCOMPARE(client.messages.at(2).value("status").toString(), QStringLiteral("ready"));
 
     client.messages.clear();
-    m_state->applyPut(serviceKey("core-01", "core-01:pg.1:6379"),
-                      serviceValue("core-01", "pg", "pg.1", 49155), 13);
+    m_state->upsertService(service("core-01", "pg", "pg.1", 49155), 13);
     QTRY_VERIFY(!client.ofType("service").isEmpty());
     const QJsonObject delta = client.ofType("service").first();
     QCOMPARE(delta.value("op").toString(), QStringLiteral("added"));
@@ -257,14 +255,13 @@ void TestFeedServer::webSocketGetsHelloSnapshotThenDeltas()
     QCOMPARE(client.ofType("event").first().value("event").toObject().value("action").toString(),
              QStringLiteral("added"));
 
-    m_state->applyPut(serviceKey("core-01", "core-01:pg.1:6379"),
-                      serviceValue("core-01", "pg", "pg.1", 49155, "staging"), 14);
+    m_state->upsertService(service("core-01", "pg", "pg.1", 49155, "staging"), 14);
     QTRY_COMPARE(client.ofType("service").size(), 2);
     QCOMPARE(client.ofType("service").at(1).value("op").toString(), QStringLiteral("changed"));
-    m_state->applyDelete(serviceKey("core-01", "core-01:pg.1:6379"), 15);
+    m_state->removeService(service("core-01", "pg", "pg.1", 49155).key, 15);
     QTRY_COMPARE(client.ofType("service").size(), 3);
     QCOMPARE(client.ofType("service").at(2).value("op").toString(), QStringLiteral("removed"));
-    m_state->applyDelete("/portolan/hosts/core-01", 16);
+    m_state->removeHost("core-01", 16);
     QTRY_COMPARE(client.ofType("host").size(), 1);
     QCOMPARE(client.ofType("host").first().value("host").toObject().value("up").toBool(true),
              false);
@@ -291,7 +288,7 @@ void TestFeedServer::pingAndResync()
     client.socket.sendTextMessage(R"({"type":"resync"})");
     QTRY_COMPARE(client.ofType("snapshot").size(), 2);
     QCOMPARE(client.ofType("snapshot").last().value("reason").toString(), QStringLiteral("resync"));
-    m_state->resetFromSnapshot({kv("/portolan/hosts/core-01", hostValue("core-01"), 20)}, 20);
+    m_state->resetToSnapshot(listing({}, 20));
     QTRY_COMPARE(client.ofType("snapshot").size(), 3);
     QCOMPARE(client.ofType("snapshot").last().value("services").toArray().size(), 0);
     QVERIFY(!client.disconnected);
@@ -310,8 +307,7 @@ void TestFeedServer::clientsShareOneSnapshotPerRevision()
     QCOMPARE(m_server->snapshotBuilds(), 1);
 
     // A change makes the next client get a new picture, built once more.
-    m_state->applyPut(serviceKey("core-01", "core-01:pg.1:6379"),
-                      serviceValue("core-01", "pg", "pg.1", 49155), 13);
+    m_state->upsertService(service("core-01", "pg", "pg.1", 49155), 13);
     for (const auto &client : clients)
         QTRY_COMPARE(client->ofType("service").size(), 1);
     FeedTestClient late;
@@ -322,7 +318,7 @@ void TestFeedServer::clientsShareOneSnapshotPerRevision()
     QCOMPARE(m_server->snapshotBuilds(), 2);
 
     // A resync of everyone (etcd compaction) is one build too, with its own reason.
-    m_state->resetFromSnapshot({kv("/portolan/hosts/core-01", hostValue("core-01"), 20)}, 20);
+    m_state->resetToSnapshot(listing({}, 20));
     for (const auto &client : clients)
         QTRY_COMPARE(client->ofType("snapshot").size(), 2);
     QTRY_COMPARE(late.ofType("snapshot").size(), 2);
@@ -705,10 +701,8 @@ void TestFeedServer::clientThatNeverReadsStaysBounded()
 
     for (int i = 0; i < 20000; ++i) {
         const QString container = QStringLiteral("flood.%1").arg(i % 100);
-        m_state->applyPut(
-            serviceKey("core-01", "core-01:" + container + ":6379"),
-            serviceValue("core-01", "flood", container, 40000 + i % 100, QString::number(i)),
-            100 + i);
+        m_state->upsertService(
+            service("core-01", "flood", container, 40000 + i % 100, QString::number(i)), 100 + i);
         if (i % 250 == 0)
             QCoreApplication::processEvents();
     }

@@ -1,20 +1,23 @@
 #pragma once
 
+#include "records/Records.h"
+
 #include <QJsonObject>
 #include <QObject>
 #include <QPointer>
 #include <QUrl>
+#include <optional>
 
 class ClusterState;
 class QTimer;
 class QWebSocket;
 
-// Feeds a ClusterState from an agent's WebSocket feed (docs/feed.md) instead of etcd: a
-// snapshot becomes resetFromSnapshot, host and service deltas become applyPut/applyDelete on the
-// keys the records live at, and the agent's status frames become the state's status. The event
-// log is rebuilt by ClusterState from those changes (the feed's own events are not replayed, so
-// event times are when this dashboard saw the change). Reconnects with backoff (0.2 s to 5 s)
-// and starts again from a fresh snapshot.
+// Feeds a ClusterState from an agent's WebSocket feed (docs/feed.md) instead of etcd: the feed's
+// host and service objects are decoded into records (records/Records.h), a snapshot becomes
+// resetToSnapshot, deltas become upserts and removals, and the agent's status frames become the
+// state's status. The event log is rebuilt by ClusterState from those changes (the feed's own
+// events are not replayed). Reconnects with backoff (0.2 s to 5 s) and starts again from a fresh
+// snapshot.
 class FeedClusterClient : public QObject {
     Q_OBJECT
 public:
@@ -37,9 +40,11 @@ Q_SIGNALS:
 private:
     void connectNow();
     void onDisconnected();
-    QByteArray hostKey(const QString &hostname) const;
-    QByteArray serviceKey(const QJsonObject &service) const;
-    static QByteArray serviceValue(const QJsonObject &service);
+    // A feed service in this state's keyspace: its own key when it lies there, otherwise the
+    // key of the same shape.
+    // nullopt when it names no host or id.
+    std::optional<ServiceRecord> serviceRecord(const QJsonObject &service) const;
+    bool isHostName(const QString &hostname) const; // one key segment
     QString where() const;
 
     QPointer<ClusterState> m_state;

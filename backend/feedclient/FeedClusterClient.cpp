@@ -1,4 +1,4 @@
-#include "dashboard/FeedClusterClient.h"
+#include "feedclient/FeedClusterClient.h"
 
 #include "cluster/ClusterState.h"
 #include "etcd/EtcdClient.h"
@@ -90,32 +90,21 @@ void FeedClusterClient::onDisconnected()
     m_retryTimer->start(m_backoffMs);
 }
 
-QByteArray FeedClusterClient::hostKey(const QString &hostname) const
+std::optional<ServiceRecord> FeedClusterClient::serviceRecord(const QJsonObject &service) const
 {
-    return (m_state->portolanPrefix() + QStringLiteral("/hosts/") + hostname).toUtf8();
+    ServiceRecord record = ServiceRecord::fromJson(service);
+    const Keyspace &keys = m_state->keyspace();
+    if (!record.key.startsWith(keys.servicesRoot()))
+        record.key = keys.serviceKey(record.host, record.id);
+    if (keys.parse(record.key).kind != Keyspace::Key::Kind::Service)
+        return std::nullopt; // no host or no id: nowhere in etcd it could live
+    return record;
 }
 
-QByteArray FeedClusterClient::serviceKey(const QJsonObject &service) const
+bool FeedClusterClient::isHostName(const QString &hostname) const
 {
-    // The record's own key when it lies where this state expects it; otherwise the same shape.
-    const QString key = service.value(QLatin1String("key")).toString();
-    const QString services = m_state->portolanPrefix() + QStringLiteral("/services/");
-    if (key.startsWith(services))
-        return key.toUtf8();
-    return (services + service.value(QLatin1String("host")).toString() + QLatin1Char('/') +
-            service.value(QLatin1String("id")).toString())
-        .toUtf8();
-}
-
-QByteArray FeedClusterClient::serviceValue(const QJsonObject &service)
-{
-    // The feed's "key" is the detail record's key; in etcd the value's "key" is the
-    // registrator-compatible key (ServiceRecord::fromEtcd reads it as registryKey).
-    QJsonObject o = service;
-    o.insert(QStringLiteral("key"), service.value(QLatin1String("registryKey")));
-    o.remove(QStringLiteral("registryKey"));
-    o.remove(QStringLiteral("address"));
-    return QJsonDocument(o).toJson(QJsonDocument::Compact);
+    const Keyspace &keys = m_state->keyspace();
+    return keys.parse(keys.hostKey(hostname)).kind == Keyspace::Key::Kind::Host;
 }
 
 void FeedClusterClient::handleMessage(const QString &text)
@@ -128,35 +117,37 @@ void FeedClusterClient::handleMessage(const QString &text)
     if (type == QLatin1String("hello")) {
         m_agentHostname = m.value(QLatin1String("hostname")).toString();
     } else if (type == QLatin1String("snapshot")) {
-        QList<EtcdKeyValue> kvs;
-        const qint64 rev = EtcdClient::int64(m.value(QLatin1String("revision")));
+        ClusterSnapshot snapshot;
+        snapshot.revision = EtcdClient::int64(m.value(QLatin1String("revision")));
         for (const QJsonValue &v : m.value(QLatin1String("hosts")).toArray()) {
-            const QJsonObject h = v.toObject();
-            if (!h.value(QLatin1String("up")).toBool(true))
-                continue; // a gone host is no key in etcd
-            kvs.append({hostKey(h.value(QLatin1String("hostname")).toString()),
-                        QJsonDocument(h).toJson(QJsonDocument::Compact), 0, rev, 0, 0});
+            const HostRecord host = HostRecord::fromJson(v.toObject());
+            if (!host.up || !isHostName(host.hostname))
+                continue; // a gone host is no record in etcd
+            snapshot.hosts.append({host, 0});
         }
         for (const QJsonValue &v : m.value(QLatin1String("services")).toArray()) {
-            const QJsonObject s = v.toObject();
-            kvs.append({serviceKey(s), serviceValue(s), 0, rev, 0, 0});
+            if (const auto service = serviceRecord(v.toObject()))
+                snapshot.services.append({*service, 0});
         }
-        m_state->resetFromSnapshot(kvs, rev);
+        m_state->resetToSnapshot(snapshot);
         ++m_snapshots;
-        Q_EMIT snapshotApplied(rev);
+        Q_EMIT snapshotApplied(snapshot.revision);
     } else if (type == QLatin1String("host")) {
-        const QJsonObject h = m.value(QLatin1String("host")).toObject();
-        const QByteArray key = hostKey(h.value(QLatin1String("hostname")).toString());
-        if (h.value(QLatin1String("up")).toBool(true))
-            m_state->applyPut(key, QJsonDocument(h).toJson(QJsonDocument::Compact), revision);
+        const HostRecord host = HostRecord::fromJson(m.value(QLatin1String("host")).toObject());
+        if (!isHostName(host.hostname))
+            return;
+        if (host.up)
+            m_state->upsertHost(host, revision);
         else
-            m_state->applyDelete(key, revision);
+            m_state->removeHost(host.hostname, revision);
     } else if (type == QLatin1String("service")) {
-        const QJsonObject s = m.value(QLatin1String("service")).toObject();
+        const auto s = serviceRecord(m.value(QLatin1String("service")).toObject());
+        if (!s)
+            return;
         if (m.value(QLatin1String("op")).toString() == QLatin1String("removed"))
-            m_state->applyDelete(serviceKey(s), revision);
+            m_state->removeService(s->key, revision);
         else
-            m_state->applyPut(serviceKey(s), serviceValue(s), revision);
+            m_state->upsertService(*s, revision);
     } else if (type == QLatin1String("event")) {
         // The feed's events carry the agent's etcd revision; keep the picture's revision current.
         m_state->noteRevision(EtcdClient::int64(
