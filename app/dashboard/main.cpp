@@ -1,9 +1,7 @@
 // portolan-dashboard: the cluster picture on a desktop. Connects to etcd (--etcd) or to an
 // agent's feed (--feed), or to what was used last.
-#include "DashboardTypes.h"
 #include "dashboard/ClusterConnection.h"
 #include "dashboard/Preferences.h"
-#include "dashboard/QmlSingletons.h"
 
 #include <QCommandLineParser>
 #include <QFile>
@@ -15,6 +13,7 @@
 #include <QTimer>
 #include <QtQml/QQmlExtensionPlugin>
 
+Q_IMPORT_QML_PLUGIN(Portolan_ModelsPlugin)
 Q_IMPORT_QML_PLUGIN(Portolan_DashboardPlugin)
 
 int main(int argc, char *argv[])
@@ -62,8 +61,6 @@ int main(int argc, char *argv[])
         {etcd, feed, tokenFile, prefix, cacert, cert, key, user, view, theme, screenshot});
     parser.process(app);
 
-    registerDashboardTypes();
-    registerDashboardSingletons();
     ClusterConnection connection;
     if (parser.isSet(prefix))
         connection.setPortolanPrefix(parser.value(prefix));

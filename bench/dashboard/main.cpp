@@ -4,7 +4,6 @@
 //   bench_dashboard --etcd http://127.0.0.1:PORT [--out FILE] [--rate 1000] [--seconds 10]
 //                   [--model-events 50000] [--keys 100000] [--skip-qml] [--skip-tree]
 #include "BenchDashboard.h"
-#include "DashboardTypes.h"
 
 #include <QCommandLineParser>
 #include <QDateTime>
@@ -18,6 +17,7 @@
 #include <QThread>
 #include <QtQml/QQmlExtensionPlugin>
 
+Q_IMPORT_QML_PLUGIN(Portolan_ModelsPlugin)
 Q_IMPORT_QML_PLUGIN(Portolan_DashboardPlugin)
 
 namespace {
@@ -92,7 +92,6 @@ int main(int argc, char *argv[])
         return runWriter(o.etcd, o.layout, o.rate, o.qmlSeconds, p.value(seed).toInt());
 
     QQuickStyle::setStyle(QStringLiteral("Basic"));
-    registerDashboardTypes();
     EtcdClientOptions eo;
     eo.endpoints = {o.etcd};
     EtcdClient client(eo);

@@ -4,9 +4,7 @@
 // table and as an "added" row of the Events view, both found by objectName among the rendered
 // items, and saves a PNG of every view in every --themes theme under --out.
 // Exit status 0 when everything was seen, 1 with a FAIL line saying what was not.
-#include "DashboardTypes.h"
 #include "dashboard/ClusterConnection.h"
-#include "dashboard/QmlSingletons.h"
 
 #include <QCommandLineParser>
 #include <QDateTime>
@@ -24,6 +22,7 @@
 #include <cstdio>
 #include <functional>
 
+Q_IMPORT_QML_PLUGIN(Portolan_ModelsPlugin)
 Q_IMPORT_QML_PLUGIN(Portolan_DashboardPlugin)
 
 namespace {
@@ -321,8 +320,6 @@ int main(int argc, char *argv[])
         }
     }
 
-    registerDashboardTypes();
-    registerDashboardSingletons();
     ClusterConnection connection;
     if (parser.isSet(QStringLiteral("etcd")))
         connection.connectToEtcd(parser.value(QStringLiteral("etcd")));

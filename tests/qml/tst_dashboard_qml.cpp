@@ -2,9 +2,7 @@
 // agents would publish; the QML sees it as the context property `testConnection`, and can change
 // the keyspace through `testEtcd`.
 #include "../unit/EtcdTestServer.h"
-#include "DashboardTypes.h"
 #include "dashboard/ClusterConnection.h"
-#include "dashboard/QmlSingletons.h"
 
 #include <QQmlContext>
 #include <QQmlEngine>
@@ -12,6 +10,7 @@
 #include <QtQml/QQmlExtensionPlugin>
 #include <QtQuickTest>
 
+Q_IMPORT_QML_PLUGIN(Portolan_ModelsPlugin)
 Q_IMPORT_QML_PLUGIN(Portolan_DashboardPlugin)
 
 class Setup : public QObject {
@@ -31,8 +30,6 @@ public Q_SLOTS:
     void applicationAvailable()
     {
         QStandardPaths::setTestModeEnabled(true); // profiles go to a test settings file
-        registerDashboardTypes();
-        registerDashboardSingletons();
         if (!m_etcd.start()) {
             qWarning("%s", qPrintable(m_etcd.lastError()));
             return;
