@@ -9,7 +9,7 @@ BUILD=(build-essential cmake ninja-build pkg-config git
        qt6-declarative-dev qt6-declarative-dev-tools
        qml6-module-qtquick qml6-module-qtquick-controls qml6-module-qtquick-layouts
        qml6-module-qtquick-window qml6-module-qtquick-templates qml6-module-qtqml-workerscript
-       qml6-module-qttest qml6-module-qtwebsockets)
+       qml6-module-qtqml qml6-module-qttest qml6-module-qtwebsockets)
 RUNTIME=(docker.io etcd-server etcd-client busybox-static curl iproute2 openssl ca-certificates)
 TEST=(clang libclang-rt-14-dev xvfb xauth libgl1-mesa-dri fonts-dejavu-core imagemagick
       chromium python3 strace)

@@ -2,10 +2,11 @@ import QtQuick
 import QtQuick.Controls
 import QtQuick.Layouts
 import Portolan.Dashboard
+import Portolan.Models
 
 ApplicationWindow {
     id: window
-    required property QtObject connection
+    required property ClusterConnection connection
     property string startView: ""
     property string themeMode: ""
     property alias currentView: stack.currentIndex
@@ -77,12 +78,13 @@ ApplicationWindow {
                         onClicked: window.show(index)
                         contentItem: RowLayout {
                             Label {
+                                textFormat: Text.PlainText
                                 text: modelData.title
                                 color: parent.parent.highlighted ? Theme.accent : Theme.text
                                 font.bold: parent.parent.highlighted
                                 Layout.fillWidth: true
                             }
-                            Label { text: "Ctrl+" + (index + 1); color: Theme.subtext; font.pixelSize: 10 }
+                            Label { textFormat: Text.PlainText; text: "Ctrl+" + (index + 1); color: Theme.subtext; font.pixelSize: 10 }
                         }
                         background: Rectangle {
                             color: parent.highlighted ? Theme.selection : "transparent"

@@ -7,7 +7,7 @@ import Portolan.Models
 // Where the picture comes from: etcd endpoints or an agent's feed, saved profiles, the theme.
 Rectangle {
     id: bar
-    required property QtObject connection
+    required property ClusterConnection connection
     color: Theme.surface
     implicitHeight: row.implicitHeight + 16
     border.color: Theme.border
@@ -23,6 +23,7 @@ Rectangle {
         anchors.margins: 8
         spacing: 8
         Label {
+            textFormat: Text.PlainText
             text: "Portolan"
             font.bold: true
             font.pixelSize: 16
@@ -34,6 +35,7 @@ Rectangle {
             color: bar.dot(bar.connection.statusName)
         }
         Label {
+            textFormat: Text.PlainText
             objectName: "connectionLabel"
             text: bar.connection.mode === "" ? qsTr("not connected")
                   : bar.connection.description + " · " + bar.connection.statusName
@@ -75,7 +77,7 @@ Rectangle {
                                                   : bar.connection.connectToFeed(targetField.text,
                                                                                  tokenField.text)
         }
-        ComboBox {
+        PlainComboBox {
             id: profileBox
             objectName: "profileBox"
             implicitWidth: 140

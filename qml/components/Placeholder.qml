@@ -4,6 +4,7 @@ import Portolan.Dashboard
 
 // Centered grey text for an empty list.
 Label {
+    textFormat: Text.PlainText
     property string hint: ""
     anchors.centerIn: parent
     width: Math.min(parent.width - 40, 520)

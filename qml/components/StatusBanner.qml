@@ -43,6 +43,7 @@ Rectangle {
                  : banner.severity === "warn" ? Theme.warn : Theme.accent
         }
         Label {
+            textFormat: Text.PlainText
             id: label
             objectName: "statusBannerText"
             Layout.fillWidth: true

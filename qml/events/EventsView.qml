@@ -7,7 +7,7 @@ import Portolan.Models
 // The live timeline with host/service/action filters, pause/resume and clear.
 Item {
     id: view
-    required property QtObject connection
+    required property ClusterConnection connection
     // False while another view is shown (Main.qml): the models then hold their updates.
     property bool current: true
     property alias model: events
@@ -40,14 +40,14 @@ Item {
         }
         RowLayout {
             spacing: 8
-            ComboBox {
+            PlainComboBox {
                 id: hostFilter
                 objectName: "hostFilter"
                 implicitWidth: 160
                 model: [qsTr("all hosts")].concat(hosts.count >= 0 ? view.names(hosts, HostListModel.HostnameRole) : [])
                 onActivated: index => events.hostFilter = index === 0 ? "" : currentText
             }
-            ComboBox {
+            PlainComboBox {
                 id: serviceFilter
                 objectName: "serviceFilter"
                 implicitWidth: 160
@@ -63,6 +63,7 @@ Item {
             }
             Item { Layout.fillWidth: true }
             Label {
+                textFormat: Text.PlainText
                 text: qsTr("%1 shown").arg(events.count)
                 color: Theme.subtext
             }
@@ -112,25 +113,27 @@ Item {
                         anchors.rightMargin: 10
                         spacing: 12
                         // Text, not Label: up to ten batches of rows a second arrive at the top.
-                        Text { text: timeText; color: Theme.subtext; font.family: Theme.monoFont; Layout.preferredWidth: 70 }
+                        Text { textFormat: Text.PlainText; text: timeText; color: Theme.subtext; font.family: Theme.monoFont; Layout.preferredWidth: 70 }
                         Rectangle {
                             Layout.preferredWidth: 84
                             height: 20
                             radius: 10
                             color: Qt.rgba(Theme.actionColor(action).r, Theme.actionColor(action).g, Theme.actionColor(action).b, 0.18)
-                            Text { anchors.centerIn: parent; text: action; color: Theme.actionColor(action); font.pixelSize: 12 }
+                            Text { textFormat: Text.PlainText; anchors.centerIn: parent; text: action; color: Theme.actionColor(action); font.pixelSize: 12 }
                         }
-                        Text { text: host; color: Theme.text; font.bold: true; Layout.preferredWidth: 110; elide: Text.ElideRight }
+                        Text { textFormat: Text.PlainText; text: host; color: Theme.text; font.bold: true; Layout.preferredWidth: 110; elide: Text.ElideRight }
                         Text {
+                            textFormat: Text.PlainText
                             text: service !== "" ? service + "  (" + serviceId + ")" : qsTr("host")
                             color: Theme.text
                             Layout.fillWidth: true
                             elide: Text.ElideRight
                         }
-                        Text { text: address; color: Theme.subtext; font.family: Theme.monoFont; Layout.preferredWidth: 150; elide: Text.ElideRight }
+                        Text { textFormat: Text.PlainText; text: address; color: Theme.subtext; font.family: Theme.monoFont; Layout.preferredWidth: 150; elide: Text.ElideRight }
                         Text {
                             // The feed's service frames carry no revision (it follows in the
                             // event frame), so only etcd gives a true one per event.
+                            textFormat: Text.PlainText
                             text: view.connection.mode === "feed" ? "" : "rev " + revision
                             color: Theme.subtext
                             font.pixelSize: 11

@@ -8,7 +8,7 @@ import Portolan.Models
 // drag its edge to resize, Up/Down to move the selection, Ctrl+F to filter.
 Item {
     id: view
-    required property QtObject connection
+    required property ClusterConnection connection
     // False while another view is shown (Main.qml): the models then hold their updates.
     property bool current: true
     property string host: "" // "" = all hosts
@@ -89,7 +89,7 @@ Item {
                     text: qsTr("All hosts")
                     highlighted: view.host === ""
                     onClicked: view.host = ""
-                    contentItem: Label { text: parent.text; color: Theme.text; font.bold: true }
+                    contentItem: Label { textFormat: Text.PlainText; text: parent.text; color: Theme.text; font.bold: true }
                     background: Rectangle { color: parent.highlighted ? Theme.selection : "transparent"; radius: 4 }
                 }
                 delegate: ItemDelegate {
@@ -101,8 +101,8 @@ Item {
                     onClicked: view.host = hostname
                     contentItem: RowLayout {
                         Rectangle { width: 8; height: 8; radius: 4; color: up ? Theme.good : Theme.bad }
-                        Label { text: hostname; color: Theme.text; Layout.fillWidth: true; elide: Text.ElideRight }
-                        Label { text: serviceCount; color: Theme.subtext }
+                        Label { textFormat: Text.PlainText; text: hostname; color: Theme.text; Layout.fillWidth: true; elide: Text.ElideRight }
+                        Label { textFormat: Text.PlainText; text: serviceCount; color: Theme.subtext }
                     }
                     background: Rectangle { color: parent.highlighted ? Theme.selection : "transparent"; radius: 4 }
                 }
@@ -126,6 +126,7 @@ Item {
             }
             RowLayout {
                 Label {
+                    textFormat: Text.PlainText
                     text: (view.host === "" ? qsTr("All hosts") : view.host) + " · "
                           + (proxy.count === services.count
                              ? (services.count === 1 ? qsTr("1 service") : qsTr("%1 services").arg(services.count))

@@ -1,6 +1,7 @@
 import QtQuick
 import QtQuick.Controls
 import Portolan.Dashboard
+import Portolan.Models
 
 // One column title of the service table: a click sorts by the column (a second click flips the
 // order); dragging the right edge resizes the column.
@@ -8,7 +9,7 @@ Rectangle {
     id: header
     required property int column
     required property string display
-    required property QtObject proxy
+    required property ServiceFilterModel proxy
     required property string key          // stable name for objectNames: "address", "age", ...
     signal resizeRequested(int column, real width)
     readonly property string role: proxy.columnRoleName(column)
@@ -19,6 +20,7 @@ Rectangle {
     color: mouse.containsMouse ? Theme.surfaceAlt : Theme.surface
 
     Label {
+        textFormat: Text.PlainText
         anchors.fill: parent
         anchors.leftMargin: 8
         anchors.rightMargin: 10

@@ -18,6 +18,7 @@ Item {
     }
 
     Label {
+        textFormat: Text.PlainText
         id: title
         text: qsTr("Events per minute, last %1 min (peak %2)").arg(chart.counts.length).arg(chart.peak)
         color: Theme.subtext
@@ -55,6 +56,7 @@ Item {
         }
     }
     Label {
+        textFormat: Text.PlainText
         id: axis
         anchors.left: parent.left
         anchors.bottom: parent.bottom
@@ -63,6 +65,7 @@ Item {
         font.pixelSize: 11
     }
     Label {
+        textFormat: Text.PlainText
         anchors.right: parent.right
         anchors.bottom: parent.bottom
         text: qsTr("now")

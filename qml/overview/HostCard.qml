@@ -41,6 +41,7 @@ Rectangle {
             spacing: 6
             Rectangle { width: 10; height: 10; radius: 5; color: card.up ? Theme.good : Theme.bad }
             Label {
+                textFormat: Text.PlainText
                 text: card.hostname
                 font.bold: true
                 font.pixelSize: 15
@@ -49,12 +50,14 @@ Rectangle {
                 Layout.fillWidth: true
             }
             Label {
+                textFormat: Text.PlainText
                 text: card.up ? qsTr("up") : qsTr("gone")
                 color: card.up ? Theme.good : Theme.bad
                 font.pixelSize: 12
             }
         }
         Label {
+            textFormat: Text.PlainText
             text: card.address !== "" ? card.address + (card.dockerVersion !== ""
                                                         ? " · Docker " + card.dockerVersion : "")
                                       : qsTr("no address published")
@@ -64,11 +67,13 @@ Rectangle {
             Layout.fillWidth: true
         }
         Label {
+            textFormat: Text.PlainText
             text: card.serviceCount === 1 ? qsTr("1 service") : qsTr("%1 services").arg(card.serviceCount)
             color: Theme.text
             font.pixelSize: 13
         }
         Label {
+            textFormat: Text.PlainText
             objectName: "hostCardLast"
             text: !card.up ? qsTr("gone %1").arg(card.when(card.goneAt, WallClock.now))
                  : card.lastEvent !== "" ? qsTr("last: %1, %2").arg(card.lastEvent)

@@ -7,7 +7,7 @@ import Portolan.Models
 // Hosts as cards, counts, etcd health and an events-per-minute chart.
 Item {
     id: view
-    required property QtObject connection
+    required property ClusterConnection connection
     // False while another view is shown (Main.qml): the models then hold their updates.
     property bool current: true
     property alias hostModel: hosts
@@ -49,8 +49,8 @@ Item {
                 ]
                 delegate: Column {
                     required property var modelData
-                    Label { text: modelData.value; font.pixelSize: 26; font.bold: true; color: modelData.color }
-                    Label { text: modelData.label; color: Theme.subtext; font.pixelSize: 12 }
+                    Label { textFormat: Text.PlainText; text: modelData.value; font.pixelSize: 26; font.bold: true; color: modelData.color }
+                    Label { textFormat: Text.PlainText; text: modelData.label; color: Theme.subtext; font.pixelSize: 12 }
                 }
             }
             Item { Layout.fillWidth: true }
@@ -61,6 +61,7 @@ Item {
                 spacing: 2
                 readonly property var h: view.connection.health
                 Label {
+                    textFormat: Text.PlainText
                     objectName: "etcdHealthTitle"
                     text: parent.h.ok === undefined ? qsTr("etcd health: checking…")
                           : parent.h.ok ? qsTr("etcd %1 at %2").arg(parent.h.version).arg(parent.h.endpoint)
@@ -70,6 +71,7 @@ Item {
                     font.bold: true
                 }
                 Label {
+                    textFormat: Text.PlainText
                     objectName: "etcdHealthMembers"
                     visible: parent.h.ok === true
                     text: parent.h.members !== undefined
@@ -82,6 +84,7 @@ Item {
                     font.pixelSize: 12
                 }
                 Label {
+                    textFormat: Text.PlainText
                     objectName: "etcdHealthLeader"
                     visible: parent.h.ok === true
                     text: (parent.h.hasLeader ? qsTr("has a leader") : qsTr("NO LEADER"))
@@ -101,12 +104,14 @@ Item {
                 Layout.alignment: Qt.AlignTop
                 spacing: 2
                 Label {
+                    textFormat: Text.PlainText
                     text: qsTr("Live feed of the agent at %1").arg(view.connection.description.replace(/^the feed at /, ""))
                     color: Theme.text
                     font.pixelSize: 13
                     font.bold: true
                 }
                 Label {
+                    textFormat: Text.PlainText
                     text: qsTr("etcd health is shown when connected to etcd directly.")
                     color: Theme.subtext
                     font.pixelSize: 12

@@ -7,7 +7,7 @@ import Portolan.Models
 // Services grouped by name: "redis: 3 instances on core-01, core-02", with each instance.
 Item {
     id: view
-    required property QtObject connection
+    required property ClusterConnection connection
     // False while another view is shown (Main.qml): the models then hold their updates.
     property bool current: true
     property alias filterText: search.text
@@ -44,6 +44,7 @@ Item {
         }
         RowLayout {
             Label {
+                textFormat: Text.PlainText
                 text: groups.count === 1 ? qsTr("1 service name") : qsTr("%1 service names").arg(groups.count)
                 color: Theme.text
                 font.pixelSize: 15
@@ -81,6 +82,7 @@ Item {
                     anchors.margins: 10
                     spacing: 6
                     Label {
+                        textFormat: Text.PlainText
                         objectName: "groupSummary"
                         text: group.summary
                         color: Theme.text
@@ -99,6 +101,7 @@ Item {
                                 width: chip.implicitWidth + 14
                                 height: chip.implicitHeight + 8
                                 Label {
+                                    textFormat: Text.PlainText
                                     id: chip
                                     anchors.centerIn: parent
                                     text: modelData.host + "  " + modelData.address + "  " + modelData.containerName

@@ -7,7 +7,7 @@ import Portolan.Models
 // The etcd keyspace, listed lazily page by page, with a prefix search and a value pane.
 Item {
     id: view
-    required property QtObject connection
+    required property ClusterConnection connection
     property alias model: keys
     property alias prefix: prefixField.text
     function focusSearch() { prefixField.forceActiveFocus(); prefixField.selectAll() }
@@ -86,7 +86,7 @@ Item {
                                                    : qsTr("Not connected: there is no etcd or feed to read keys from.")
         }
         RowLayout {
-            Label { text: qsTr("Prefix"); color: Theme.subtext }
+            Label { textFormat: Text.PlainText; text: qsTr("Prefix"); color: Theme.subtext }
             SearchField {
                 id: prefixField
                 objectName: "prefixField"
@@ -96,6 +96,7 @@ Item {
                 onAccepted: keys.rootPrefix = text
             }
             Label {
+                textFormat: Text.PlainText
                 objectName: "treeReadAt"
                 text: keys.watching ? qsTr("live (watching etcd)")
                       : keys.refreshing ? qsTr("refreshing…")
@@ -156,6 +157,7 @@ Item {
                         implicitHeight: 26
                         Rectangle { anchors.fill: parent; color: node.current ? Theme.selection : "transparent" }
                         Label {
+                            textFormat: Text.PlainText
                             id: arrow
                             x: node.depth * 16 + 4
                             anchors.verticalCenter: parent.verticalCenter
@@ -164,6 +166,7 @@ Item {
                             width: 14
                         }
                         Label {
+                            textFormat: Text.PlainText
                             anchors.left: arrow.right
                             anchors.leftMargin: 4
                             anchors.right: sizeLabel.left
@@ -175,6 +178,7 @@ Item {
                             elide: Text.ElideMiddle
                         }
                         Label {
+                            textFormat: Text.PlainText
                             id: sizeLabel
                             anchors.right: parent.right
                             anchors.rightMargin: 8

@@ -17,6 +17,7 @@ Rectangle {
         anchors.margins: 12
         spacing: 6
         Label {
+            textFormat: Text.PlainText
             objectName: "valueKey"
             text: pane.selected.key ? pane.selected.key : qsTr("Select a key to see its value.")
             color: pane.selected.key ? Theme.text : Theme.subtext
@@ -26,6 +27,7 @@ Rectangle {
             Layout.fillWidth: true
         }
         Label {
+            textFormat: Text.PlainText
             objectName: "valueMeta"
             visible: !!pane.selected.found
             text: qsTr("revision %1 (created %2) · version %3 · %4 bytes · %5")
@@ -38,6 +40,7 @@ Rectangle {
             Layout.fillWidth: true
         }
         Label {
+            textFormat: Text.PlainText
             objectName: "valueError"
             visible: !!pane.selected.error || !!pane.selected.loading
             text: pane.selected.loading ? qsTr("Reading…") : (pane.selected.error || "")
@@ -52,6 +55,7 @@ Rectangle {
             TextArea {
                 objectName: "valueText"
                 readOnly: true
+                textFormat: TextEdit.PlainText
                 selectByMouse: true
                 text: pane.selected.pretty || ""
                 font.family: Theme.monoFont
