@@ -4,23 +4,10 @@
 
 #include <QJsonArray>
 #include <QJsonDocument>
-#include <QNetworkReply>
 #include <QTimer>
 #include <algorithm>
 
 namespace {
-EtcdKeyValue keyValue(const QJsonObject &o)
-{
-    EtcdKeyValue kv;
-    kv.key = EtcdClient::decode(o.value(QLatin1String("key")));
-    kv.value = EtcdClient::decode(o.value(QLatin1String("value")));
-    kv.createRevision = EtcdClient::int64(o.value(QLatin1String("create_revision")));
-    kv.modRevision = EtcdClient::int64(o.value(QLatin1String("mod_revision")));
-    kv.version = EtcdClient::int64(o.value(QLatin1String("version")));
-    kv.lease = EtcdClient::int64(o.value(QLatin1String("lease")));
-    return kv;
-}
-
 QString inSeconds(int ms)
 {
     if (ms < 1000)
@@ -28,40 +15,6 @@ QString inSeconds(int ms)
     return QStringLiteral("%1 s").arg(ms / 1000.0, 0, 'g', 2);
 }
 } // namespace
-
-EtcdWatchMessage EtcdWatchMessage::parse(const QByteArray &line)
-{
-    EtcdWatchMessage m;
-    const QJsonDocument doc = QJsonDocument::fromJson(line);
-    if (!doc.isObject())
-        return m;
-    m.valid = true;
-    const QJsonObject root = doc.object();
-    if (root.contains(QLatin1String("error"))) {
-        const QJsonObject e = root.value(QLatin1String("error")).toObject();
-        m.error = e.value(QLatin1String("message")).toString();
-        if (m.error.isEmpty())
-            m.error = QStringLiteral("watch failed");
-        m.errorCode = e.value(QLatin1String("grpc_code")).toInt();
-        return m;
-    }
-    const QJsonObject r = root.value(QLatin1String("result")).toObject();
-    m.headerRevision = EtcdClient::int64(
-        r.value(QLatin1String("header")).toObject().value(QLatin1String("revision")));
-    m.created = r.value(QLatin1String("created")).toBool();
-    m.canceled = r.value(QLatin1String("canceled")).toBool();
-    m.compactRevision = EtcdClient::int64(r.value(QLatin1String("compact_revision")));
-    m.cancelReason = r.value(QLatin1String("cancel_reason")).toString();
-    for (const QJsonValue &v : r.value(QLatin1String("events")).toArray()) {
-        const QJsonObject e = v.toObject();
-        Event ev;
-        ev.isDelete = e.value(QLatin1String("type")).toString() == QLatin1String("DELETE");
-        ev.kv = keyValue(e.value(QLatin1String("kv")).toObject());
-        ev.prevKv = keyValue(e.value(QLatin1String("prev_kv")).toObject());
-        m.events.append(ev);
-    }
-    return m;
-}
 
 EtcdClusterSource::EtcdClusterSource(EtcdClient *client, ClusterState *state, QObject *parent)
     : EtcdClusterSource(client, state, Options(), parent)
@@ -135,11 +88,11 @@ void EtcdClusterSource::dropStream()
     m_probeInFlight = false;
     m_watching = false;
     m_lastStreamData.invalidate();
-    m_buffer.clear();
-    if (QNetworkReply *reply = std::exchange(m_stream, nullptr)) {
-        reply->disconnect(this);
-        reply->abort();
-        reply->deleteLater();
+    // Closed at once, deleted later: this may run inside one of the stream's own signals.
+    if (EtcdWatchStream *stream = std::exchange(m_stream, nullptr)) {
+        stream->disconnect(this);
+        stream->close();
+        stream->deleteLater();
     }
 }
 
@@ -217,90 +170,18 @@ void EtcdClusterSource::list()
 
 void EtcdClusterSource::openWatch()
 {
-    const QByteArray end = EtcdClient::prefixRangeEnd(m_prefix);
-    const QJsonObject create{
-        {QStringLiteral("key"), EtcdClient::encode(m_prefix)},
-        {QStringLiteral("range_end"), EtcdClient::encode(end)},
-        {QStringLiteral("start_revision"), QString::number(m_lastRevision + 1)},
-        {QStringLiteral("prev_kv"), true},
-        {QStringLiteral("progress_notify"), true}};
-    EtcdRequest request;
-    request.path = QStringLiteral("/v3/watch");
-    request.body = QJsonDocument(QJsonObject{{QStringLiteral("create_request"), create}})
-                       .toJson(QJsonDocument::Compact);
-    m_buffer.clear();
-    m_stream = m_client->openStream(request);
-    m_streamEndpoint = m_client->currentEndpoint();
-    connect(m_stream, &QNetworkReply::readyRead, this, &EtcdClusterSource::onStreamData);
-    connect(m_stream, &QNetworkReply::finished, this, &EtcdClusterSource::onStreamFinished);
-}
-
-void EtcdClusterSource::onStreamData()
-{
-    if (!m_stream)
-        return;
-    const QByteArray data = m_stream->readAll();
-    if (!data.isEmpty())
-        m_lastStreamData.start();
-    m_buffer += data;
-    // A watch message is small; one over the client's reply cap means the stream is not what
-    // we think it is: it is dropped and the watch re-established.
-    const qint64 maxLine = m_client ? m_client->options().maxReplyBytes : 0;
-    const QString tooLong =
-        EtcdClient::tooLargeMessage(m_streamEndpoint, maxLine, QStringLiteral("a watch message"));
-    qsizetype start = 0;
-    const quint64 attempt = m_attempt;
-    for (qsizetype nl = m_buffer.indexOf('\n'); nl >= 0; nl = m_buffer.indexOf('\n', start)) {
-        if (maxLine > 0 && nl - start > maxLine)
-            return retryLater(tooLong, true);
-        const QByteArray line = m_buffer.mid(start, nl - start).trimmed();
-        start = nl + 1;
-        if (!line.isEmpty())
-            handleMessage(EtcdWatchMessage::parse(line));
-        if (attempt != m_attempt || !m_stream)
-            return; // the message ended this stream
-    }
-    m_buffer.remove(0, start);
-    if (maxLine > 0 && m_buffer.size() > maxLine)
-        retryLater(tooLong, true);
-}
-
-void EtcdClusterSource::onStreamFinished()
-{
-    if (!m_stream)
-        return;
-    const quint64 attempt = m_attempt;
-    // A last object may come without its newline (an error right before the close).
-    m_buffer += m_stream->readAll();
-    const QByteArray rest = m_buffer.trimmed();
-    m_buffer.clear();
-    if (!rest.isEmpty()) {
-        for (const QByteArray &line : rest.split('\n')) {
-            if (!line.trimmed().isEmpty())
-                handleMessage(EtcdWatchMessage::parse(line.trimmed()));
-            if (attempt != m_attempt || !m_stream)
-                return;
-        }
-    }
-    const int http = m_stream->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
-    QString reason;
-    if (m_stream->error() != QNetworkReply::NoError &&
-        m_stream->error() != QNetworkReply::RemoteHostClosedError)
-        reason =
-            QStringLiteral("%1: watch stream failed: %2").arg(where(), m_stream->errorString());
-    else if (http != 0 && http != 200)
-        reason = QStringLiteral("%1 refused the watch with HTTP %2").arg(where()).arg(http);
-    else
-        reason = where() + QStringLiteral(" closed the watch stream");
-    retryLater(reason, false);
+    m_stream = new EtcdWatchStream(m_client, {m_prefix, m_lastRevision + 1, true, true}, this);
+    connect(m_stream, &EtcdWatchStream::dataArrived, this, [this] { m_lastStreamData.start(); });
+    connect(m_stream, &EtcdWatchStream::message, this, &EtcdClusterSource::handleMessage);
+    // Garbage (not JSON, over the reply cap) is a fault; a stream that ends is only a reconnect.
+    connect(m_stream, &EtcdWatchStream::ended, this,
+            [this](const QString &reason, bool garbage) { retryLater(reason, garbage); });
+    m_stream->open();
+    m_streamEndpoint = m_stream->endpoint();
 }
 
 void EtcdClusterSource::handleMessage(const EtcdWatchMessage &m)
 {
-    if (!m.valid) {
-        retryLater(where() + QStringLiteral(" sent a watch message that is not JSON"), true);
-        return;
-    }
     if (!m.error.isEmpty()) {
         const bool noLeader = isNoLeader(m.error);
         retryLater(noLeader ? where() + QStringLiteral(" has no leader (are most of its members "

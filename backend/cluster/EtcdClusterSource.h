@@ -2,6 +2,7 @@
 
 #include "cluster/EtcdRecordReader.h"
 #include "etcd/EtcdClient.h"
+#include "etcd/EtcdWatchStream.h"
 
 #include <QByteArray>
 #include <QElapsedTimer>
@@ -11,32 +12,7 @@
 #include <QString>
 
 class ClusterState;
-class QNetworkReply;
 class QTimer;
-
-// One object of the v3 watch stream (the gateway writes one JSON object per line).
-struct EtcdWatchMessage {
-    struct Event {
-        bool isDelete = false; // "type":"DELETE"; an absent type means PUT
-        EtcdKeyValue kv;
-        EtcdKeyValue prevKv; // empty unless the watch asked for prev_kv
-    };
-    bool valid = false;        // the line was a JSON object
-    QString error;             // {"error":{...}}: the stream failed (e.g. "etcdserver: no leader")
-    int errorCode = 0;         // its gRPC code
-    qint64 headerRevision = 0; // 0 when the header carries none (canceled responses)
-    bool created = false;
-    bool canceled = false;
-    qint64 compactRevision = 0; // with canceled: the start revision was compacted away
-    QString cancelReason;
-    QList<Event> events;
-
-    bool isProgress() const
-    {
-        return valid && error.isEmpty() && !created && !canceled && events.isEmpty();
-    }
-    static EtcdWatchMessage parse(const QByteArray &line);
-};
 
 // Drives a ClusterState from etcd alone:
 //
@@ -103,8 +79,6 @@ private:
     void connectNow();
     void list();
     void openWatch();
-    void onStreamData();
-    void onStreamFinished();
     void handleMessage(const EtcdWatchMessage &message);
     void probe();
     void dropStream();
@@ -119,10 +93,9 @@ private:
     Options m_options;
     QByteArray m_prefix;
     bool m_running = false;
-    quint64 m_attempt = 0; // invalidates callbacks of an abandoned attempt
-    QNetworkReply *m_stream = nullptr;
+    quint64 m_attempt = 0;               // invalidates callbacks of an abandoned attempt
+    EtcdWatchStream *m_stream = nullptr; // the open watch, or none
     QString m_streamEndpoint;
-    QByteArray m_buffer;
     bool m_watching = false;
     bool m_needList = true;
     bool m_probeInFlight = false;

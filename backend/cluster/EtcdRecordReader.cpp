@@ -1,8 +1,8 @@
 #include "cluster/EtcdRecordReader.h"
 
 #include "cluster/ClusterState.h"
-#include "cluster/EtcdClusterSource.h" // EtcdWatchMessage
 #include "etcd/EtcdClient.h"
+#include "etcd/EtcdWatchStream.h"
 
 #include <algorithm>
 #include <optional>

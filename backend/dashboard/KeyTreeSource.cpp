@@ -1,7 +1,5 @@
 #include "dashboard/KeyTreeSource.h"
 
-#include "cluster/EtcdClusterSource.h"
-
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QNetworkAccessManager>
@@ -41,77 +39,23 @@ KeyTreeWatch *EtcdKeyTreeSource::watch(const QByteArray &prefix, qint64 revision
 
 EtcdKeyTreeWatch::EtcdKeyTreeWatch(EtcdClient *client, const QByteArray &prefix, qint64 revision,
                                    QObject *parent)
-    : KeyTreeWatch(parent), m_client(client), m_prefix(prefix)
+    : KeyTreeWatch(parent), m_stream(new EtcdWatchStream(client, {prefix, revision + 1}, this))
 {
-    client->ensureAuthenticated(this, [this, revision](const EtcdResponse &r) {
+    connect(m_stream, &EtcdWatchStream::message, this, &EtcdKeyTreeWatch::handleMessage);
+    connect(m_stream, &EtcdWatchStream::ended, this,
+            [this](const QString &reason) { end(reason); });
+    client->ensureAuthenticated(this, [this](const EtcdResponse &r) {
         if (r.error.isError())
             end(r.error.message);
         else
-            open(revision);
+            m_stream->open();
     });
 }
 
-EtcdKeyTreeWatch::~EtcdKeyTreeWatch()
-{
-    if (m_stream) {
-        m_stream->disconnect(this);
-        m_stream->abort();
-        m_stream->deleteLater();
-    }
-}
+EtcdKeyTreeWatch::~EtcdKeyTreeWatch() = default;
 
-void EtcdKeyTreeWatch::open(qint64 revision)
+void EtcdKeyTreeWatch::handleMessage(const EtcdWatchMessage &m)
 {
-    if (!m_client) {
-        end(QStringLiteral("the etcd client is gone"));
-        return;
-    }
-    const QJsonObject create{
-        {QStringLiteral("key"), EtcdClient::encode(m_prefix)},
-        {QStringLiteral("range_end"), EtcdClient::encode(EtcdClient::prefixRangeEnd(m_prefix))},
-        {QStringLiteral("start_revision"), QString::number(revision + 1)}};
-    EtcdRequest request;
-    request.path = QStringLiteral("/v3/watch");
-    request.body = QJsonDocument(QJsonObject{{QStringLiteral("create_request"), create}})
-                       .toJson(QJsonDocument::Compact);
-    m_stream = m_client->openStream(request);
-    connect(m_stream, &QNetworkReply::readyRead, this, [this] {
-        m_buffer += m_stream->readAll();
-        int start = 0;
-        for (int nl = m_buffer.indexOf('\n'); nl >= 0 && !m_ended;
-             nl = m_buffer.indexOf('\n', start)) {
-            handleLine(m_buffer.mid(start, nl - start).trimmed());
-            start = nl + 1;
-        }
-        m_buffer.remove(0, start);
-        // One watch message over the client's reply cap ends this watch (the owner reopens it).
-        const qint64 maxLine = m_client ? m_client->options().maxReplyBytes : 0;
-        if (!m_ended && maxLine > 0 && m_buffer.size() > maxLine) {
-            m_buffer.clear();
-            end(EtcdClient::tooLargeMessage(m_client->currentEndpoint(), maxLine,
-                                            QStringLiteral("a watch message")));
-        }
-    });
-    connect(m_stream, &QNetworkReply::finished, this, [this] {
-        const QString why = m_stream->error() != QNetworkReply::NoError
-                                ? m_stream->errorString()
-                                : QStringLiteral("etcd closed the watch");
-        const QByteArray rest = (m_buffer + m_stream->readAll()).trimmed();
-        m_buffer.clear();
-        for (const QByteArray &line : rest.split('\n'))
-            if (!m_ended)
-                handleLine(line.trimmed());
-        end(why);
-    });
-}
-
-void EtcdKeyTreeWatch::handleLine(const QByteArray &line)
-{
-    if (line.isEmpty())
-        return;
-    const EtcdWatchMessage m = EtcdWatchMessage::parse(line);
-    if (!m.valid)
-        return;
     if (!m.error.isEmpty()) {
         end(m.error);
         return;
@@ -131,11 +75,7 @@ void EtcdKeyTreeWatch::end(const QString &reason)
     if (m_ended)
         return;
     m_ended = true;
-    if (m_stream) {
-        m_stream->disconnect(this);
-        m_stream->abort();
-        m_stream->deleteLater();
-    }
+    m_stream->close();
     Q_EMIT ended(reason);
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "cluster/KeyTree.h"
+#include "etcd/EtcdWatchStream.h"
 
 #include <QUrl>
 
@@ -63,14 +64,10 @@ public:
     ~EtcdKeyTreeWatch() override;
 
 private:
-    void open(qint64 revision);
-    void handleLine(const QByteArray &line);
+    void handleMessage(const EtcdWatchMessage &message);
     void end(const QString &reason);
 
-    QPointer<EtcdClient> m_client;
-    QByteArray m_prefix;
-    QPointer<QNetworkReply> m_stream;
-    QByteArray m_buffer;
+    EtcdWatchStream *m_stream;
     bool m_ended = false;
 };
 
