@@ -5,6 +5,9 @@
 #include <QList>
 #include <QObject>
 
+class EtcdClient;
+class QJsonObject;
+
 // A service registry the agent writes to. Declarative: the registry keeps the set of services
 // this agent owns and makes the backend match it, retrying on its own after faults. The bridge
 // only says what should exist; it never retries a registry write itself.
@@ -38,6 +41,12 @@ public:
     // Short description for logs, e.g. "etcd v3 at 127.0.0.1:2379 prefix /services".
     virtual QString describe() const = 0;
     virtual bool isConnected() const = 0;
+
+    // What the agent learnt about its host (address, dockerVersion, feedUrl) for the host
+    // record; EtcdV3Registry writes it, backends without a host record ignore it.
+    virtual void setHostInfo(const QJsonObject &info) { Q_UNUSED(info) }
+    // The etcd v3 client the agent's -feed reads through (EtcdV3Registry's); null otherwise.
+    virtual EtcdClient *client() const { return nullptr; }
 
 Q_SIGNALS:
     // The write for this service reached the backend (log: "added: <id12> <id>").

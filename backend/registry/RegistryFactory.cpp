@@ -4,7 +4,7 @@
 #include "registry/EtcdV3Registry.h"
 #include "registry/SkyDnsRegistry.h"
 
-Registry *createRegistry(const RegistryConfig &config, QObject *parent)
+DeclarativeRegistry *createRegistry(const RegistryConfig &config, QObject *parent)
 {
     switch (config.backend) {
     case RegistryConfig::Backend::EtcdV2:
