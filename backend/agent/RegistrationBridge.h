@@ -1,23 +1,24 @@
 #pragma once
 
+#include "agent/ContainerSync.h"
 #include "agent/RetryBackoff.h"
-#include "service/ServiceBuilder.h"
+#include "agent/ServiceResolver.h"
+#include "agent/StartNotes.h"
+#include "docker/ContainerEvent.h"
 #include "service/ServiceDefinition.h"
 
 #include <QHash>
-#include <QJsonObject>
 #include <QObject>
 #include <QSet>
 #include <QTimer>
 
-class DockerClient;
-class DockerEventStream;
+class ContainerSource;
 class Registry;
 
 // Keeps the registry equal to the published ports of Docker's running containers:
-// Docker -> ServiceBuilder -> Registry. Reconnects to Docker by itself and re-syncs after every
-// reconnect; the registry owns its own retries. A refused container list (a filtering socket
-// proxy) keeps the event stream and retries the list alone, backing off up to 30 s.
+// Docker -> ServiceBuilder -> Registry. Connects to Docker, reconnects with backoff, and hands
+// each (re)connect to ContainerSync; between syncs it follows start and die events. The
+// registry owns its own retries.
 class RegistrationBridge : public QObject {
     Q_OBJECT
 public:
@@ -26,8 +27,8 @@ public:
         int resyncSeconds = 0;                // -resync
     };
 
-    RegistrationBridge(DockerClient *docker, DockerEventStream *events, Registry *registry,
-                       ServiceBuilder builder, Settings settings, QObject *parent = nullptr);
+    RegistrationBridge(ContainerSource *docker, Registry *registry, ServiceBuilder builder,
+                       Settings settings, QObject *parent = nullptr);
 
     void start();
     void stop();
@@ -43,52 +44,35 @@ private:
     void connectDocker();
     void scheduleReconnect(const QString &why);
     void onEventsOpened();
-    void onEvent(const QJsonObject &event);
-    void beginSync();
-    void listFailed(const QString &error);
-    void inspectNextForSync();
-    void finishSync();
-    void replayDeferredEvents();
+    void onEvent(const ContainerEvent &event);
+    void onSynced(const ContainerSync::Outcome &outcome);
     void handleStart(const QString &id, int attempt);
+    void applyStarted(const QString &id, const ContainerInspect &container, int attempt);
+    void applyServices(const QString &id, const ServiceBuildResult &result, int attempt);
     void handleDie(const QString &id);
-    void applyContainer(const QString &id, const QJsonObject &inspect,
-                        const QJsonObject &networkContainer, int attempt, bool fromSync);
+    void applyExit(const QString &id, const InspectResult &result);
     void setServices(const QString &id, const QList<ServiceDefinition> &services);
     void removeContainer(const QString &id);
+    // False once the container had a newer event or Docker was reconnected.
+    bool isCurrent(const QString &id, quint64 generation, quint64 epoch) const;
 
-    DockerClient *m_docker;
-    DockerEventStream *m_events;
+    ContainerSource *m_docker;
     Registry *m_registry;
-    ServiceBuilder m_builder;
     Settings m_settings;
+    ServiceResolver m_resolver;
+    StartNotes m_notes;
+    ContainerSync m_sync;
 
     QHash<QString, QList<ServiceDefinition>> m_services;
     QTimer m_reconnectTimer;
-    QTimer m_resyncTimer;
-    QTimer m_listRetryTimer;
-    // Both reset only after a full sync (list and every inspect): an event stream that opens
-    // while the list is refused is not a success.
+    // Reset only after a full sync (list and every inspect): an event stream that opens while
+    // the list is refused is not a success.
     RetryBackoff m_connectBackoff{100, 1000}; // a local socket refusing costs nothing to retry
-    RetryBackoff m_listBackoff{1000, 30000};  // the daemon (or a proxy) answered: slow down
     FaultNotice m_connectFault;
-    FaultNotice m_listFault;
     bool m_reconnectAnnounced = true;
-    int m_syncInspectFailures = 0;
     bool m_dockerUp = false;
     bool m_stopped = false;
-
-    // Full sync: events that arrive meanwhile are replayed after it.
-    bool m_syncing = false;
-    QStringList m_syncQueue;
-    int m_syncInFlight = 0;
-    int m_syncContainers = 0;
-    QHash<QString, QList<ServiceDefinition>> m_syncResult;
-    QList<QJsonObject> m_deferredEvents;
-    QStringList m_pendingAfterSync;  // containers whose ports were not yet assigned
     QSet<QString> m_announced;       // service ids already logged as "added:"
-    bool m_resyncAfterSync = false;  // an event was dropped while a sync was running
-    QSet<QString> m_noted;           // containers whose notes were logged since their start
-    QSet<QString> m_syncSeen;        // containers the sync in progress inspected
     QHash<QString, quint64> m_epoch; // per container: bumps on each event, drops stale inspects
     quint64 m_generation = 0;        // bumps on every (re)connect; stale callbacks are dropped
 };

@@ -135,7 +135,7 @@ void DockerEventStream::start(const QString &apiVersion)
                         .arg(d->endpoint.describe(), error.error != QJsonParseError::NoError
                                                          ? error.errorString()
                                                          : QStringLiteral("wrong JSON type")));
-            emit eventReceived(doc.object());
+            emit eventReceived(ContainerEvent::fromJson(doc.object()));
             if (!self || call != d->call)
                 return; // stopped or destroyed by a receiver
         }

@@ -1,8 +1,8 @@
 #pragma once
 
+#include "docker/ContainerEvent.h"
 #include "docker/DockerEndpoint.h"
 
-#include <QJsonObject>
 #include <QObject>
 
 // The long-lived GET /events stream (chunked NDJSON), filtered to container start and die.
@@ -29,8 +29,8 @@ public:
 Q_SIGNALS:
     // The daemon answered 200 and the stream is open: events from here on will arrive.
     void opened();
-    // One event object (Type, Action, Actor.ID, Actor.Attributes, timeNano ...).
-    void eventReceived(const QJsonObject &event);
+    // One event, decoded from its line.
+    void eventReceived(const ContainerEvent &event);
     // An event was too long to read (huge labels ride along in every event); the stream goes on,
     // but what that event said is lost, so the owner resyncs.
     void eventDropped(const QString &error);

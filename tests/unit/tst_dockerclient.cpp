@@ -637,9 +637,9 @@ void TestDockerClient::eventStream()
     QSignalSpy closedSpy(&stream, &DockerEventStream::closed);
     QSignalSpy droppedSpy(&stream, &DockerEventStream::eventDropped);
     QStringList got;
-    connect(&stream, &DockerEventStream::eventReceived, this, [&](const QJsonObject &e) {
-        QCOMPARE(e.value("Type").toString(), QStringLiteral("container"));
-        got << e.value("Action").toString();
+    connect(&stream, &DockerEventStream::eventReceived, this, [&](const ContainerEvent &e) {
+        QCOMPARE(e.type, QStringLiteral("container"));
+        got << e.action;
     });
     stream.start(QStringLiteral("v1.41"));
     QVERIFY(stream.isRunning());
@@ -764,9 +764,9 @@ void TestDockerClient::realEventStream()
     DockerEventStream stream(realEndpoint());
     QSignalSpy openedSpy(&stream, &DockerEventStream::opened);
     QSignalSpy closedSpy(&stream, &DockerEventStream::closed);
-    QList<QJsonObject> events;
+    QList<ContainerEvent> events;
     connect(&stream, &DockerEventStream::eventReceived, this,
-            [&](const QJsonObject &e) { events.append(e); });
+            [&](const ContainerEvent &e) { events.append(e); });
     stream.start(client.apiVersion());
     QTRY_COMPARE_WITH_TIMEOUT(openedSpy.size(), 1, 10000);
 
@@ -787,9 +787,8 @@ void TestDockerClient::realEventStream()
     rm.start(docker, host + QStringList{QStringLiteral("rm"), QStringLiteral("-f"), id});
     QVERIFY(rm.waitForFinished(30000));
     auto seen = [&](const char *action) {
-        for (const QJsonObject &e : events)
-            if (e.value("Action").toString() == QLatin1String(action) &&
-                e.value("Actor").toObject().value("ID").toString() == id)
+        for (const ContainerEvent &e : events)
+            if (e.action == QLatin1String(action) && e.containerId == id)
                 return true;
         return false;
     };
