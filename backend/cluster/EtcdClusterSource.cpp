@@ -1,6 +1,7 @@
 #include "cluster/EtcdClusterSource.h"
 
 #include "cluster/ClusterState.h"
+#include "core/LogCategories.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -107,7 +108,7 @@ void EtcdClusterSource::retryLater(const QString &reason, bool isError)
         return;
     // Log a fault once when it starts, not on every retry of the same fault.
     if (m_state->status() == ClusterState::Status::Ready || m_state->errorString().isEmpty())
-        qWarning("cluster: %s", qPrintable(text));
+        qCWarning(lcCluster, "%s", qPrintable(text));
     m_state->setStatus(isError ? ClusterState::Status::Error : ClusterState::Status::Connecting,
                        text);
     m_retryTimer->start(delay);
@@ -192,10 +193,11 @@ void EtcdClusterSource::handleMessage(const EtcdWatchMessage &m)
     }
     if (m.canceled) {
         if (m.compactRevision > 0) {
-            qWarning("cluster: etcd compacted to revision %lld, past revision %lld where the "
-                     "watch resumes; listing %s again",
-                     static_cast<long long>(m.compactRevision),
-                     static_cast<long long>(m_lastRevision + 1), m_prefix.constData());
+            qCWarning(lcCluster,
+                      "etcd compacted to revision %lld, past revision %lld where the "
+                      "watch resumes; listing %s again",
+                      static_cast<long long>(m.compactRevision),
+                      static_cast<long long>(m_lastRevision + 1), m_prefix.constData());
             m_compactRevision = m.compactRevision;
             m_needList = true;
             ++m_attempt;
@@ -216,10 +218,11 @@ void EtcdClusterSource::handleMessage(const EtcdWatchMessage &m)
         if (m.headerRevision > 0 && m.headerRevision < m_lastRevision) {
             // A different etcd (restored or rebuilt) whose history is behind ours: our resume
             // point means nothing there.
-            qWarning("cluster: %s is at revision %lld, behind revision %lld seen before; "
-                     "listing again",
-                     qPrintable(where()), static_cast<long long>(m.headerRevision),
-                     static_cast<long long>(m_lastRevision));
+            qCWarning(lcCluster,
+                      "%s is at revision %lld, behind revision %lld seen before; "
+                      "listing again",
+                      qPrintable(where()), static_cast<long long>(m.headerRevision),
+                      static_cast<long long>(m_lastRevision));
             m_needList = true;
             ++m_attempt;
             dropStream();
@@ -236,9 +239,9 @@ void EtcdClusterSource::handleMessage(const EtcdWatchMessage &m)
             Q_EMIT reloaded(m_lastRevision, std::exchange(m_compactRevision, 0));
         }
         if (m_state->status() != ClusterState::Status::Ready && !m_state->errorString().isEmpty())
-            qInfo("cluster: watching %s on %s again from revision %lld", m_prefix.constData(),
-                  qPrintable(EtcdClient::displayName(m_streamEndpoint)),
-                  static_cast<long long>(m_lastRevision + 1));
+            qCInfo(lcCluster, "watching %s on %s again from revision %lld", m_prefix.constData(),
+                   qPrintable(EtcdClient::displayName(m_streamEndpoint)),
+                   static_cast<long long>(m_lastRevision + 1));
         m_state->setStatus(ClusterState::Status::Ready, note);
         m_probeTimer->start();
         Q_EMIT watchStarted(m_lastRevision + 1);
@@ -284,8 +287,8 @@ void EtcdClusterSource::probe()
                 return;
             }
             if (r.endpoint != m_streamEndpoint) {
-                qInfo("cluster: %s stopped answering, moving the watch to %s", qPrintable(where()),
-                      qPrintable(EtcdClient::displayName(r.endpoint)));
+                qCInfo(lcCluster, "%s stopped answering, moving the watch to %s",
+                       qPrintable(where()), qPrintable(EtcdClient::displayName(r.endpoint)));
                 restartWatch();
             }
         });

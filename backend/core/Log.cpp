@@ -5,9 +5,9 @@
 #include <cstdio>
 
 namespace {
-void handler(QtMsgType, const QMessageLogContext &, const QString &message)
+void handler(QtMsgType, const QMessageLogContext &context, const QString &message)
 {
-    const QByteArray line = Log::format(message).toUtf8();
+    const QByteArray line = Log::format(Log::prefixed(context.category, message)).toUtf8();
     std::fwrite(line.constData(), 1, size_t(line.size()), stderr);
     std::fflush(stderr);
 }
@@ -30,6 +30,16 @@ QString Log::redact(QString text)
     text.replace(tokenParam, QStringLiteral("\\1<redacted>"));
     text.replace(authHeader, QStringLiteral("\\1<redacted>"));
     return text;
+}
+
+QString Log::prefixed(const char *category, const QString &message)
+{
+    // Our own categories read as "cluster: ..."; Qt's and the default one as they are.
+    constexpr QLatin1String ours("portolan.");
+    const QLatin1String name(category ? category : "");
+    if (!name.startsWith(ours) || name.size() == ours.size())
+        return message;
+    return name.sliced(ours.size()) + QLatin1String(": ") + message;
 }
 
 QString Log::format(const QString &message)

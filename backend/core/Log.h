@@ -6,6 +6,8 @@
 namespace Log {
 // Routes qDebug/qInfo/qWarning/qCritical through the timestamped format.
 void install();
+// "cluster: message" for the category "portolan.cluster"; other categories unchanged.
+QString prefixed(const char *category, const QString &message);
 // Formats one line (exposed for tests).
 QString format(const QString &message);
 // Hides feed tokens and Authorization header values inside a message.

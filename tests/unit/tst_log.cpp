@@ -1,4 +1,5 @@
 #include "core/Log.h"
+#include "core/LogCategories.h"
 
 #include <QtTest>
 
@@ -36,6 +37,30 @@ private slots:
         const QString line = Log::format(QStringLiteral("a\nb\rc token=zz"));
         QVERIFY(line.endsWith(QStringLiteral("a\\nb\\rc token=<redacted>\n")));
         QCOMPARE(line.count(QLatin1Char('\n')), 1);
+    }
+    void categoriesReadAsPrefixes_data()
+    {
+        QTest::addColumn<QByteArray>("category");
+        QTest::addColumn<QString>("expected");
+        QTest::newRow("cluster") << QByteArray("portolan.cluster") << "cluster: m";
+        QTest::newRow("feed") << QByteArray("portolan.feed") << "feed: m";
+        QTest::newRow("default") << QByteArray("default") << "m";
+        QTest::newRow("Qt's own") << QByteArray("qt.network.ssl") << "m";
+        QTest::newRow("bare portolan.") << QByteArray("portolan.") << "m";
+        QTest::newRow("no category") << QByteArray() << "m";
+    }
+    void categoriesReadAsPrefixes()
+    {
+        QFETCH(QByteArray, category);
+        QFETCH(QString, expected);
+        QCOMPARE(
+            Log::prefixed(category.isNull() ? nullptr : category.constData(), QStringLiteral("m")),
+            expected);
+    }
+    void categoriesAreTheOnesTheLogNames()
+    {
+        QCOMPARE(QByteArray(lcCluster().categoryName()), QByteArray("portolan.cluster"));
+        QCOMPARE(QByteArray(lcFeed().categoryName()), QByteArray("portolan.feed"));
     }
 };
 

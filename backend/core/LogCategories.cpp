@@ -1,0 +1,4 @@
+#include "core/LogCategories.h"
+
+Q_LOGGING_CATEGORY(lcCluster, "portolan.cluster", QtInfoMsg)
+Q_LOGGING_CATEGORY(lcFeed, "portolan.feed", QtInfoMsg)
