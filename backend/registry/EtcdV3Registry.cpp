@@ -1,16 +1,9 @@
 #include "registry/EtcdV3Registry.h"
 
-#include "core/Version.h"
-
-#include <QJsonArray>
 #include <QSet>
 #include <QTimer>
 
 namespace {
-constexpr int MaxTxnOps = 128; // etcd's default --max-txn-ops
-// Keys and values per txn, well under etcd's default --max-request-bytes (1.5 MiB): records are
-// bounded (~21 KiB), but 64 of the largest would come close.
-constexpr qsizetype MaxTxnBytes = 1024 * 1024;
 constexpr int MaxTxnsInFlight = 3; // overlaps etcd's apply and fsync with the next request
 } // namespace
 
@@ -249,8 +242,10 @@ void EtcdV3Registry::prepareRecovery()
 
 bool EtcdV3Registry::isLeaseGone(const EtcdError &error) const
 {
-    return error.kind == EtcdError::Kind::Rejected &&
-           error.message.contains(QLatin1String("lease not found"));
+    // etcd answers a put on a lease it no longer has with gRPC NOT_FOUND (5), "etcdserver:
+    // requested lease not found"; a missing key is never an error in etcd.
+    constexpr int GrpcNotFound = 5;
+    return error.kind == EtcdError::Kind::Rejected && error.grpcCode == GrpcNotFound;
 }
 
 void EtcdV3Registry::grantLease()
@@ -356,175 +351,4 @@ void EtcdV3Registry::applyListing()
     }
     m_listed.reset();
     m_deletedSinceListing.clear();
-}
-
-bool EtcdV3Registry::writeBatch()
-{
-    struct Ack {
-        enum { Host, Put, Delete, Orphan } kind;
-        QString id;
-        quint64 generation;
-    };
-    // While a sync gathers its set, only full txns go out until flush() or reconcile(): fewer,
-    // larger txns, and etcd still works while Docker answers. Checked before anything is built,
-    // since this runs once per inspect answered.
-    const bool fullOnly = m_gathering && !m_flushRequested;
-    if (fullOnly && (m_dirty.size() - m_putIdsInFlight.size()) * 2 + m_deletes.size() * 2 +
-                            m_orphanKeys.size() + 2 <=
-                        MaxTxnOps)
-        return false;
-    QJsonArray ops;
-    QList<Ack> acks;
-    // etcd refuses a txn that names one key twice, and two txns in flight must not name the same
-    // key either (their order is not guaranteed).
-    QSet<QString> used;
-    QStringList keys;   // what this txn names
-    QStringList putIds; // the services it puts
-    const auto taken = [&](const QString &key) {
-        return used.contains(key) || m_keysInFlight.contains(key);
-    };
-    const auto claim = [&](const QString &key) {
-        used.insert(key);
-        keys.append(key);
-    };
-    const qint64 lease = m_lease;
-
-    if (m_hostGeneration != 0 && !taken(hostKey())) {
-        HostRecord host = HostRecord::fromEtcdJson(m_hostInfo); // what the agent learnt so far
-        host.hostname = m_config.hostname;
-        host.agentVersion = Portolan::version();
-        host.startedAt = m_startedAt;
-        ops.append(EtcdClient::putOp(hostKey().toUtf8(), host.toEtcdValue(), lease));
-        claim(hostKey());
-        acks.append({Ack::Host, QString(), m_hostGeneration});
-    }
-    for (auto it = m_deletes.cbegin(); it != m_deletes.cend() && ops.size() + 2 <= MaxTxnOps;
-         ++it) {
-        const QString detail = detailKey(it.key());
-        const QString key = it->serviceKey;
-        if (taken(detail) || (!key.isEmpty() && taken(key)))
-            continue;
-        ops.append(EtcdClient::deleteOp(detail.toUtf8()));
-        claim(detail);
-        if (!key.isEmpty()) {
-            ops.append(EtcdClient::deleteOp(key.toUtf8()));
-            claim(key);
-        }
-        acks.append({Ack::Delete, it.key(), it->generation});
-    }
-    for (auto it = m_orphanKeys.cbegin(); it != m_orphanKeys.cend() && ops.size() < MaxTxnOps;
-         ++it) {
-        if (taken(it.key()))
-            continue;
-        ops.append(EtcdClient::deleteOp(it.key().toUtf8()));
-        claim(it.key());
-        acks.append({Ack::Orphan, it.key(), it.value()});
-    }
-    qsizetype bytes = 0;
-    bool bytesFull = false;
-    for (auto it = m_dirty.cbegin(); it != m_dirty.cend() && ops.size() + 2 <= MaxTxnOps; ++it) {
-        if (m_putIdsInFlight.contains(it.key()))
-            continue; // sent again once that put is acknowledged
-        const auto s = m_desired.constFind(it.key());
-        if (s == m_desired.cend())
-            continue;
-        const QString key = serviceKey(*s);
-        const QString detail = detailKey(s->id);
-        if (taken(key) || taken(detail))
-            continue;
-        const QByteArray value = serviceValue(*s);
-        const QByteArray &detailValue = cachedDetailValue(*s);
-        const qsizetype size = key.size() + detail.size() + value.size() + detailValue.size();
-        if (!ops.isEmpty() && bytes + size > MaxTxnBytes) {
-            bytesFull = true;
-            break;
-        }
-        bytes += size;
-        ops.append(EtcdClient::putOp(key.toUtf8(), value, lease));
-        ops.append(EtcdClient::putOp(detail.toUtf8(), detailValue, lease));
-        claim(key);
-        claim(detail);
-        acks.append({Ack::Put, it.key(), it.value()});
-        putIds.append(it.key());
-    }
-    const bool full = bytesFull || ops.size() + 2 > MaxTxnOps;
-    if (ops.isEmpty() || (fullOnly && !full))
-        return false;
-
-    if (m_gathering && !full)
-        m_flushRequested = false; // flushed; what arrives next waits for a full txn again
-    for (const QString &k : std::as_const(keys))
-        m_keysInFlight.insert(k);
-    for (const QString &id : std::as_const(putIds))
-        m_putIdsInFlight.insert(id);
-    ++m_txnsInFlight;
-    m_peakTxnsInFlight = qMax(m_peakTxnsInFlight, m_txnsInFlight);
-    m_client->txn({{QStringLiteral("success"), ops}}, this,
-                  [this, acks, keys, putIds, lease](const EtcdResponse &r) {
-                      --m_txnsInFlight;
-                      for (const QString &k : keys)
-                          m_keysInFlight.remove(k);
-                      for (const QString &id : putIds)
-                          m_putIdsInFlight.remove(id);
-                      if (isLeaseGone(r.error)) {
-                          setUp();
-                          if (lease == m_lease) {
-                              m_lease = 0;
-                              m_refreshTimer->stop();
-                          }
-                          markAllDirty();
-                          return schedulePump();
-                      }
-                      if (r.error.isError())
-                          return fail(r.error);
-                      setWritten();
-                      if (lease != m_lease)
-                          return schedulePump(); // written on a lease that has since been replaced
-                      QList<ServiceDefinition> registered, deregistered;
-                      QStringList stale;
-                      const bool listingPending = m_listingInFlight || m_listed.has_value();
-                      for (const Ack &a : acks) {
-                          switch (a.kind) {
-                          case Ack::Host:
-                              if (m_hostGeneration == a.generation)
-                                  m_hostGeneration = 0;
-                              break;
-                          case Ack::Put:
-                              if (m_dirty.value(a.id) == a.generation) {
-                                  m_dirty.remove(a.id);
-                                  // Kept only while owed: held for every service it would cost
-                                  // ~0.5 KiB each; a later re-put (recovery) builds it again.
-                                  m_detailCache.remove(a.id);
-                                  registered.append(m_desired.value(a.id));
-                              }
-                              break;
-                          case Ack::Delete: {
-                              if (listingPending)
-                                  m_deletedSinceListing.insert(a.id);
-                              const auto d = m_deletes.constFind(a.id);
-                              if (d == m_deletes.cend() || d->generation != a.generation)
-                                  break;
-                              if (d->stale)
-                                  stale << (d->serviceKey.isEmpty() ? detailKey(a.id)
-                                                                    : d->serviceKey);
-                              else
-                                  deregistered.append(d->service);
-                              m_deletes.erase(d);
-                              break;
-                          }
-                          case Ack::Orphan:
-                              if (m_orphanKeys.value(a.id) == a.generation)
-                                  m_orphanKeys.remove(a.id);
-                              break;
-                          }
-                      }
-                      schedulePump();
-                      for (const ServiceDefinition &s : std::as_const(deregistered))
-                          Q_EMIT serviceDeregistered(s);
-                      for (const QString &k : std::as_const(stale))
-                          Q_EMIT staleRemoved(k);
-                      for (const ServiceDefinition &s : std::as_const(registered))
-                          Q_EMIT serviceRegistered(s);
-                  });
-    return true;
 }
