@@ -18,7 +18,7 @@ struct FeedConnectionLimits {
 
 // QHttpServer 6.4 has no timeouts of its own: a peer that connects and never finishes a
 // request would hold a descriptor forever. The guard watches every connection from accept until
-// it becomes a WebSocket (FeedClient watches those) or closes.
+// it becomes a WebSocket (FeedSubscriber watches those) or closes.
 class FeedConnectionGuard : public QObject {
     Q_OBJECT
 public:

@@ -95,7 +95,7 @@ FeedServer::FeedServer(ClusterState *state, FeedServerOptions options, QObject *
     m_lastStatus = statusMessage();
     connect(state, &ClusterState::snapshotReset, this, [this] {
         invalidateSnapshots();
-        for (FeedClient *client : std::as_const(m_clients))
+        for (FeedSubscriber *client : std::as_const(m_clients))
             client->sendSnapshot(FeedProtocol::SnapshotReason::Resync);
     });
 }
@@ -180,7 +180,7 @@ QString FeedServer::url() const
 QList<FeedServer::ClientStats> FeedServer::clientStats() const
 {
     QList<ClientStats> stats;
-    for (const FeedClient *client : m_clients) {
+    for (const FeedSubscriber *client : m_clients) {
         stats.append({client->id(), client->pendingBytes(), client->peakPendingBytes(),
                       client->overflowCount(), client->isClosing()});
     }
@@ -190,7 +190,7 @@ QList<FeedServer::ClientStats> FeedServer::clientStats() const
 qint64 FeedServer::peakPendingBytes() const
 {
     qint64 peak = m_peakPendingBytesOfGoneClients;
-    for (const FeedClient *client : m_clients)
+    for (const FeedSubscriber *client : m_clients)
         peak = std::max(peak, client->peakPendingBytes());
     return peak;
 }
@@ -218,24 +218,24 @@ bool FeedServer::tokensEqual(const QByteArray &presented, const QByteArray &expe
 
 void FeedServer::addClient(std::unique_ptr<FeedWebSocket> socket)
 {
-    auto *client = new FeedClient(
+    auto *client = new FeedSubscriber(
         m_nextClientId++, std::move(socket), m_options.clientLimits,
         [this](FeedProtocol::SnapshotReason reason) { return snapshotMessage(reason); }, this);
     m_clients.append(client);
-    connect(client, &FeedClient::finished, this, [this, client] {
+    connect(client, &FeedSubscriber::finished, this, [this, client] {
         m_clients.removeOne(client);
         m_peakPendingBytesOfGoneClients =
             std::max(m_peakPendingBytesOfGoneClients, client->peakPendingBytes());
         client->deleteLater();
         Q_EMIT clientCountChanged(clientCount());
     });
-    connect(client, &FeedClient::overflowed, this, [this, client](bool closed) {
+    connect(client, &FeedSubscriber::overflowed, this, [this, client](bool closed) {
         Q_EMIT clientOverflowed(client->id(), closed, client->peer());
     });
-    connect(client, &FeedClient::silent, this, [this, client](int silentMs) {
+    connect(client, &FeedSubscriber::silent, this, [this, client](int silentMs) {
         Q_EMIT clientSilent(client->id(), client->peer(), silentMs);
     });
-    connect(client, &FeedClient::pingFlood, this,
+    connect(client, &FeedSubscriber::pingFlood, this,
             [this, client] { Q_EMIT clientPingFlood(client->id(), client->peer()); });
     client->send(FeedMessage::fromUtf8(
         FeedProtocol::helloMessage(m_options.agentVersion, m_options.hostname)));
@@ -251,8 +251,8 @@ void FeedServer::broadcast(const QByteArray &message)
     // Serialised and converted once; every client's queue shares the one QString.
     const FeedMessage shared = FeedMessage::fromUtf8(message);
     // A client may finish while we send; it is removed from m_clients but deleted later.
-    const QList<FeedClient *> clients = m_clients;
-    for (FeedClient *client : clients)
+    const QList<FeedSubscriber *> clients = m_clients;
+    for (FeedSubscriber *client : clients)
         client->send(shared);
 }
 

@@ -1,8 +1,8 @@
 #pragma once
 
 #include "feed/FeedApi.h"
-#include "feed/FeedClient.h"
 #include "feed/FeedConnectionGuard.h"
+#include "feed/FeedSubscriber.h"
 #include "feed/FeedWebFiles.h"
 #include "http/HttpRequestParser.h"
 
@@ -32,7 +32,7 @@ struct FeedServerOptions {
     QString agentVersion;
     QString hostname;
     QStringList allowedHosts; // -feed-allowed-hosts: names besides IP literals and localhost
-    FeedClientLimits clientLimits;
+    FeedSubscriberLimits clientLimits;
     FeedConnectionLimits connectionLimits;
     HttpRequestLimits requestLimits;
     int headDeadlineMs = 10000; // a request head must arrive within this from its first byte
@@ -124,7 +124,7 @@ private:
     FeedWebFiles m_webFiles;
     KeyTreeProvider m_treeProvider;
     KeyValueProvider m_keyProvider;
-    QList<FeedClient *> m_clients;
+    QList<FeedSubscriber *> m_clients;
     quint64 m_nextClientId = 1;
     qint64 m_peakPendingBytesOfGoneClients = 0;
     QByteArray m_lastStatus;

@@ -1,5 +1,5 @@
 // Feed protocol messages (backend/feed/FeedProtocol, docs/feed.md). The input is, at once:
-//  - a client text frame, given to parseTextFrame() as FeedClient::handleText() does (through a
+//  - a client text frame, given to parseTextFrame() as FeedSubscriber::handleText() does (through a
 //    QString, since the WebSocket hands over decoded text) and as raw bytes;
 //  - an etcd value, read as a service and a host detail record whose objects the server then
 //    sends in `service`, `host` and `snapshot` messages.
@@ -109,7 +109,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     const QByteArray bytes(reinterpret_cast<const char *>(data), qsizetype(size));
     checkFrame(bytes);
-    // What FeedClient does: the socket delivers a QString, the server encodes it again.
+    // What FeedSubscriber does: the socket delivers a QString, the server encodes it again.
     checkFrame(QString::fromUtf8(bytes).toUtf8());
     checkRecords(bytes);
     return 0;

@@ -710,7 +710,7 @@ void TestFeedServer::clientThatNeverReadsStaysBounded()
     const qint64 largestSnapshot =
         QJsonDocument(FeedApi::snapshot(*m_state)).toJson(QJsonDocument::Compact).size() + 4096;
 
-    const FeedClientLimits limits;
+    const FeedSubscriberLimits limits;
     const qint64 bound = limits.queueBytes + limits.writeWindow + largestSnapshot + 4096;
     QVERIFY(overflowed.size() >= 1);
     // The queue really filled up to its limit, and never beyond the bound.

@@ -1,26 +1,27 @@
-#include "feed/FeedClient.h"
+#include "feed/FeedSubscriber.h"
 
 #include "feed/FeedWebSocket.h"
 
 #include <QTimer>
 #include <algorithm>
 
-FeedClient::FeedClient(quint64 id, std::unique_ptr<FeedWebSocket> socket,
-                       const FeedClientLimits &limits, SnapshotBuilder snapshot, QObject *parent)
+FeedSubscriber::FeedSubscriber(quint64 id, std::unique_ptr<FeedWebSocket> socket,
+                               const FeedSubscriberLimits &limits, SnapshotBuilder snapshot,
+                               QObject *parent)
     : QObject(parent), m_id(id), m_socket(std::move(socket)), m_limits(limits),
       m_snapshot(std::move(snapshot))
 {
     m_socket->setParent(nullptr);
-    connect(m_socket.get(), &FeedWebSocket::textReceived, this, &FeedClient::handleText);
+    connect(m_socket.get(), &FeedWebSocket::textReceived, this, &FeedSubscriber::handleText);
     connect(m_socket.get(), &FeedWebSocket::binaryReceived, this, [this] {
         const FeedProtocol::FrameError error = FeedProtocol::binaryFrameError();
         close(error.code, error.reason);
     });
-    connect(m_socket.get(), &FeedWebSocket::bytesWritten, this, &FeedClient::pump);
+    connect(m_socket.get(), &FeedWebSocket::bytesWritten, this, &FeedSubscriber::pump);
     // The socket closed itself for a protocol fault (1002, 1007, 1009): end like close().
     connect(m_socket.get(), &FeedWebSocket::protocolError, this,
             [this](quint16 code, const QString &reason) { close(code, reason); });
-    connect(m_socket.get(), &FeedWebSocket::pingFlood, this, &FeedClient::pingFlood);
+    connect(m_socket.get(), &FeedWebSocket::pingFlood, this, &FeedSubscriber::pingFlood);
 
     // A peer that vanished without a FIN (host down, cable out) would otherwise hold its socket
     // and queue until TCP gives up, many minutes later. Anything from the peer counts as alive,
@@ -38,7 +39,7 @@ FeedClient::FeedClient(quint64 id, std::unique_ptr<FeedWebSocket> socket,
     });
     m_heartbeat = new QTimer(this);
     m_heartbeat->setInterval(std::max(10, m_limits.heartbeatMs / 2));
-    connect(m_heartbeat, &QTimer::timeout, this, &FeedClient::heartbeat);
+    connect(m_heartbeat, &QTimer::timeout, this, &FeedSubscriber::heartbeat);
     m_heartbeat->start();
     m_lastTick.start();
     connect(m_socket.get(), &FeedWebSocket::disconnected, this, [this] {
@@ -51,7 +52,7 @@ FeedClient::FeedClient(quint64 id, std::unique_ptr<FeedWebSocket> socket,
     });
 }
 
-FeedClient::~FeedClient()
+FeedSubscriber::~FeedSubscriber()
 {
     if (m_socket) {
         m_socket->disconnect(this);
@@ -59,17 +60,17 @@ FeedClient::~FeedClient()
     }
 }
 
-QString FeedClient::peer() const
+QString FeedSubscriber::peer() const
 {
     return m_socket->peer();
 }
 
-qint64 FeedClient::pendingBytes() const
+qint64 FeedSubscriber::pendingBytes() const
 {
     return m_queuedBytes + (m_socket ? m_socket->bytesToWrite() : 0);
 }
 
-void FeedClient::send(const FeedMessage &message)
+void FeedSubscriber::send(const FeedMessage &message)
 {
     if (m_closing)
         return;
@@ -81,7 +82,7 @@ void FeedClient::send(const FeedMessage &message)
     enqueue({message, false});
 }
 
-void FeedClient::sendSnapshot(FeedProtocol::SnapshotReason reason)
+void FeedSubscriber::sendSnapshot(FeedProtocol::SnapshotReason reason)
 {
     if (m_closing)
         return;
@@ -95,7 +96,7 @@ void FeedClient::sendSnapshot(FeedProtocol::SnapshotReason reason)
     enqueue({m_snapshot(reason), true});
 }
 
-void FeedClient::close(quint16 code, const QString &reason)
+void FeedSubscriber::close(quint16 code, const QString &reason)
 {
     if (m_closing)
         return;
@@ -115,7 +116,7 @@ void FeedClient::close(quint16 code, const QString &reason)
     m_abortTimer->start(m_limits.closeGraceMs);
 }
 
-void FeedClient::enqueue(Queued queued)
+void FeedSubscriber::enqueue(Queued queued)
 {
     m_queuedBytes += queued.message.bytes;
     if (queued.snapshot)
@@ -124,7 +125,7 @@ void FeedClient::enqueue(Queued queued)
     pump();
 }
 
-void FeedClient::pump()
+void FeedSubscriber::pump()
 {
     bool sentSnapshot = false;
     while (!m_queue.isEmpty() && !m_closing && m_socket->isOpen() &&
@@ -145,7 +146,7 @@ void FeedClient::pump()
     notePending();
 }
 
-void FeedClient::overflow()
+void FeedSubscriber::overflow()
 {
     ++m_overflowCount;
     const bool again =
@@ -163,7 +164,7 @@ void FeedClient::overflow()
     }
 }
 
-void FeedClient::handleText(const QByteArray &message)
+void FeedSubscriber::handleText(const QByteArray &message)
 {
     if (m_closing)
         return;
@@ -184,7 +185,7 @@ void FeedClient::handleText(const QByteArray &message)
     }
 }
 
-void FeedClient::heartbeat()
+void FeedSubscriber::heartbeat()
 {
     // A tick far too late means this process was not running (SIGSTOP, a paused VM), so it
     // could not have heard anything either: the silence is ours, not the peer's.
@@ -202,7 +203,7 @@ void FeedClient::heartbeat()
     }
 }
 
-void FeedClient::notePending()
+void FeedSubscriber::notePending()
 {
     m_peakPendingBytes = std::max(m_peakPendingBytes, pendingBytes());
 }

@@ -13,7 +13,7 @@ class QTimer;
 class FeedWebSocket;
 
 // Limits that keep one feed client's memory bounded (docs/feed.md, "Slow clients").
-struct FeedClientLimits {
+struct FeedSubscriberLimits {
     qint64 queueBytes = 1024 * 1024; // pending deltas allowed beyond the snapshot in flight
     qint64 writeWindow = 64 * 1024;  // bytes handed to the socket before waiting for the peer
     int overflowWindowMs = 10000;    // a second overflow within this closes with 1013
@@ -30,19 +30,20 @@ struct FeedMessage {
     static FeedMessage fromUtf8(const QByteArray &utf8) { return {utf8, utf8.size()}; }
 };
 
-// One WebSocket client of the feed. Messages wait in a bounded queue of our own and reach the
-// socket only while the socket's buffer is below the write window, so a client that does not
-// read can never make the process buffer more than the limits allow.
-class FeedClient : public QObject {
+// The server's end of one WebSocket client of the feed. Messages wait in a bounded queue of our own
+// and reach the socket only while the socket's buffer is below the write window, so a client that
+// does not read can never make the process buffer more than the limits allow.
+class FeedSubscriber : public QObject {
     Q_OBJECT
 public:
     // Gives the snapshot message for this client; called only when one is needed. The server
     // builds it once per cluster revision and shares it between clients.
     using SnapshotBuilder = std::function<FeedMessage(FeedProtocol::SnapshotReason)>;
 
-    FeedClient(quint64 id, std::unique_ptr<FeedWebSocket> socket, const FeedClientLimits &limits,
-               SnapshotBuilder snapshot, QObject *parent = nullptr);
-    ~FeedClient() override;
+    FeedSubscriber(quint64 id, std::unique_ptr<FeedWebSocket> socket,
+                   const FeedSubscriberLimits &limits, SnapshotBuilder snapshot,
+                   QObject *parent = nullptr);
+    ~FeedSubscriber() override;
 
     quint64 id() const { return m_id; }
     QString peer() const;
@@ -79,7 +80,7 @@ private:
 
     quint64 m_id;
     std::unique_ptr<FeedWebSocket> m_socket;
-    FeedClientLimits m_limits;
+    FeedSubscriberLimits m_limits;
     SnapshotBuilder m_snapshot;
     QQueue<Queued> m_queue;
     qint64 m_queuedBytes = 0;
