@@ -4,6 +4,7 @@
 #include "agent/AgentSetup.h"
 #include "agent/RegistrationBridge.h"
 #include "core/Log.h"
+#include "core/LogCategories.h"
 #include "core/UnixSignalWatcher.h"
 #include "core/Version.h"
 #include "docker/DockerContainerSource.h"
@@ -114,7 +115,7 @@ QString Agent::startFeed()
                                 : o.feedAllowedHosts.split(QLatin1Char(','))});
     const QString feedError = feed->start();
     if (!feedError.isEmpty()) {
-        qCritical().noquote() << "feed:" << feedError;
+        qCCritical(lcFeed).noquote() << feedError;
         return QString();
     }
     m_feed = std::move(feed);

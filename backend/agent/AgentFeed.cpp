@@ -3,6 +3,7 @@
 #include "cluster/ClusterState.h"
 #include "cluster/EtcdClusterSource.h"
 #include "cluster/KeyTree.h"
+#include "core/LogCategories.h"
 #include "core/Version.h"
 #include "feed/FeedServer.h"
 
@@ -13,7 +14,7 @@ AgentFeed::AgentFeed(EtcdClient *client, Settings settings, QObject *parent)
 {
     connect(m_state, &ClusterState::statusChanged, this, [this] {
         if (m_state->status() == ClusterState::Status::Error)
-            qWarning().noquote() << "feed: cluster view:" << m_state->errorString();
+            qCWarning(lcFeed).noquote() << "cluster view:" << m_state->errorString();
     });
 }
 
@@ -46,32 +47,33 @@ QString AgentFeed::start()
     connect(m_server, &FeedServer::clientOverflowed, this,
             [](quint64, bool closed, const QString &peer) {
                 if (closed)
-                    qWarning().noquote() << "feed: client" << peer
-                                         << "fell behind twice within 10 s; closing it (1013)";
+                    qCWarning(lcFeed).noquote()
+                        << "client" << peer << "fell behind twice within 10 s; closing it (1013)";
                 else
-                    qInfo().noquote() << "feed: client" << peer
-                                      << "fell behind; its queue was dropped for a fresh snapshot";
+                    qCInfo(lcFeed).noquote()
+                        << "client" << peer
+                        << "fell behind; its queue was dropped for a fresh snapshot";
             });
     connect(
         m_server, &FeedServer::clientSilent, this, [](quint64, const QString &peer, int silentMs) {
-            qInfo().noquote() << "feed: client" << peer << "answered nothing, not even pings, for"
-                              << silentMs / 1000 << "s; cut";
+            qCInfo(lcFeed).noquote() << "client" << peer << "answered nothing, not even pings, for"
+                                     << silentMs / 1000 << "s; cut";
         });
     // A flood of connections must not become a flood of log lines: one line a minute at most.
     connect(m_server, &FeedServer::connectionRefused, this, [this](const QString &peer) {
         ++m_refusedSinceLog;
         if (m_refusedLog.isValid() && m_refusedLog.elapsed() < 60000)
             return;
-        qWarning().noquote() << "feed: refused" << m_refusedSinceLog
-                             << "connection(s), the last from" << peer << "-" << m_maxConnections
-                             << "HTTP connections are open; idle ones are cut after"
-                             << m_idleSeconds << "s";
+        qCWarning(lcFeed).noquote()
+            << "refused" << m_refusedSinceLog << "connection(s), the last from" << peer << "-"
+            << m_maxConnections << "HTTP connections are open; idle ones are cut after"
+            << m_idleSeconds << "s";
         m_refusedSinceLog = 0;
         m_refusedLog.start();
     });
     connect(m_server, &FeedServer::clientPingFlood, this, [](quint64, const QString &peer) {
-        qWarning().noquote() << "feed: client" << peer
-                             << "sent pings without reading the answers; cut";
+        qCWarning(lcFeed).noquote()
+            << "client" << peer << "sent pings without reading the answers; cut";
     });
     // Refused requests come from whoever can reach the port: one line a minute, with a count,
     // never the request's target or headers (they may hold a token).
@@ -80,8 +82,8 @@ QString AgentFeed::start()
                 ++m_requestsRefusedSinceLog;
                 if (m_requestsRefusedLog.isValid() && m_requestsRefusedLog.elapsed() < 60000)
                     return;
-                qWarning().noquote()
-                    << QStringLiteral("feed: refused %1 request(s), the last from %2 with "
+                qCWarning(lcFeed).noquote()
+                    << QStringLiteral("refused %1 request(s), the last from %2 with "
                                       "%3: %4 (one such line a minute at most)")
                            .arg(m_requestsRefusedSinceLog)
                            .arg(peer)
