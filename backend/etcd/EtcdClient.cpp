@@ -1,9 +1,8 @@
 #include "etcd/EtcdClient.h"
 
 #include "core/PemFiles.h"
+#include "etcd/EtcdReply.h"
 
-#include <QFile>
-#include <QJsonArray>
 #include <QJsonDocument>
 #include <QNetworkAccessManager>
 #include <QNetworkProxy>
@@ -18,7 +17,6 @@
 #endif
 
 namespace {
-constexpr int GrpcUnavailable = 14;
 constexpr int GrpcUnauthenticated = 16;
 
 bool isInvalidToken(const EtcdResponse &r)
@@ -190,174 +188,53 @@ void EtcdClient::attempt(const std::shared_ptr<Call> &call)
     const bool canFailOver = call->tried + 1 < m_options.endpoints.size();
     const int timeoutMs = canFailOver ? std::min(m_options.requestTimeoutMs, FailoverTimeoutMs)
                                       : m_options.requestTimeoutMs;
-    auto *timer = new QTimer(reply);
-    timer->setSingleShot(true);
-    connect(timer, &QTimer::timeout, reply, [reply, timeoutMs] {
-        reply->setProperty("portolanTimedOut", timeoutMs);
-        reply->abort();
-    });
-    timer->start(timeoutMs);
-    connect(reply, &QNetworkReply::sslErrors, reply, [reply](const QList<QSslError> &errors) {
-        QStringList text;
-        for (const QSslError &e : errors)
-            text << e.errorString();
-        reply->setProperty("portolanSslErrors", text.join(QStringLiteral("; ")));
-    });
-    connect(reply, &QNetworkReply::encrypted, reply,
-            [reply] { reply->setProperty("portolanEncrypted", true); });
-
-    // The body is gathered as it arrives and counted: a reply over the cap is cut off at once,
-    // whether Content-Length announces it or the bytes just keep coming.
-    auto body = std::make_shared<QByteArray>();
     const qint64 maxBytes = m_options.maxReplyBytes;
-    const auto refuse = [reply, body] {
-        reply->setProperty("portolanTooLarge", true);
-        *body = QByteArray();
-        reply->abort();
-    };
-    if (maxBytes > 0) {
-        // Qt's network thread would otherwise read ahead of us as fast as the peer sends.
-        reply->setReadBufferSize(1024 * 1024);
-        connect(reply, &QNetworkReply::metaDataChanged, reply, [reply, maxBytes, refuse] {
-            const QVariant length = reply->header(QNetworkRequest::ContentLengthHeader);
-            if (length.isValid() && length.toLongLong() > maxBytes)
-                refuse();
-        });
-        connect(reply, &QNetworkReply::readyRead, reply, [reply, body, maxBytes, refuse] {
-            if (reply->property("portolanTooLarge").toBool())
-                return;
-            if (body->size() + reply->bytesAvailable() > maxBytes)
-                return refuse();
-            body->append(reply->readAll());
-        });
-    }
+    auto body = EtcdReply::guard(reply, timeoutMs, maxBytes);
 
     connect(reply, &QNetworkReply::finished, this, [this, call, reply, endpoint, body, maxBytes] {
         reply->deleteLater();
-        EtcdResponse r;
-        r.endpoint = endpoint;
-        const QString where = QStringLiteral("etcd at ") + displayName(endpoint);
-        const QVariant status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute);
-        const bool tooLarge = reply->property("portolanTooLarge").toBool();
-        if (reply->isOpen() && !tooLarge) {
-            r.body = std::move(*body);
-            if (maxBytes > 0 && r.body.size() + reply->bytesAvailable() > maxBytes) {
-                r.body.clear();
-                reply->setProperty("portolanTooLarge", true);
-            } else {
-                r.body += reply->readAll();
-            }
-        }
-        const int timedOutAfterMs = reply->property("portolanTimedOut").toInt();
-        const bool timedOut = timedOutAfterMs > 0;
-
-        if (reply->property("portolanTooLarge").toBool()) {
-            r.error = {EtcdError::Kind::Protocol, 0, status.toInt(),
-                       tooLargeMessage(endpoint, maxBytes)};
+        EtcdResponse r = EtcdReply::read(reply, endpoint, *body, maxBytes, call->request.path,
+                                         m_options.certFile);
 #ifdef __GLIBC__
+        if (EtcdReply::wasTooLarge(reply)) {
             // Qt's network thread may have read far ahead into its own malloc arena: once it
             // has let go of the reply, hand that memory back rather than keep it for good.
             connect(reply, &QObject::destroyed, this,
                     [this] { QTimer::singleShot(200, this, [] { malloc_trim(0); }); });
+        }
 #endif
-        } else if (timedOut || !status.isValid()) {
-            const auto err = reply->error();
-            EtcdError &e = r.error;
-            e.kind = EtcdError::Kind::Connection;
-            if (timedOut) {
-                e.kind = EtcdError::Kind::Timeout;
-                e.message = QStringLiteral("%1 did not answer within %2 ms")
-                                .arg(where)
-                                .arg(timedOutAfterMs);
-            } else if (err == QNetworkReply::ConnectionRefusedError) {
-                e.message = where + QStringLiteral(" refused the connection");
-            } else if (err == QNetworkReply::HostNotFoundError) {
-                e.message = where + QStringLiteral(": host name not found");
-            } else if (err == QNetworkReply::RemoteHostClosedError &&
-                       !endpoint.startsWith(QLatin1String("https:"))) {
-                e.message = where + QStringLiteral(" closed the connection");
-            } else if (err == QNetworkReply::SslHandshakeFailedError ||
-                       !reply->property("portolanSslErrors").toString().isEmpty() ||
-                       (endpoint.startsWith(QLatin1String("https:")) &&
-                        (!reply->property("portolanEncrypted").toBool() ||
-                         reply->errorString().contains(QLatin1String("SSL routines"))))) {
-                // With TLS 1.3 a refused client certificate arrives as an alert after the
-                // handshake; it is still a TLS problem for the person reading the message.
-                e.kind = EtcdError::Kind::Tls;
-                QString reason = reply->property("portolanSslErrors").toString();
-                if (reason.isEmpty() && err == QNetworkReply::RemoteHostClosedError)
-                    reason = QStringLiteral("the server closed the connection (is it serving "
-                                            "plain http?)");
-                if (reason.isEmpty())
-                    reason = reply->errorString();
-                // OpenSSL's alert text alone does not say what to fix.
-                if (reason.contains(QLatin1String("alert bad certificate")) ||
-                    reason.contains(QLatin1String("certificate required"))) {
-                    reason += m_options.certFile.isEmpty()
-                                  ? QStringLiteral(" (etcd requires a client certificate and "
-                                                   "none is configured)")
-                                  : QStringLiteral(" (etcd did not accept the client "
-                                                   "certificate %1)")
-                                        .arg(m_options.certFile);
-                }
-                e.message = where + QStringLiteral(": TLS handshake failed: ") + reason;
-            } else {
-                e.message = where + QStringLiteral(": ") + reply->errorString();
-            }
-        } else {
-            r.httpStatus = status.toInt();
-            r.json = QJsonDocument::fromJson(r.body).object();
-            if (r.httpStatus < 200 || r.httpStatus >= 300) {
-                EtcdError &e = r.error;
-                e.httpStatus = r.httpStatus;
-                e.grpcCode = r.json.value(QLatin1String("code")).toInt();
-                QString msg = r.json.value(QLatin1String("message")).toString();
-                if (msg.isEmpty())
-                    msg = r.json.value(QLatin1String("error")).toString();
-                if (msg.isEmpty())
-                    msg = QString::fromUtf8(r.body.left(200)).trimmed();
-                if (msg.isEmpty())
-                    msg = QStringLiteral("HTTP %1").arg(r.httpStatus);
-                if (r.httpStatus == 503 || e.grpcCode == GrpcUnavailable) {
-                    e.kind = EtcdError::Kind::Connection;
-                    e.message = QStringLiteral("%1 is unavailable: %2").arg(where, msg);
-                } else {
-                    e.kind = EtcdError::Kind::Rejected;
-                    e.message =
-                        QStringLiteral("%1 rejected %2: %3").arg(where, call->request.path, msg);
-                    if (e.grpcCode)
-                        e.message += QStringLiteral(" (code %1)").arg(e.grpcCode);
-                }
-            }
-        }
+        settle(call, std::move(r));
+    });
+}
 
-        if (!r.error.isError()) {
-            m_current = call->index;
-            finish(call, r);
-            return;
-        }
-        if (r.error.kind == EtcdError::Kind::Rejected && call->request.v3Auth &&
-            !m_options.username.isEmpty() && !call->reauthenticated &&
-            (isInvalidToken(r) || r.error.message.contains(QLatin1String("user name is empty")))) {
-            call->reauthenticated = true;
-            m_token.clear();
-            m_authDisabled = false;
+void EtcdClient::settle(const std::shared_ptr<Call> &call, EtcdResponse r)
+{
+    if (!r.error.isError()) {
+        m_current = call->index;
+        finish(call, r);
+        return;
+    }
+    if (r.error.kind == EtcdError::Kind::Rejected && call->request.v3Auth &&
+        !m_options.username.isEmpty() && !call->reauthenticated &&
+        (isInvalidToken(r) || r.error.message.contains(QLatin1String("user name is empty")))) {
+        call->reauthenticated = true;
+        m_token.clear();
+        m_authDisabled = false;
+        attempt(call);
+        return;
+    }
+    if (r.error.isTransport()) {
+        call->failures << r.error.message;
+        if (++call->tried < m_options.endpoints.size()) {
+            call->index = (call->index + 1) % m_options.endpoints.size();
             attempt(call);
             return;
         }
-        if (r.error.isTransport()) {
-            call->failures << r.error.message;
-            if (++call->tried < m_options.endpoints.size()) {
-                call->index = (call->index + 1) % m_options.endpoints.size();
-                attempt(call);
-                return;
-            }
-            if (call->failures.size() > 1)
-                r.error.message = QStringLiteral("no etcd endpoint answered: ") +
-                                  call->failures.join(QStringLiteral("; "));
-        }
-        finish(call, r);
-    });
+        if (call->failures.size() > 1)
+            r.error.message = QStringLiteral("no etcd endpoint answered: ") +
+                              call->failures.join(QStringLiteral("; "));
+    }
+    finish(call, r);
 }
 
 void EtcdClient::ensureAuthenticated(QObject *context, Callback callback)
@@ -492,71 +369,4 @@ void EtcdClient::leaseRevoke(qint64 leaseId, QObject *context, Callback callback
 void EtcdClient::status(QObject *context, Callback callback)
 {
     post(QStringLiteral("/v3/maintenance/status"), {}, context, std::move(callback));
-}
-
-QString EtcdClient::encode(const QByteArray &bytes)
-{
-    return QString::fromLatin1(bytes.toBase64());
-}
-
-QByteArray EtcdClient::decode(const QJsonValue &value)
-{
-    return QByteArray::fromBase64(value.toString().toLatin1());
-}
-
-qint64 EtcdClient::int64(const QJsonValue &value)
-{
-    if (value.isString())
-        return value.toString().toLongLong();
-    if (value.isDouble())
-        return static_cast<qint64>(value.toDouble());
-    return 0;
-}
-
-QByteArray EtcdClient::prefixRangeEnd(const QByteArray &prefix)
-{
-    QByteArray end = prefix;
-    while (!end.isEmpty()) {
-        auto last = static_cast<unsigned char>(end.back());
-        if (last < 0xff) {
-            end.back() = static_cast<char>(last + 1);
-            return end;
-        }
-        end.chop(1);
-    }
-    return QByteArray(1, '\0');
-}
-
-QList<EtcdKeyValue> EtcdClient::keyValues(const QJsonObject &rangeResponse)
-{
-    QList<EtcdKeyValue> out;
-    const QJsonArray kvs = rangeResponse.value(QLatin1String("kvs")).toArray();
-    for (const QJsonValue &v : kvs) {
-        const QJsonObject o = v.toObject();
-        EtcdKeyValue kv;
-        kv.key = decode(o.value(QLatin1String("key")));
-        kv.value = decode(o.value(QLatin1String("value")));
-        kv.createRevision = int64(o.value(QLatin1String("create_revision")));
-        kv.modRevision = int64(o.value(QLatin1String("mod_revision")));
-        kv.version = int64(o.value(QLatin1String("version")));
-        kv.lease = int64(o.value(QLatin1String("lease")));
-        out.append(kv);
-    }
-    return out;
-}
-
-QJsonObject EtcdClient::putOp(const QByteArray &key, const QByteArray &value, qint64 lease)
-{
-    QJsonObject put{{QStringLiteral("key"), encode(key)}, {QStringLiteral("value"), encode(value)}};
-    if (lease)
-        put.insert(QStringLiteral("lease"), QString::number(lease));
-    return {{QStringLiteral("request_put"), put}};
-}
-
-QJsonObject EtcdClient::deleteOp(const QByteArray &key, const QByteArray &rangeEnd)
-{
-    QJsonObject del{{QStringLiteral("key"), encode(key)}};
-    if (!rangeEnd.isEmpty())
-        del.insert(QStringLiteral("range_end"), encode(rangeEnd));
-    return {{QStringLiteral("request_delete_range"), del}};
 }

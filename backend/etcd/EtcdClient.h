@@ -158,6 +158,8 @@ private:
     static constexpr int FailoverTimeoutMs = 2000;
     struct Call;
     void attempt(const std::shared_ptr<Call> &call);
+    // After an attempt: deliver r, or try again on the next endpoint or with a fresh token.
+    void settle(const std::shared_ptr<Call> &call, EtcdResponse r);
     void finish(const std::shared_ptr<Call> &call, const EtcdResponse &response);
     void authenticate();
     QNetworkRequest makeRequest(const QString &endpoint, const EtcdRequest &request) const;
