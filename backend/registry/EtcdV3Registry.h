@@ -3,6 +3,7 @@
 #include "records/Keyspace.h"
 #include "records/Records.h"
 #include "registry/DeclarativeRegistry.h"
+#include "registry/TxnBatch.h"
 
 #include <QDateTime>
 #include <QJsonObject>
@@ -85,8 +86,13 @@ private:
     void listOwnRecords();
     // Turns the listing into stale deletes once the complete set is known.
     void applyListing();
-    // Sends one txn of what is owed and not already in flight; false when there was nothing.
+    // Sends one txn of what is owed and not already in flight; false when there was nothing
+    // (or, while a sync gathers, not enough for a full txn). In EtcdV3RegistryTxns.cpp.
     bool writeBatch();
+    void fillBatch(TxnBatch &batch, qint64 lease);
+    void sendBatch(const TxnBatch &batch, qint64 lease);
+    // Settles what etcd has applied and emits the registry's signals for it.
+    void acknowledge(const QList<TxnBatch::Ack> &acks);
     bool hasWrites() const;
     // detailValue(), built once per put owed (retries of a failed txn reuse it).
     const QByteArray &cachedDetailValue(const ServiceDefinition &service);
