@@ -1,68 +1,10 @@
 #include "http/HttpResponseParser.h"
 
+#include "http/HttpSyntax.h"
+
 #include <limits>
 
-namespace {
-
-bool isTchar(char c)
-{
-    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
-        return true;
-    switch (c) {
-    case '!':
-    case '#':
-    case '$':
-    case '%':
-    case '&':
-    case '\'':
-    case '*':
-    case '+':
-    case '-':
-    case '.':
-    case '^':
-    case '_':
-    case '`':
-    case '|':
-    case '~':
-        return true;
-    default:
-        return false;
-    }
-}
-
-// field-value / reason-phrase characters: VCHAR, SP, HTAB, obs-text.
-bool isFieldChar(char ch)
-{
-    const auto c = static_cast<unsigned char>(ch);
-    return c == '\t' || (c >= 0x20 && c != 0x7f);
-}
-
-int hexValue(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
-QByteArrayView trimOws(QByteArrayView v)
-{
-    while (!v.isEmpty() && (v.front() == ' ' || v.front() == '\t'))
-        v = v.sliced(1);
-    while (!v.isEmpty() && (v.back() == ' ' || v.back() == '\t'))
-        v.chop(1);
-    return v;
-}
-
-bool equalsIgnoreCase(QByteArrayView a, QByteArrayView b)
-{
-    return a.compare(b, Qt::CaseInsensitive) == 0;
-}
-
-} // namespace
+using namespace HttpSyntax;
 
 HttpResponseParser::HttpResponseParser(const HttpLimits &limits) : m_limits(limits) {}
 
@@ -159,84 +101,63 @@ bool HttpResponseParser::feed(QByteArrayView data)
         case State::StatusLine:
         case State::Headers:
         case State::ChunkSize:
-        case State::Trailers: {
-            qsizetype max = m_limits.maxHeaderLineBytes;
-            const char *what = "header line";
-            if (m_state == State::StatusLine) {
-                max = m_limits.maxStatusLineBytes;
-                what = "status line";
-            } else if (m_state == State::ChunkSize) {
-                max = m_limits.maxChunkSizeLineBytes;
-                what = "chunk size line";
-            } else if (m_state == State::Trailers) {
-                what = "trailer line";
-            }
-            QByteArray line;
-            const LineResult r = takeLine(data, &pos, max, what, &line);
-            if (r == LineResult::Failed)
-                return false;
-            if (r == LineResult::NeedMore)
-                break;
-            bool ok = true;
-            if (m_state == State::StatusLine) {
-                ok = parseStatusLine(line);
-            } else if (m_state == State::Headers) {
-                m_headerBytes += line.size() + 2;
-                if (m_headerBytes > m_limits.maxHeaderBytes)
-                    return fail(QStringLiteral("header section is larger than %1 bytes")
-                                    .arg(m_limits.maxHeaderBytes));
-                ok = line.isEmpty() ? headerSectionDone()
-                                    : parseFieldLine(line, &m_headers, "header");
-            } else if (m_state == State::ChunkSize) {
-                ok = parseChunkSizeLine(line);
-            } else {
-                if (line.isEmpty()) {
-                    m_state = State::Complete;
-                } else {
-                    m_trailerBytes += line.size() + 2;
-                    if (m_trailerBytes > m_limits.maxTrailerBytes)
-                        return fail(QStringLiteral("trailer section is larger than %1 bytes")
-                                        .arg(m_limits.maxTrailerBytes));
-                    ok = parseFieldLine(line, &m_trailers, "trailer");
-                }
-            }
-            if (!ok)
+        case State::Trailers:
+            if (!feedLine(data, &pos))
                 return false;
             break;
-        }
         case State::Body:
-        case State::ChunkData: {
-            qsizetype n = data.size() - pos;
-            if (m_bodyKind != BodyKind::UntilClose && n > m_remaining)
-                n = qsizetype(m_remaining);
-            if (!deliverBody(data.sliced(pos, n)))
+        case State::ChunkData:
+            if (!feedBody(data, &pos))
                 return false;
-            pos += n;
-            if (m_bodyKind != BodyKind::UntilClose) {
-                m_remaining -= n;
-                if (m_remaining == 0) {
-                    if (m_state == State::Body) {
-                        m_state = State::Complete;
-                    } else {
-                        m_state = State::ChunkDataEnd;
-                        m_chunkEndSeen = 0;
-                    }
-                }
-            }
             break;
-        }
-        case State::ChunkDataEnd: {
-            const char expected = m_chunkEndSeen == 0 ? '\r' : '\n';
-            if (data[pos] != expected)
-                return fail(QStringLiteral("chunk data is not followed by CRLF"));
-            ++pos;
-            if (++m_chunkEndSeen == 2)
-                m_state = State::ChunkSize;
+        case State::ChunkDataEnd:
+            if (!feedChunkDataEnd(data, &pos))
+                return false;
             break;
-        }
         }
     }
     return m_state != State::Error;
+}
+
+bool HttpResponseParser::feedLine(QByteArrayView data, qsizetype *pos)
+{
+    qsizetype max = m_limits.maxHeaderLineBytes;
+    const char *what = "header line";
+    if (m_state == State::StatusLine) {
+        max = m_limits.maxStatusLineBytes;
+        what = "status line";
+    } else if (m_state == State::ChunkSize) {
+        max = m_limits.maxChunkSizeLineBytes;
+        what = "chunk size line";
+    } else if (m_state == State::Trailers) {
+        what = "trailer line";
+    }
+    QByteArray line;
+    const LineResult r = takeLine(data, pos, max, what, &line);
+    if (r == LineResult::Failed)
+        return false;
+    if (r == LineResult::NeedMore)
+        return true;
+    if (m_state == State::StatusLine)
+        return parseStatusLine(line);
+    if (m_state == State::Headers) {
+        m_headerBytes += line.size() + 2;
+        if (m_headerBytes > m_limits.maxHeaderBytes)
+            return fail(QStringLiteral("header section is larger than %1 bytes")
+                            .arg(m_limits.maxHeaderBytes));
+        return line.isEmpty() ? headerSectionDone() : parseFieldLine(line, &m_headers, "header");
+    }
+    if (m_state == State::ChunkSize)
+        return parseChunkSizeLine(line);
+    if (line.isEmpty()) {
+        m_state = State::Complete;
+        return true;
+    }
+    m_trailerBytes += line.size() + 2;
+    if (m_trailerBytes > m_limits.maxTrailerBytes)
+        return fail(QStringLiteral("trailer section is larger than %1 bytes")
+                        .arg(m_limits.maxTrailerBytes));
+    return parseFieldLine(line, &m_trailers, "trailer");
 }
 
 bool HttpResponseParser::finish()
@@ -408,53 +329,6 @@ bool HttpResponseParser::headerSectionDone()
     return true;
 }
 
-bool HttpResponseParser::parseChunkSizeLine(const QByteArray &line)
-{
-    // chunk-size [ chunk-ext ]; extensions are checked for control characters and ignored.
-    qsizetype i = 0;
-    qint64 size = 0;
-    while (i < line.size() && hexValue(line[i]) >= 0) {
-        size = size * 16 + hexValue(line[i]);
-        // maxChunkSize is far below 2^59, so this check also rules out overflow.
-        if (size > m_limits.maxChunkSize)
-            return fail(
-                QStringLiteral("chunk size exceeds the %1 byte limit").arg(m_limits.maxChunkSize));
-        ++i;
-    }
-    if (i == 0)
-        return fail(QStringLiteral("malformed chunk size"));
-    for (qsizetype j = i; j < line.size(); ++j)
-        if (!isFieldChar(line[j]))
-            return fail(QStringLiteral("control character in a chunk extension"));
-    const QByteArrayView rest = trimOws(QByteArrayView(line).sliced(i));
-    if (!rest.isEmpty() && rest.front() != ';')
-        return fail(QStringLiteral("malformed chunk size"));
-    if (size == 0) {
-        m_state = State::Trailers;
-        return true;
-    }
-    if (m_limits.maxBodyBytes >= 0 && m_bodyReceived + size > m_limits.maxBodyBytes)
-        return fail(QStringLiteral("chunked body exceeds the %1 byte body limit")
-                        .arg(m_limits.maxBodyBytes));
-    m_remaining = size;
-    m_state = State::ChunkData;
-    return true;
-}
-
-bool HttpResponseParser::deliverBody(QByteArrayView bytes)
-{
-    if (bytes.isEmpty())
-        return true;
-    if (m_limits.maxBodyBytes >= 0 && m_bodyReceived + bytes.size() > m_limits.maxBodyBytes)
-        return fail(QStringLiteral("body exceeds the %1 byte limit").arg(m_limits.maxBodyBytes));
-    m_bodyReceived += bytes.size();
-    if (m_bodyCallback)
-        m_bodyCallback(bytes);
-    else
-        m_body.append(bytes);
-    return true;
-}
-
 QByteArray HttpResponseParser::header(QByteArrayView name) const
 {
     for (const Header &h : m_headers)
@@ -470,11 +344,4 @@ QList<QByteArray> HttpResponseParser::headerValues(QByteArrayView name) const
         if (equalsIgnoreCase(h.first, name))
             values.append(h.second);
     return values;
-}
-
-QByteArray HttpResponseParser::takeBody()
-{
-    QByteArray out;
-    out.swap(m_body);
-    return out;
 }

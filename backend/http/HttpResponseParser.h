@@ -90,12 +90,17 @@ public:
 
 private:
     enum class LineResult { NeedMore, Line, Failed };
+    bool fail(const QString &message);
+    // The head: status line, header and trailer fields, and how the body is framed.
+    bool feedLine(QByteArrayView data, qsizetype *pos);
     LineResult takeLine(QByteArrayView data, qsizetype *pos, qsizetype maxBytes, const char *what,
                         QByteArray *line);
-    bool fail(const QString &message);
     bool parseStatusLine(const QByteArray &line);
     bool parseFieldLine(const QByteArray &line, QList<Header> *into, const char *what);
     bool headerSectionDone();
+    // The body, in HttpResponseBody.cpp. Each returns false once the parser failed.
+    bool feedBody(QByteArrayView data, qsizetype *pos);
+    bool feedChunkDataEnd(QByteArrayView data, qsizetype *pos);
     bool parseChunkSizeLine(const QByteArray &line);
     bool deliverBody(QByteArrayView bytes);
 
