@@ -2,125 +2,14 @@
 
 #include "service/ContainerPorts.h"
 #include "service/ServiceMetadata.h"
+#include "service/ServiceText.h"
 #include "service/TagTemplate.h"
 
 #include <QJsonArray>
 
+using namespace ServiceText;
+
 namespace {
-
-// Format characters (bidi overrides, zero-width ones) and line/paragraph separators show as
-// nothing or reorder the text around them: "rtl\u202Eexe.txt" reads as "rtltxt.exe".
-bool isInvisible(char32_t c)
-{
-    const QChar::Category category = QChar::category(c);
-    return category == QChar::Other_Format || category == QChar::Separator_Line ||
-           category == QChar::Separator_Paragraph;
-}
-
-// Calls f(code point, index of its first UTF-16 unit) for each code point of s.
-template <typename F> void forEachCodePoint(QStringView s, F f)
-{
-    for (qsizetype i = 0; i < s.size(); ++i) {
-        char32_t c = s[i].unicode();
-        const qsizetype at = i;
-        if (s[i].isHighSurrogate() && i + 1 < s.size() && s[i + 1].isLowSurrogate()) {
-            c = QChar::surrogateToUcs4(s[i], s[i + 1]);
-            ++i;
-        }
-        f(c, at);
-    }
-}
-
-// Control characters as \xNN, invisible ones as \uXXXX (\UXXXXXXXX beyond the BMP): a log
-// line or note shows exactly what the value holds.
-QString escapedControl(QStringView s)
-{
-    QString out;
-    forEachCodePoint(s, [&](char32_t c, qsizetype at) {
-        if (QChar::category(c) == QChar::Other_Control)
-            out += QStringLiteral("\\x%1").arg(uint(c), 2, 16, QLatin1Char('0'));
-        else if (isInvisible(c) && c > 0xffff)
-            out += QStringLiteral("\\U%1").arg(uint(c), 8, 16, QLatin1Char('0'));
-        else if (isInvisible(c))
-            out += QStringLiteral("\\u%1").arg(uint(c), 4, 16, QLatin1Char('0'));
-        else
-            out += s.mid(at, c > 0xffff ? 2 : 1);
-    });
-    return out;
-}
-
-// A value safe to quote in a note: control and invisible characters escaped, long text cut.
-QString quoted(const QString &s)
-{
-    QString out = escapedControl(QStringView(s).left(64));
-    if (s.size() > 64)
-        out += QStringLiteral("...");
-    return QLatin1Char('"') + out + QLatin1Char('"');
-}
-
-// Why text must not be a name, id or tag because of a character in it (empty when it may).
-QString characterProblem(const QString &s, bool allowControl)
-{
-    QString problem;
-    forEachCodePoint(s, [&](char32_t c, qsizetype) {
-        if (!problem.isEmpty())
-            return;
-        if (!allowControl && QChar::category(c) == QChar::Other_Control)
-            problem = QStringLiteral("contains control characters");
-        else if (!allowControl && isInvisible(c))
-            problem = QStringLiteral("contains the invisible character U+%1")
-                          .arg(QString::number(uint(c), 16).toUpper().rightJustified(4, u'0'));
-    });
-    return problem;
-}
-
-// Why text cannot be one path segment of a registry key (empty when it can).
-QString keyPartProblem(const QString &s, int maxBytes)
-{
-    if (s.isEmpty())
-        return QStringLiteral("is empty");
-    if (s.contains(QLatin1Char('/')))
-        return QStringLiteral("contains '/'");
-    if (s == QLatin1String(".") || s == QLatin1String(".."))
-        return QStringLiteral("is a path step");
-    if (const QString problem = characterProblem(s, false); !problem.isEmpty())
-        return problem;
-    if (!QStringView(s).isValidUtf16() || s.contains(QChar::ReplacementCharacter))
-        return QStringLiteral("is not valid UTF-8");
-    const qsizetype bytes = s.toUtf8().size();
-    if (bytes > maxBytes)
-        return QStringLiteral("is %1 bytes long (limit %2)").arg(bytes).arg(maxBytes);
-    return {};
-}
-
-// Why text cannot be a tag or attribute value (empty when it can).
-QString valueProblem(const QString &s, bool allowControl)
-{
-    if (const QString problem = characterProblem(s, allowControl); !problem.isEmpty())
-        return problem;
-    if (!QStringView(s).isValidUtf16())
-        return QStringLiteral("is not valid UTF-8");
-    const qsizetype bytes = s.toUtf8().size();
-    if (bytes > ServiceBuilder::kMaxValueBytes)
-        return QStringLiteral("is %1 bytes long (limit %2)")
-            .arg(bytes)
-            .arg(ServiceBuilder::kMaxValueBytes);
-    return {};
-}
-
-// Bytes the text takes as a JSON string in the detail record: control characters become
-// six-byte \u escapes, quotes and backslashes two bytes.
-qsizetype jsonBytes(const QString &s)
-{
-    qsizetype extra = 0;
-    for (const QChar c : s) {
-        if (c.unicode() < 0x20)
-            extra += 5;
-        else if (c == QLatin1Char('"') || c == QLatin1Char('\\'))
-            extra += 1;
-    }
-    return s.toUtf8().size() + extra;
-}
 
 // Entries of one kind dropped from one service: one note however many there are, so 500 bad
 // labels cost one log line, not 500.
@@ -182,34 +71,92 @@ QString ServiceBuilder::defaultServiceName(const QString &image)
     return s.left(s.indexOf(QLatin1Char(':')) < 0 ? s.size() : s.indexOf(QLatin1Char(':')));
 }
 
+// What every step of build() reads about the container.
+struct ServiceBuilder::Container {
+    QString id;
+    QString id12; // escaped, for notes
+    QString name;
+    QString image;
+    QJsonObject config;
+    bool sharesNetwork = false; // NetworkMode "container:<id>": the address is that container's
+    QString networkIp;
+    QStringList templateTags; // from -tags
+    bool isGroup = false;     // more than one service port: names get the port appended
+};
+
 ServiceBuildResult ServiceBuilder::build(const QJsonObject &inspect,
                                          const QJsonObject &networkContainer) const
 {
     ServiceBuildResult result;
-    const QString containerId = str(inspect, "Id");
-    const QString id12 = escapedControl(containerId.left(12));
-    const QJsonObject config = inspect.value(QLatin1String("Config")).toObject();
-    const QString image = str(config, "Image");
-    QString containerName = str(inspect, "Name");
-    if (containerName.startsWith(QLatin1Char('/')))
-        containerName.remove(0, 1);
+    Container c;
+    c.id = str(inspect, "Id");
+    c.id12 = escapedControl(c.id.left(12));
+    c.config = inspect.value(QLatin1String("Config")).toObject();
+    c.image = str(c.config, "Image");
+    c.name = str(inspect, "Name");
+    if (c.name.startsWith(QLatin1Char('/')))
+        c.name.remove(0, 1);
+    if (!isTrusted(c, result.notes))
+        return result;
 
+    const std::optional<QList<ServicePort>> ports = servicePorts(inspect, c.id12, result);
+    if (!ports)
+        return result;
+    const QString mode = ContainerPorts::networkMode(inspect);
+    c.sharesNetwork = mode.startsWith(QLatin1String("container:"));
+    if (c.sharesNetwork && !ports->isEmpty()) {
+        if (networkContainer.isEmpty()) {
+            result.networkContainerId = mode.mid(int(qstrlen("container:")));
+            return result;
+        }
+        c.networkIp = ContainerPorts::containerIp(networkContainer);
+    }
+    if (m_options.tags && m_options.tags->isValid()) {
+        QString error;
+        c.templateTags = m_options.tags->tags(inspect, &error);
+        if (!error.isEmpty())
+            result.notes << QStringLiteral("tags: %1 -tags gave no tags: %2").arg(c.id12, error);
+    }
+    c.isGroup = ports->size() > 1;
+
+    for (const ServicePort &port : *ports) {
+        if (std::optional<ServiceDefinition> s = service(c, port, result.notes))
+            result.services << *s;
+    }
+    if (result.notes.size() > kMaxNotes) {
+        const qsizetype more = result.notes.size() - (kMaxNotes - 1);
+        result.notes.resize(kMaxNotes - 1);
+        result.notes << QStringLiteral("notes: %1 %2 more notes about this container not shown")
+                            .arg(c.id12)
+                            .arg(more);
+    }
+    return result;
+}
+
+bool ServiceBuilder::isTrusted(const Container &c, QStringList &notes)
+{
     // Docker restricts all three; an inspect answer that breaks the rules is not trusted further.
     for (const auto &[what, text] :
-         {std::pair{"container id", containerId}, std::pair{"container name", containerName},
-          std::pair{"image", image}}) {
-        QString problem = valueProblem(text, false);
+         {std::pair{"container id", c.id}, std::pair{"container name", c.name},
+          std::pair{"image", c.image}}) {
+        QString problem = valueProblem(text, false, kMaxValueBytes);
         if (problem.isEmpty() && text.toUtf8().size() > kMaxKeyPartBytes * 4)
             problem = QStringLiteral("is %1 bytes long (limit %2)")
                           .arg(text.toUtf8().size())
                           .arg(kMaxKeyPartBytes * 4);
         if (!problem.isEmpty()) {
-            result.notes << QStringLiteral("ignored: %1 %2 %3 %4")
-                                .arg(id12, QLatin1String(what), quoted(text), problem);
-            return result;
+            notes << QStringLiteral("ignored: %1 %2 %3 %4")
+                         .arg(c.id12, QLatin1String(what), quoted(text), problem);
+            return false;
         }
     }
+    return true;
+}
 
+std::optional<QList<ServicePort>> ServiceBuilder::servicePorts(const QJsonObject &inspect,
+                                                               const QString &id12,
+                                                               ServiceBuildResult &result) const
+{
     QList<ServicePort> ports = ContainerPorts::read(inspect);
     // Port keys become part of ids, names and notes: only Docker's "<port>/<protocol>" shape.
     DroppedEntries badPorts;
@@ -225,7 +172,7 @@ ServiceBuildResult ServiceBuilder::build(const QJsonObject &inspect,
     badPorts.report(result.notes, QStringLiteral("ignored: %1").arg(id12), QStringLiteral("ports"));
     if (ports.isEmpty()) {
         result.notes << QStringLiteral("ignored: %1 no published ports").arg(id12);
-        return result;
+        return std::nullopt;
     }
     if (!m_options.internal) {
         for (const ServicePort &p : ports) {
@@ -237,7 +184,7 @@ ServiceBuildResult ServiceBuilder::build(const QJsonObject &inspect,
             }
         }
         if (result.portsPending)
-            return result;
+            return std::nullopt;
     }
 
     QList<ServicePort> servicePorts;
@@ -249,168 +196,166 @@ ServiceBuildResult ServiceBuilder::build(const QJsonObject &inspect,
         }
         servicePorts.append(p);
     }
+    return servicePorts;
+}
 
-    const QString mode = ContainerPorts::networkMode(inspect);
-    QString networkIp;
-    if (mode.startsWith(QLatin1String("container:")) && !servicePorts.isEmpty()) {
-        if (networkContainer.isEmpty()) {
-            result.networkContainerId = mode.mid(int(qstrlen("container:")));
-            return result;
-        }
-        networkIp = ContainerPorts::containerIp(networkContainer);
+std::optional<ServiceDefinition>
+ServiceBuilder::service(const Container &c, const ServicePort &port, QStringList &notes) const
+{
+    const ServiceMetadata meta = ServiceMetadata::parse(c.config, port.exposedPort);
+    const QString skipped =
+        QStringLiteral("ignored: %1 service on port %2").arg(c.id12, port.exposedPort);
+    if (!meta.value(QStringLiteral("ignore")).isEmpty()) {
+        notes << skipped + QStringLiteral(": SERVICE_IGNORE is set");
+        return std::nullopt;
     }
+    ServiceDefinition s;
+    s.hostname = m_options.hostname.isEmpty() ? port.hostIp : m_options.hostname;
+    s.containerId = c.id;
+    s.containerName = c.name;
+    s.image = c.image;
+    s.protocol = port.protocol;
+    s.exposedPort = port.exposedPort;
 
-    QStringList templateTags;
-    if (m_options.tags && m_options.tags->isValid()) {
-        QString error;
-        templateTags = m_options.tags->tags(inspect, &error);
-        if (!error.isEmpty())
-            result.notes << QStringLiteral("tags: %1 -tags gave no tags: %2").arg(id12, error);
+    s.name = meta.value(QStringLiteral("name"));
+    if (s.name.isEmpty()) {
+        if (m_options.explicitOnly) {
+            notes << skipped + QStringLiteral(": -explicit and no SERVICE_NAME");
+            return std::nullopt;
+        }
+        s.name = defaultServiceName(c.image);
     }
+    if (c.isGroup && !meta.isFromPort(QStringLiteral("name")))
+        s.name += QLatin1Char('-') + port.exposedPort;
 
-    const bool isGroup = servicePorts.size() > 1;
-    for (const ServicePort &port : servicePorts) {
-        const ServiceMetadata meta = ServiceMetadata::parse(config, port.exposedPort);
-        const QString skipped =
-            QStringLiteral("ignored: %1 service on port %2").arg(id12, port.exposedPort);
-        if (!meta.value(QStringLiteral("ignore")).isEmpty()) {
-            result.notes << skipped + QStringLiteral(": SERVICE_IGNORE is set");
-            continue;
-        }
-        ServiceDefinition s;
-        s.hostname = m_options.hostname.isEmpty() ? port.hostIp : m_options.hostname;
-        s.containerId = containerId;
-        s.containerName = containerName;
-        s.image = image;
-        s.protocol = port.protocol;
-        s.exposedPort = port.exposedPort;
+    s.id = s.hostname + QLatin1Char(':') + c.name + QLatin1Char(':') + port.exposedPort;
+    s.ip = address(c, port, notes);
+    s.port = portNumber(m_options.internal ? port.exposedPort : port.hostPort);
 
-        s.name = meta.value(QStringLiteral("name"));
-        if (s.name.isEmpty()) {
-            if (m_options.explicitOnly) {
-                result.notes << skipped + QStringLiteral(": -explicit and no SERVICE_NAME");
-                continue;
-            }
-            s.name = defaultServiceName(image);
-        }
-        if (isGroup && !meta.isFromPort(QStringLiteral("name")))
-            s.name += QLatin1Char('-') + port.exposedPort;
-
-        s.id = s.hostname + QLatin1Char(':') + containerName + QLatin1Char(':') + port.exposedPort;
-
-        s.ip = port.hostIp;
-        if ((s.ip == QLatin1String("0.0.0.0") || s.ip == QLatin1String("::")) &&
-            !m_options.resolvedHostIp.isEmpty())
-            s.ip = m_options.resolvedHostIp;
-        if (!m_options.hostIp.isEmpty())
-            s.ip = m_options.hostIp;
-        s.port = portNumber(m_options.internal ? port.exposedPort : port.hostPort);
-        if (m_options.internal)
-            s.ip = port.exposedIp;
-
-        if (!m_options.useIpFromLabel.isEmpty()) {
-            const QString labelIp = config.value(QLatin1String("Labels"))
-                                        .toObject()
-                                        .value(m_options.useIpFromLabel)
-                                        .toString();
-            if (!labelIp.isEmpty())
-                s.ip = labelIp.left(labelIp.lastIndexOf(QLatin1Char('/')) < 0
-                                        ? labelIp.size()
-                                        : labelIp.lastIndexOf(QLatin1Char('/')));
-            else
-                result.notes << QStringLiteral("Label '%1' not found in container %2")
-                                    .arg(m_options.useIpFromLabel, id12);
-        }
-        if (mode.startsWith(QLatin1String("container:")))
-            s.ip = networkIp;
-
-        QStringList tags = splitEscapedComma(meta.value(QStringLiteral("tags"))) + templateTags;
-        if (port.protocol == QLatin1String("udp")) {
-            tags << QStringLiteral("udp");
-            s.id += QStringLiteral(":udp");
-        }
-        // Everything variable in the detail record shares one budget, so a record (and a
-        // transaction of many) stays far below etcd's request limit whatever the labels hold.
-        qsizetype budget = kMaxRecordBytes;
-        DroppedEntries droppedTags;
-        for (const QString &tag : tags) {
-            QString problem = valueProblem(tag, false);
-            if (problem.isEmpty() && s.tags.size() >= kMaxTags)
-                problem = QStringLiteral("is beyond the limit of %1 tags").arg(kMaxTags);
-            if (problem.isEmpty() && jsonBytes(tag) > budget)
-                problem = QStringLiteral("exceeds the %1-byte budget of one service record")
-                              .arg(kMaxRecordBytes);
-            if (!problem.isEmpty()) {
-                droppedTags.add(QStringLiteral("tag %1").arg(quoted(tag)), problem);
-                continue;
-            }
-            budget -= jsonBytes(tag);
-            s.tags << tag;
-        }
-        droppedTags.report(result.notes, QStringLiteral("tags: %1").arg(id12),
-                           QStringLiteral("tags"));
-
-        if (!meta.value(QStringLiteral("id")).isEmpty())
-            s.id = meta.value(QStringLiteral("id"));
-
-        DroppedEntries droppedAttributes;
-        for (auto it = meta.values.begin(); it != meta.values.end(); ++it) {
-            if (it.key() == QLatin1String("id") || it.key() == QLatin1String("tags") ||
-                it.key() == QLatin1String("name"))
-                continue;
-            QString problem = keyPartProblem(it.key(), kMaxKeyPartBytes);
-            if (problem.isEmpty())
-                problem = valueProblem(it.value(), true);
-            if (problem.isEmpty() && s.attributes.size() >= kMaxAttributes)
-                problem = QStringLiteral("is over the limit of %1 attributes").arg(kMaxAttributes);
-            const qsizetype cost = jsonBytes(it.key()) + jsonBytes(it.value());
-            if (problem.isEmpty() && cost > budget)
-                problem = QStringLiteral("exceeds the %1-byte budget of one service record")
-                              .arg(kMaxRecordBytes);
-            if (!problem.isEmpty()) {
-                droppedAttributes.add(QStringLiteral("SERVICE_%1").arg(quoted(it.key().toUpper())),
-                                      problem);
-                continue;
-            }
-            budget -= cost;
-            s.attributes.insert(it.key(), it.value());
-        }
-        droppedAttributes.report(result.notes, QStringLiteral("attributes: %1").arg(id12),
-                                 QStringLiteral("attributes"));
-
-        const QString nameProblem = keyPartProblem(s.name, kMaxKeyPartBytes);
-        if (!nameProblem.isEmpty()) {
-            result.notes << QStringLiteral("ignored: %1 service name %2 %3")
-                                .arg(id12, quoted(s.name), nameProblem);
-            continue;
-        }
-        const QString idProblem = keyPartProblem(s.id, kMaxKeyPartBytes);
-        if (!idProblem.isEmpty()) {
-            result.notes << QStringLiteral("ignored: %1 service id %2 %3")
-                                .arg(id12, quoted(s.id), idProblem);
-            continue;
-        }
-        if (s.ip.isEmpty() || !valueProblem(s.ip, false).isEmpty() ||
-            s.ip.size() > kMaxKeyPartBytes) {
-            result.notes << QStringLiteral("ignored: %1 service on port %2 has no usable IP "
-                                           "address %3")
-                                .arg(id12, port.exposedPort, quoted(s.ip));
-            continue;
-        }
-        if (s.port == 0) {
-            result.notes << QStringLiteral("ignored: %1 service on port %2 has an invalid port %3")
-                                .arg(id12, port.exposedPort,
-                                     quoted(m_options.internal ? port.exposedPort : port.hostPort));
-            continue;
-        }
-        result.services << s;
+    QStringList tags = splitEscapedComma(meta.value(QStringLiteral("tags"))) + c.templateTags;
+    if (port.protocol == QLatin1String("udp")) {
+        tags << QStringLiteral("udp");
+        s.id += QStringLiteral(":udp");
     }
-    if (result.notes.size() > kMaxNotes) {
-        const qsizetype more = result.notes.size() - (kMaxNotes - 1);
-        result.notes.resize(kMaxNotes - 1);
-        result.notes << QStringLiteral("notes: %1 %2 more notes about this container not shown")
-                            .arg(id12)
-                            .arg(more);
+    // Everything variable in the detail record shares one budget, so a record (and a
+    // transaction of many) stays far below etcd's request limit whatever the labels hold.
+    qsizetype budget = kMaxRecordBytes;
+    addTags(s, tags, budget, c.id12, notes);
+    if (!meta.value(QStringLiteral("id")).isEmpty())
+        s.id = meta.value(QStringLiteral("id"));
+    addAttributes(s, meta, budget, c.id12, notes);
+
+    if (!isUsable(s, port, c.id12, notes))
+        return std::nullopt;
+    return s;
+}
+
+QString ServiceBuilder::address(const Container &c, const ServicePort &port,
+                                QStringList &notes) const
+{
+    QString ip = port.hostIp;
+    if ((ip == QLatin1String("0.0.0.0") || ip == QLatin1String("::")) &&
+        !m_options.resolvedHostIp.isEmpty())
+        ip = m_options.resolvedHostIp;
+    if (!m_options.hostIp.isEmpty())
+        ip = m_options.hostIp;
+    if (m_options.internal)
+        ip = port.exposedIp;
+
+    if (!m_options.useIpFromLabel.isEmpty()) {
+        const QString labelIp = c.config.value(QLatin1String("Labels"))
+                                    .toObject()
+                                    .value(m_options.useIpFromLabel)
+                                    .toString();
+        if (!labelIp.isEmpty())
+            ip = labelIp.left(labelIp.lastIndexOf(QLatin1Char('/')) < 0
+                                  ? labelIp.size()
+                                  : labelIp.lastIndexOf(QLatin1Char('/')));
+        else
+            notes << QStringLiteral("Label '%1' not found in container %2")
+                         .arg(m_options.useIpFromLabel, c.id12);
     }
-    return result;
+    if (c.sharesNetwork)
+        ip = c.networkIp;
+    return ip;
+}
+
+void ServiceBuilder::addTags(ServiceDefinition &s, const QStringList &tags, qsizetype &budget,
+                             const QString &id12, QStringList &notes)
+{
+    DroppedEntries droppedTags;
+    for (const QString &tag : tags) {
+        QString problem = valueProblem(tag, false, kMaxValueBytes);
+        if (problem.isEmpty() && s.tags.size() >= kMaxTags)
+            problem = QStringLiteral("is beyond the limit of %1 tags").arg(kMaxTags);
+        if (problem.isEmpty() && jsonBytes(tag) > budget)
+            problem = QStringLiteral("exceeds the %1-byte budget of one service record")
+                          .arg(kMaxRecordBytes);
+        if (!problem.isEmpty()) {
+            droppedTags.add(QStringLiteral("tag %1").arg(quoted(tag)), problem);
+            continue;
+        }
+        budget -= jsonBytes(tag);
+        s.tags << tag;
+    }
+    droppedTags.report(notes, QStringLiteral("tags: %1").arg(id12), QStringLiteral("tags"));
+}
+
+void ServiceBuilder::addAttributes(ServiceDefinition &s, const ServiceMetadata &meta,
+                                   qsizetype &budget, const QString &id12, QStringList &notes)
+{
+    DroppedEntries droppedAttributes;
+    for (auto it = meta.values.begin(); it != meta.values.end(); ++it) {
+        if (it.key() == QLatin1String("id") || it.key() == QLatin1String("tags") ||
+            it.key() == QLatin1String("name"))
+            continue;
+        QString problem = keyPartProblem(it.key(), kMaxKeyPartBytes);
+        if (problem.isEmpty())
+            problem = valueProblem(it.value(), true, kMaxValueBytes);
+        if (problem.isEmpty() && s.attributes.size() >= kMaxAttributes)
+            problem = QStringLiteral("is over the limit of %1 attributes").arg(kMaxAttributes);
+        const qsizetype cost = jsonBytes(it.key()) + jsonBytes(it.value());
+        if (problem.isEmpty() && cost > budget)
+            problem = QStringLiteral("exceeds the %1-byte budget of one service record")
+                          .arg(kMaxRecordBytes);
+        if (!problem.isEmpty()) {
+            droppedAttributes.add(QStringLiteral("SERVICE_%1").arg(quoted(it.key().toUpper())),
+                                  problem);
+            continue;
+        }
+        budget -= cost;
+        s.attributes.insert(it.key(), it.value());
+    }
+    droppedAttributes.report(notes, QStringLiteral("attributes: %1").arg(id12),
+                             QStringLiteral("attributes"));
+}
+
+bool ServiceBuilder::isUsable(const ServiceDefinition &s, const ServicePort &port,
+                              const QString &id12, QStringList &notes) const
+{
+    const QString nameProblem = keyPartProblem(s.name, kMaxKeyPartBytes);
+    if (!nameProblem.isEmpty()) {
+        notes << QStringLiteral("ignored: %1 service name %2 %3")
+                     .arg(id12, quoted(s.name), nameProblem);
+        return false;
+    }
+    const QString idProblem = keyPartProblem(s.id, kMaxKeyPartBytes);
+    if (!idProblem.isEmpty()) {
+        notes << QStringLiteral("ignored: %1 service id %2 %3").arg(id12, quoted(s.id), idProblem);
+        return false;
+    }
+    if (s.ip.isEmpty() || !valueProblem(s.ip, false, kMaxValueBytes).isEmpty() ||
+        s.ip.size() > kMaxKeyPartBytes) {
+        notes << QStringLiteral("ignored: %1 service on port %2 has no usable IP "
+                                "address %3")
+                     .arg(id12, port.exposedPort, quoted(s.ip));
+        return false;
+    }
+    if (s.port == 0) {
+        notes << QStringLiteral("ignored: %1 service on port %2 has an invalid port %3")
+                     .arg(id12, port.exposedPort,
+                          quoted(m_options.internal ? port.exposedPort : port.hostPort));
+        return false;
+    }
+    return true;
 }

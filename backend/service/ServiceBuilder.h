@@ -5,8 +5,11 @@
 #include <QJsonObject>
 #include <QList>
 #include <QStringList>
+#include <optional>
 
 class TagTemplate;
+struct ServiceMetadata;
+struct ServicePort;
 
 // The agent flags that shape services (registrator's bridge.Config).
 struct ServiceOptions {
@@ -62,5 +65,22 @@ public:
     static constexpr int kMaxNotes = 32; // notes per container (log lines)
 
 private:
+    // build()'s steps, in order; each adds its notes.
+    struct Container;
+    static bool isTrusted(const Container &c, QStringList &notes);
+    // The ports that become services; nullopt when the container yields none for now.
+    std::optional<QList<ServicePort>> servicePorts(const QJsonObject &inspect, const QString &id12,
+                                                   ServiceBuildResult &result) const;
+    std::optional<ServiceDefinition> service(const Container &c, const ServicePort &port,
+                                             QStringList &notes) const;
+    QString address(const Container &c, const ServicePort &port, QStringList &notes) const;
+    // Tags and attributes take from one record budget (kMaxRecordBytes).
+    static void addTags(ServiceDefinition &s, const QStringList &tags, qsizetype &budget,
+                        const QString &id12, QStringList &notes);
+    static void addAttributes(ServiceDefinition &s, const ServiceMetadata &meta, qsizetype &budget,
+                              const QString &id12, QStringList &notes);
+    bool isUsable(const ServiceDefinition &s, const ServicePort &port, const QString &id12,
+                  QStringList &notes) const;
+
     ServiceOptions m_options;
 };
