@@ -102,23 +102,26 @@ Q_SIGNALS:
     void watchEnabledChanged();
 
 private:
-    struct Node;
+    struct Node; // KeyTreeNode.h
     Node *nodeFor(const QModelIndex &index) const;
     QModelIndex indexFor(Node *node) const;
-    void requestPage(Node *dir);
     Node *findDir(const QByteArray &key) const; // a loaded directory (or the root), else null
+    void requestPage(Node *dir);
+    void appendPage(Node *dir, const KeyTreePage &page);
+    void readSelected(const QString &key, bool quiet);
+    void markRead();
+    void setStatus(ClusterState::Status status, const QString &error);
+    void setReadyStatus(); // Ready, saying so when there are no keys
+    // Keeping the loaded rows in step with etcd, in KeyTreeSync.cpp.
     void refreshDir(Node *dir);
     void mergePage(Node *dir, const KeyTreePage &page);
     void renumber(Node *dir, int from);
-    void readSelected(const QString &key, bool quiet);
-    void markRead();
     void removeRow(Node *dir, int row);
     void insertNode(Node *dir, int row, std::unique_ptr<Node> node);
     void startWatch(qint64 revision);
     void stopWatch();
     void applyChange(const QByteArray &key, bool deleted, qint64 size);
     void dropIfEmpty(const QByteArray &dirKey); // a folder not opened: ask whether it is empty
-    void setStatus(ClusterState::Status status, const QString &error);
 
     QPointer<KeyTreeSource> m_source;
     QString m_rootPrefix = QStringLiteral("/");
