@@ -46,13 +46,13 @@ public:
     // What the agent learnt about its host (HostRecord's etcd names: address, dockerVersion,
     // feedUrl); hostname, agentVersion and startedAt are the registry's own. Rewritten at the
     // next write.
-    void setHostInfo(const QJsonObject &info);
+    void setHostInfo(const QJsonObject &info) override;
     // True when nothing is queued or in flight (see idle()).
     bool isIdle() const;
     qint64 leaseId() const { return m_lease; }
     // The most txns that were in flight at once since construction (tests, bench).
     int peakTxnsInFlight() const { return m_peakTxnsInFlight; }
-    EtcdClient *client() const { return m_client; }
+    EtcdClient *client() const override { return m_client; }
     const RegistryConfig &config() const { return m_config; }
 
     // Key layout.
