@@ -17,6 +17,15 @@ Rectangle {
              : status === "connecting" ? Theme.warn : Theme.subtext
     }
 
+    // The profile names, then "Save current…".
+    function profileChoices(profiles) {
+        const out = []
+        for (let i = 0; i < profiles.length; ++i)
+            out.push(profiles[i].name)
+        out.push(qsTr("Save current…"))
+        return out
+    }
+
     RowLayout {
         id: row
         anchors.fill: parent
@@ -82,7 +91,7 @@ Rectangle {
             objectName: "profileBox"
             implicitWidth: 140
             displayText: qsTr("Profiles")
-            model: bar.connection.profiles.map(p => p.name).concat([qsTr("Save current…")])
+            model: bar.profileChoices(bar.connection.profiles)
             onActivated: index => {
                 if (index === count - 1) {
                     saveDialog.open()

@@ -1,3 +1,4 @@
+pragma ComponentBehavior: Bound
 import QtQuick
 import QtQuick.Controls
 import QtQuick.Layouts
@@ -23,6 +24,13 @@ Item {
             out.push(model.data(model.index(i, 0), role))
         return out
     }
+    // A filter's choices: `all`, then `values`.
+    function choices(all, values) {
+        const out = [all]
+        for (let i = 0; i < values.length; ++i)
+            out.push(values[i])
+        return out
+    }
 
     ColumnLayout {
         anchors.fill: parent
@@ -44,21 +52,21 @@ Item {
                 id: hostFilter
                 objectName: "hostFilter"
                 implicitWidth: 160
-                model: [qsTr("all hosts")].concat(hosts.count >= 0 ? view.names(hosts, HostListModel.HostnameRole) : [])
+                model: view.choices(qsTr("all hosts"), hosts.count >= 0 ? view.names(hosts, HostListModel.HostnameRole) : [])
                 onActivated: index => events.hostFilter = index === 0 ? "" : currentText
             }
             PlainComboBox {
                 id: serviceFilter
                 objectName: "serviceFilter"
                 implicitWidth: 160
-                model: [qsTr("all services")].concat(groups.count >= 0 ? view.names(groups, ServiceGroupModel.NameRole) : [])
+                model: view.choices(qsTr("all services"), groups.count >= 0 ? view.names(groups, ServiceGroupModel.NameRole) : [])
                 onActivated: index => events.serviceFilter = index === 0 ? "" : currentText
             }
             ComboBox {
                 id: actionFilter
                 objectName: "actionFilter"
                 implicitWidth: 140
-                model: [qsTr("all actions")].concat(events.actions)
+                model: view.choices(qsTr("all actions"), events.actions)
                 onActivated: index => events.actionFilter = index === 0 ? "" : currentText
             }
             Item { Layout.fillWidth: true }
@@ -95,6 +103,7 @@ Item {
                 reuseItems: true // rows scrolled out by new ones become the new ones
                 ScrollBar.vertical: ScrollBar {}
                 delegate: Rectangle {
+                    id: row
                     objectName: "eventRow"
                     required property int index
                     required property string timeText
@@ -113,28 +122,28 @@ Item {
                         anchors.rightMargin: 10
                         spacing: 12
                         // Text, not Label: up to ten batches of rows a second arrive at the top.
-                        Text { textFormat: Text.PlainText; text: timeText; color: Theme.subtext; font.family: Theme.monoFont; Layout.preferredWidth: 70 }
+                        Text { textFormat: Text.PlainText; text: row.timeText; color: Theme.subtext; font.family: Theme.monoFont; Layout.preferredWidth: 70 }
                         Rectangle {
                             Layout.preferredWidth: 84
                             height: 20
                             radius: 10
-                            color: Qt.rgba(Theme.actionColor(action).r, Theme.actionColor(action).g, Theme.actionColor(action).b, 0.18)
-                            Text { textFormat: Text.PlainText; anchors.centerIn: parent; text: action; color: Theme.actionColor(action); font.pixelSize: 12 }
+                            color: Qt.rgba(Theme.actionColor(row.action).r, Theme.actionColor(row.action).g, Theme.actionColor(row.action).b, 0.18)
+                            Text { textFormat: Text.PlainText; anchors.centerIn: parent; text: row.action; color: Theme.actionColor(row.action); font.pixelSize: 12 }
                         }
-                        Text { textFormat: Text.PlainText; text: host; color: Theme.text; font.bold: true; Layout.preferredWidth: 110; elide: Text.ElideRight }
+                        Text { textFormat: Text.PlainText; text: row.host; color: Theme.text; font.bold: true; Layout.preferredWidth: 110; elide: Text.ElideRight }
                         Text {
                             textFormat: Text.PlainText
-                            text: service !== "" ? service + "  (" + serviceId + ")" : qsTr("host")
+                            text: row.service !== "" ? row.service + "  (" + row.serviceId + ")" : qsTr("host")
                             color: Theme.text
                             Layout.fillWidth: true
                             elide: Text.ElideRight
                         }
-                        Text { textFormat: Text.PlainText; text: address; color: Theme.subtext; font.family: Theme.monoFont; Layout.preferredWidth: 150; elide: Text.ElideRight }
+                        Text { textFormat: Text.PlainText; text: row.address; color: Theme.subtext; font.family: Theme.monoFont; Layout.preferredWidth: 150; elide: Text.ElideRight }
                         Text {
                             // The feed's service frames carry no revision (it follows in the
                             // event frame), so only etcd gives a true one per event.
                             textFormat: Text.PlainText
-                            text: view.connection.mode === "feed" ? "" : "rev " + revision
+                            text: view.connection.mode === "feed" ? "" : "rev " + row.revision
                             color: Theme.subtext
                             font.pixelSize: 11
                             Layout.preferredWidth: 70

@@ -1,3 +1,4 @@
+pragma ComponentBehavior: Bound
 import QtQuick
 import QtQuick.Controls
 import QtQuick.Layouts
@@ -77,34 +78,44 @@ Item {
             color: Theme.surface
             border.color: Theme.border
             radius: Theme.radius
-            ListView {
-                id: picker
-                objectName: "hostPicker"
+            ColumnLayout {
                 anchors.fill: parent
                 anchors.margins: 4
-                clip: true
-                model: hosts
-                header: ItemDelegate {
-                    width: picker.width
+                spacing: 0
+                // Above the list, not its header: Qt 6.4's ListView cannot build a header from
+                // a component in a `ComponentBehavior: Bound` file ("Cannot instantiate bound
+                // component outside its creation context"), and leaves it out.
+                ItemDelegate {
+                    id: allHosts
+                    Layout.fillWidth: true
                     text: qsTr("All hosts")
                     highlighted: view.host === ""
                     onClicked: view.host = ""
-                    contentItem: Label { textFormat: Text.PlainText; text: parent.text; color: Theme.text; font.bold: true }
-                    background: Rectangle { color: parent.highlighted ? Theme.selection : "transparent"; radius: 4 }
+                    contentItem: Label { textFormat: Text.PlainText; text: allHosts.text; color: Theme.text; font.bold: true }
+                    background: Rectangle { color: allHosts.highlighted ? Theme.selection : "transparent"; radius: 4 }
                 }
-                delegate: ItemDelegate {
-                    required property string hostname
-                    required property bool up
-                    required property int serviceCount
-                    width: picker.width
-                    highlighted: view.host === hostname
-                    onClicked: view.host = hostname
-                    contentItem: RowLayout {
-                        Rectangle { width: 8; height: 8; radius: 4; color: up ? Theme.good : Theme.bad }
-                        Label { textFormat: Text.PlainText; text: hostname; color: Theme.text; Layout.fillWidth: true; elide: Text.ElideRight }
-                        Label { textFormat: Text.PlainText; text: serviceCount; color: Theme.subtext }
+                ListView {
+                    id: picker
+                    objectName: "hostPicker"
+                    Layout.fillWidth: true
+                    Layout.fillHeight: true
+                    clip: true
+                    model: hosts
+                    delegate: ItemDelegate {
+                        id: hostItem
+                        required property string hostname
+                        required property bool up
+                        required property int serviceCount
+                        width: picker.width
+                        highlighted: view.host === hostname
+                        onClicked: view.host = hostname
+                        contentItem: RowLayout {
+                            Rectangle { width: 8; height: 8; radius: 4; color: hostItem.up ? Theme.good : Theme.bad }
+                            Label { textFormat: Text.PlainText; text: hostItem.hostname; color: Theme.text; Layout.fillWidth: true; elide: Text.ElideRight }
+                            Label { textFormat: Text.PlainText; text: hostItem.serviceCount; color: Theme.subtext }
+                        }
+                        background: Rectangle { color: hostItem.highlighted ? Theme.selection : "transparent"; radius: 4 }
                     }
-                    background: Rectangle { color: parent.highlighted ? Theme.selection : "transparent"; radius: 4 }
                 }
             }
         }
@@ -225,8 +236,10 @@ Item {
                                                     : cell.display
                             color: cell.column === 0 || cell.selected ? Theme.text : Theme.subtext
                             font.bold: cell.column === 0
+                            // Qt.application is a QQuickApplication here, which has `font`; the
+                            // 6.4 qmllint types it as QQmlApplication, which has not.
                             font.family: cell.column >= 1 && cell.column <= 3 ? Theme.monoFont
-                                                                              : Qt.application.font.family
+                                                                              : Qt.application.font.family // qmllint disable type
                             font.pixelSize: cell.column >= 1 && cell.column <= 3 ? 12 : 13
                         }
                         TapHandler {

@@ -1,3 +1,4 @@
+pragma ComponentBehavior: Bound
 import QtQuick
 import QtQuick.Controls
 import QtQuick.Layouts
@@ -48,9 +49,10 @@ Item {
                     { label: qsTr("events logged"), value: events.totalCount, color: Theme.text }
                 ]
                 delegate: Column {
+                    id: figure
                     required property var modelData
-                    Label { textFormat: Text.PlainText; text: modelData.value; font.pixelSize: 26; font.bold: true; color: modelData.color }
-                    Label { textFormat: Text.PlainText; text: modelData.label; color: Theme.subtext; font.pixelSize: 12 }
+                    Label { textFormat: Text.PlainText; text: figure.modelData.value; font.pixelSize: 26; font.bold: true; color: figure.modelData.color }
+                    Label { textFormat: Text.PlainText; text: figure.modelData.label; color: Theme.subtext; font.pixelSize: 12 }
                 }
             }
             Item { Layout.fillWidth: true }
@@ -142,6 +144,7 @@ Item {
             cellHeight: 134
             model: hosts
             delegate: Item {
+                id: cardCell
                 width: grid.cellWidth
                 height: grid.cellHeight
                 required property string hostname
@@ -156,14 +159,14 @@ Item {
                     anchors.fill: parent
                     anchors.rightMargin: 16
                     anchors.bottomMargin: 16
-                    hostname: parent.hostname
-                    address: parent.address
-                    up: parent.up
-                    serviceCount: parent.serviceCount
-                    lastEventTime: parent.lastEventTime
-                    lastEvent: parent.lastEvent
-                    dockerVersion: parent.dockerVersion
-                    goneAt: parent.goneAt
+                    hostname: cardCell.hostname
+                    address: cardCell.address
+                    up: cardCell.up
+                    serviceCount: cardCell.serviceCount
+                    lastEventTime: cardCell.lastEventTime
+                    lastEvent: cardCell.lastEvent
+                    dockerVersion: cardCell.dockerVersion
+                    goneAt: cardCell.goneAt
                     onPicked: name => view.hostPicked(name)
                 }
             }

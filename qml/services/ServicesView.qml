@@ -1,3 +1,4 @@
+pragma ComponentBehavior: Bound
 import QtQuick
 import QtQuick.Controls
 import QtQuick.Layouts
@@ -95,6 +96,7 @@ Item {
                         Repeater {
                             model: group.instances
                             Rectangle {
+                                id: instanceChip
                                 required property var modelData
                                 color: Theme.surfaceAlt
                                 radius: 4
@@ -104,7 +106,8 @@ Item {
                                     textFormat: Text.PlainText
                                     id: chip
                                     anchors.centerIn: parent
-                                    text: modelData.host + "  " + modelData.address + "  " + modelData.containerName
+                                    text: instanceChip.modelData.host + "  " + instanceChip.modelData.address + "  "
+                                          + instanceChip.modelData.containerName
                                     color: Theme.subtext
                                     font.family: Theme.monoFont
                                     font.pixelSize: 12

@@ -1,3 +1,4 @@
+pragma ComponentBehavior: Bound
 import QtQuick
 import QtQuick.Controls
 import QtQuick.Layouts
@@ -35,7 +36,8 @@ Item {
         onTriggered: if (!keys.refreshing && keys.rootPrefix === prefixField.text) keys.refresh()
     }
     Shortcut {
-        sequence: StandardKey.Refresh
+        // StandardKey is QtQuick's (it works), but the 6.4 qmllint does not resolve its enums.
+        sequence: StandardKey.Refresh // qmllint disable unqualified
         enabled: view.visible
         onActivated: view.refresh()
     }
@@ -152,7 +154,9 @@ Item {
                         required property bool isDir
                         required property bool isMore
                         required property var size
-                        readonly property bool current: keys.selected.key === key && !isDir && !isMore
+                        // `selected` is a QVariantMap, a plain JS object here; the 6.4 qmllint
+                        // looks its keys up as properties of the C++ type and finds none.
+                        readonly property bool current: keys.selected.key === key && !isDir && !isMore // qmllint disable type
                         implicitWidth: Math.max(240, tree.width)
                         implicitHeight: 26
                         Rectangle { anchors.fill: parent; color: node.current ? Theme.selection : "transparent" }
