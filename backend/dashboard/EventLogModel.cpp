@@ -40,7 +40,7 @@ QVariant EventLogModel::data(const QModelIndex &index, int role) const
     case TimeRole:
         return e.time;
     case TimeTextRole:
-        return e.time.toLocalTime().toString(QStringLiteral("HH:mm:ss"));
+        return timeText(e.time, QDateTime::currentDateTime());
     default:
         return {};
     }
@@ -51,6 +51,16 @@ QHash<int, QByteArray> EventLogModel::roleNames() const
     return {{SeqRole, "seq"},           {ActionRole, "action"},       {HostRole, "host"},
             {ServiceRole, "service"},   {ServiceIdRole, "serviceId"}, {AddressRole, "address"},
             {RevisionRole, "revision"}, {TimeRole, "time"},           {TimeTextRole, "timeText"}};
+}
+
+QString EventLogModel::timeText(const QDateTime &time, const QDateTime &now)
+{
+    // Services listed at connect carry when they were registered, often days ago: an event not
+    // of today says its day, so "16:32" from last week never reads as a minute ago.
+    const QDateTime local = time.toLocalTime();
+    if (local.date() == now.toLocalTime().date())
+        return local.toString(QStringLiteral("HH:mm:ss"));
+    return local.toString(QStringLiteral("MMM d HH:mm"));
 }
 
 QStringList EventLogModel::actions() const

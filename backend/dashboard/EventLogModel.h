@@ -2,6 +2,8 @@
 
 #include "dashboard/ClusterListModel.h"
 
+#include <QDateTime>
+
 class QTimer;
 
 // The live timeline, newest first. Filters by host, service and action; pause keeps collecting
@@ -28,7 +30,7 @@ public:
         AddressRole,
         RevisionRole,
         TimeRole,
-        TimeTextRole, // local "hh:mm:ss"
+        TimeTextRole, // local "HH:mm:ss" today, "MMM d HH:mm" before
     };
     Q_ENUM(Role)
 
@@ -52,6 +54,8 @@ public:
     int chartMinutes() const { return m_chartMinutes; }
     void setChartMinutes(int minutes);
     QStringList actions() const;
+    // The time column: "HH:mm:ss" for an event of today (local time), "MMM d HH:mm" before.
+    static QString timeText(const QDateTime &time, const QDateTime &now);
     int rowLimit() const { return m_rowLimit; }
     void setRowLimit(int limit) { m_rowLimit = std::max(1, limit); }
 

@@ -86,6 +86,7 @@ private Q_SLOTS:
     void burstIsCoalesced();
     void modelsStayConsistentUnderChurn();
     void eventLogPauseResumeClear();
+    void eventTimeSaysTheDayWhenNotToday();
     void eventLogFilters();
     void keyTreeListsLazilyAndReadsValues();
     void keyTreePages();
@@ -573,6 +574,16 @@ void tst_DashboardModels::feedFramesFeedTheState()
     QVERIFY(!hosts.index(0).data(HostListModel::UpRole).toBool());
     QCOMPARE(hosts.statusName(), "error");
     QVERIFY(hosts.errorString().contains("etcd has no leader"));
+}
+
+void tst_DashboardModels::eventTimeSaysTheDayWhenNotToday()
+{
+    const QDateTime now = QDateTime(QDate(2026, 12, 2), QTime(16, 30, 0));
+    QCOMPARE(EventLogModel::timeText(now.addSecs(-90), now), QStringLiteral("16:28:30"));
+    // A service registered three days before the dashboard connected.
+    const QString old = EventLogModel::timeText(now.addDays(-3), now);
+    QCOMPARE(old, QLocale::c().toString(now.addDays(-3), QStringLiteral("MMM d HH:mm")));
+    QVERIFY(old.contains(QLatin1String("29")));
 }
 
 QTEST_GUILESS_MAIN(tst_DashboardModels)
