@@ -9,24 +9,6 @@ namespace {
 // What Qt reads from the kernel before we have parsed it: the rest waits in TCP's window.
 constexpr qint64 kReadBufferBytes = 64 * 1024;
 
-// A server frame's header (FIN set, unmasked), so a large payload is written without a copy.
-QByteArray frameHeader(Opcode opcode, quint64 length)
-{
-    QByteArray header;
-    header.append(char(0x80 | quint8(opcode)));
-    if (length < 126) {
-        header.append(char(length));
-    } else if (length <= 0xFFFF) {
-        header.append(char(126));
-        header.append(char(length >> 8));
-        header.append(char(length & 0xFF));
-    } else {
-        header.append(char(127));
-        for (int shift = 56; shift >= 0; shift -= 8)
-            header.append(char((length >> shift) & 0xFF));
-    }
-    return header;
-}
 } // namespace
 
 FeedWebSocket::FeedWebSocket(QTcpSocket *socket, const QByteArray &pending,
@@ -201,7 +183,7 @@ void FeedWebSocket::writePong()
 
 void FeedWebSocket::writeFrame(Opcode opcode, QByteArrayView payload)
 {
-    m_socket->write(frameHeader(opcode, quint64(payload.size())));
+    m_socket->write(WebSocketFrames::frameHeader(opcode, quint64(payload.size())));
     if (!payload.isEmpty())
         m_socket->write(payload.data(), payload.size());
 }

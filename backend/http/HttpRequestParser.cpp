@@ -1,34 +1,15 @@
 #include "http/HttpRequestParser.h"
 
+#include "http/HttpSyntax.h"
+
 #include <limits>
 
 namespace {
 
-bool isTchar(char c)
-{
-    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
-        return true;
-    switch (c) {
-    case '!':
-    case '#':
-    case '$':
-    case '%':
-    case '&':
-    case '\'':
-    case '*':
-    case '+':
-    case '-':
-    case '.':
-    case '^':
-    case '_':
-    case '`':
-    case '|':
-    case '~':
-        return true;
-    default:
-        return false;
-    }
-}
+using HttpSyntax::equalsIgnoreCase;
+using HttpSyntax::isFieldChar;
+using HttpSyntax::isTchar;
+using HttpSyntax::trimOws;
 
 bool isToken(QByteArrayView v)
 {
@@ -38,13 +19,6 @@ bool isToken(QByteArrayView v)
         if (!isTchar(c))
             return false;
     return true;
-}
-
-// field-value characters: VCHAR, SP, HTAB, obs-text.
-bool isFieldChar(char ch)
-{
-    const auto c = static_cast<unsigned char>(ch);
-    return c == '\t' || (c >= 0x20 && c != 0x7f);
 }
 
 // origin-form without a fragment: printable ASCII, no space.
@@ -57,20 +31,6 @@ bool isTargetChar(char ch)
 bool isDigit(char c)
 {
     return c >= '0' && c <= '9';
-}
-
-QByteArrayView trimOws(QByteArrayView v)
-{
-    while (!v.isEmpty() && (v.front() == ' ' || v.front() == '\t'))
-        v = v.sliced(1);
-    while (!v.isEmpty() && (v.back() == ' ' || v.back() == '\t'))
-        v.chop(1);
-    return v;
-}
-
-bool equalsIgnoreCase(QByteArrayView a, QByteArrayView b)
-{
-    return a.compare(b, Qt::CaseInsensitive) == 0;
 }
 
 } // namespace

@@ -72,25 +72,30 @@ bool isValidClientKey(QByteArrayView clientKey)
     return (base64Value(clientKey[21]) & 0xf) == 0;
 }
 
+QByteArray frameHeader(Opcode opcode, quint64 length)
+{
+    QByteArray out;
+    out.reserve(10);
+    out.append(char(0x80 | quint8(opcode)));
+    if (length < 126) {
+        out.append(char(length));
+    } else if (length <= 0xffff) {
+        out.append(char(126));
+        out.append(char(length >> 8));
+        out.append(char(length & 0xff));
+    } else {
+        out.append(char(127));
+        for (int shift = 56; shift >= 0; shift -= 8)
+            out.append(char((length >> shift) & 0xff));
+    }
+    return out;
+}
+
 QByteArray frame(Opcode opcode, QByteArrayView payload)
 {
     if (isControl(opcode) && payload.size() > 125)
         payload = payload.first(125);
-    QByteArray out;
-    const quint64 n = quint64(payload.size());
-    out.reserve(payload.size() + 10);
-    out.append(char(0x80 | quint8(opcode)));
-    if (n < 126) {
-        out.append(char(n));
-    } else if (n <= 0xffff) {
-        out.append(char(126));
-        out.append(char(n >> 8));
-        out.append(char(n & 0xff));
-    } else {
-        out.append(char(127));
-        for (int shift = 56; shift >= 0; shift -= 8)
-            out.append(char((n >> shift) & 0xff));
-    }
+    QByteArray out = frameHeader(opcode, quint64(payload.size()));
     out.append(payload);
     return out;
 }

@@ -36,6 +36,9 @@ QByteArray acceptKey(QByteArrayView clientKey);
 // A client key is valid when it is the base64 of exactly 16 bytes.
 bool isValidClientKey(QByteArrayView clientKey);
 
+// The header of one unmasked server frame (FIN set) with a payload of `length` bytes, so a
+// large payload can be written after it without a copy.
+QByteArray frameHeader(Opcode opcode, quint64 length);
 // One unmasked server frame (FIN set). Control payloads are cut to 125 bytes.
 QByteArray frame(Opcode opcode, QByteArrayView payload);
 // A close frame: the code, then the reason cut to fit 123 bytes on a UTF-8 boundary.
