@@ -12,7 +12,7 @@ BUILD=(build-essential cmake ninja-build pkg-config git
        qml6-module-qtqml qml6-module-qttest qml6-module-qtwebsockets)
 RUNTIME=(docker.io etcd-server etcd-client busybox-static curl iproute2 openssl ca-certificates)
 TEST=(clang libclang-rt-14-dev xvfb xauth libgl1-mesa-dri fonts-dejavu-core imagemagick
-      chromium python3 strace)
+      chromium python3 strace systemd cloud-init)
 
 packages=("${BUILD[@]}" "${RUNTIME[@]}")
 if [[ "${1:-}" != "--runtime-only" ]]; then

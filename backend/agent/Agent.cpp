@@ -5,6 +5,7 @@
 #include "agent/RegistrationBridge.h"
 #include "core/Log.h"
 #include "core/LogCategories.h"
+#include "core/ServiceNotifier.h"
 #include "core/UnixSignalWatcher.h"
 #include "core/Version.h"
 #include "docker/DockerContainerSource.h"
@@ -55,6 +56,7 @@ bool Agent::start(QString *usageError)
 
     watchDocker();
     giveUpWithoutRegistry();
+    notifySystemdWhenSynced(registry);
     stopOnSignals();
     m_registry->start();
     m_bridge->start();
@@ -193,8 +195,30 @@ void Agent::stopOnSignals()
                                             "stay until the lease expires (%1 s) unless an agent "
                                             "starts again")
                                  .arg(m_options.ttl);
+        m_notifier->stopping();
         m_bridge->stop();
         m_registry->stop();
         QCoreApplication::quit();
+    });
+}
+
+// Type=notify: READY=1 once Docker's containers have been listed AND etcd has acknowledged the
+// writes of that sync, so `systemctl start` returns with this host's services in etcd.
+void Agent::notifySystemdWhenSynced(DeclarativeRegistry *registry)
+{
+    m_notifier = std::make_unique<ServiceNotifier>();
+    if (!m_notifier->isEnabled())
+        return;
+    connect(m_bridge.get(), &RegistrationBridge::synced, this, [this](int containers) {
+        m_dockerSynced = true;
+        m_readyStatus = QStringLiteral("Synced %1 running containers with %2")
+                            .arg(containers)
+                            .arg(m_registry->describe());
+    });
+    connect(registry, &DeclarativeRegistry::idle, this, [this, registry] {
+        if (!m_dockerSynced || !registry->isConnected() || m_notifiedReady)
+            return;
+        m_notifiedReady = true;
+        m_notifier->ready(m_readyStatus);
     });
 }

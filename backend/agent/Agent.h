@@ -17,6 +17,7 @@ class DeclarativeRegistry;
 class Registry;
 class DockerContainerSource;
 class RegistrationBridge;
+class ServiceNotifier;
 class UnixSignalWatcher;
 
 // The portolan agent, wired: this host's Docker -> RegistrationBridge -> the registry, the
@@ -40,6 +41,7 @@ private:
     void trimMemoryAfterSyncs(DeclarativeRegistry *registry);
     void giveUpWithoutRegistry();
     void stopOnSignals();
+    void notifySystemdWhenSynced(DeclarativeRegistry *registry);
 
     AgentOptions m_options;
     DockerEndpoint m_endpoint;
@@ -54,6 +56,10 @@ private:
     std::unique_ptr<DockerContainerSource> m_docker;
     std::unique_ptr<RegistrationBridge> m_bridge;
     std::unique_ptr<UnixSignalWatcher> m_signals;
+    std::unique_ptr<ServiceNotifier> m_notifier;
     QTimer m_giveUp;
     bool m_trimWhenIdle = false;
+    bool m_dockerSynced = false; // READY=1 waits for this and then etcd's acknowledgement
+    bool m_notifiedReady = false;
+    QString m_readyStatus;
 };
