@@ -4,6 +4,7 @@
 #include "dashboard/Preferences.h"
 
 #include <QCommandLineParser>
+#include <QCoreApplication>
 #include <QFile>
 #include <QGuiApplication>
 #include <QQmlApplicationEngine>
@@ -12,54 +13,137 @@
 #include <QQuickWindow>
 #include <QTimer>
 #include <QtQml/QQmlExtensionPlugin>
+#include <cstdio>
+#include <cstdlib>
+#include <vector>
 
 Q_IMPORT_QML_PLUGIN(Portolan_ModelsPlugin)
 Q_IMPORT_QML_PLUGIN(Portolan_DashboardPlugin)
 
+namespace {
+constexpr int kUsageError = 2;
+
+const QStringList kViews = {QStringLiteral("overview"), QStringLiteral("hosts"),
+                            QStringLiteral("services"), QStringLiteral("events"),
+                            QStringLiteral("tree")};
+
+void setApplicationData()
+{
+    QCoreApplication::setOrganizationName(QStringLiteral("Portolan"));
+    QCoreApplication::setApplicationName(QStringLiteral("dashboard"));
+    QCoreApplication::setApplicationVersion(QStringLiteral(PORTOLAN_VERSION));
+}
+
+// The options QGuiApplication takes out of argv itself (-platform offscreen, -reverse, ...; one
+// or two dashes; QCoreApplication already removes -qmljsdebugger). The early parse runs before
+// QGuiApplication exists, so it must accept them; like Qt's own, they stay out of --help.
+QList<QCommandLineOption> guiApplicationOptions()
+{
+    QList<QCommandLineOption> options;
+    const char *const withValue[] = {"platform",        "platformpluginpath",
+                                     "platformtheme",   "plugin",
+                                     "qwindowgeometry", "geometry",
+                                     "qwindowtitle",    "title",
+                                     "qwindowicon",     "icon",
+                                     "display",         "name",
+                                     "session",         "style",
+                                     "stylesheet"};
+    for (const char *name : withValue) {
+        QCommandLineOption option(QString::fromLatin1(name), QString(), QStringLiteral("value"));
+        option.setFlags(QCommandLineOption::HiddenFromHelp);
+        options.append(option);
+    }
+    const char *const flags[] = {"reverse", "nograb", "dograb", "testability"};
+    for (const char *name : flags) {
+        QCommandLineOption option(QString::fromLatin1(name));
+        option.setFlags(QCommandLineOption::HiddenFromHelp);
+        options.append(option);
+    }
+    return options;
+}
+
+[[noreturn]] void usageError(const QString &message)
+{
+    std::fprintf(stderr, "portolan-dashboard: %s (see --help)\n", qPrintable(message));
+    std::fflush(stderr);
+    std::exit(kUsageError);
+}
+} // namespace
+
 int main(int argc, char *argv[])
 {
-    QGuiApplication app(argc, argv);
-    app.setOrganizationName(QStringLiteral("Portolan"));
-    app.setApplicationName(QStringLiteral("dashboard"));
-    app.setApplicationVersion(QStringLiteral(PORTOLAN_VERSION));
-    QQuickStyle::setStyle(QStringLiteral("Basic")); // colours come from our Theme
+    setApplicationData();
 
     QCommandLineParser parser;
-    parser.setApplicationDescription(QStringLiteral("Portolan dashboard"));
+    parser.setSingleDashWordOptionMode(QCommandLineParser::ParseAsLongOptions);
+    parser.setApplicationDescription(QStringLiteral(
+        "Portolan dashboard: the cluster's hosts, services, events and etcd keys, live.\n"
+        "Reads etcd (--etcd) or an agent's feed (--feed); with neither, the connection used "
+        "last.\nQt's own options (-platform NAME, -reverse, ...) are accepted too."));
     parser.addHelpOption();
     parser.addVersionOption();
     QCommandLineOption etcd(QStringLiteral("etcd"),
-                            QStringLiteral("etcd endpoints, comma separated."),
+                            QStringLiteral("Read etcd at URL (comma separated list)."),
                             QStringLiteral("URL"));
     QCommandLineOption feed(QStringLiteral("feed"),
-                            QStringLiteral("An agent's feed (ws://host:port/ws)."),
+                            QStringLiteral("Read an agent's feed (ws://HOST:PORT/ws)."),
                             QStringLiteral("URL"));
     QCommandLineOption tokenFile(QStringLiteral("feed-token-file"),
-                                 QStringLiteral("File holding the feed's token."),
+                                 QStringLiteral("With --feed: read the feed's token from FILE."),
                                  QStringLiteral("FILE"));
     QCommandLineOption prefix(QStringLiteral("prefix"),
-                              QStringLiteral("Portolan key prefix in etcd (default /portolan)."),
+                              QStringLiteral("Portolan keys' prefix in etcd (/portolan)."),
                               QStringLiteral("PREFIX"));
     QCommandLineOption cacert(QStringLiteral("etcd-cacert"),
-                              QStringLiteral("CA file for etcd TLS."), QStringLiteral("FILE"));
-    QCommandLineOption cert(QStringLiteral("etcd-cert"), QStringLiteral("Client certificate."),
+                              QStringLiteral("With --etcd: CA file to verify etcd's TLS."),
+                              QStringLiteral("FILE"));
+    QCommandLineOption cert(QStringLiteral("etcd-cert"),
+                            QStringLiteral("With --etcd: TLS client certificate."),
                             QStringLiteral("FILE"));
-    QCommandLineOption key(QStringLiteral("etcd-key"), QStringLiteral("Client key."),
+    QCommandLineOption key(QStringLiteral("etcd-key"),
+                           QStringLiteral("With --etcd: the client certificate's key."),
                            QStringLiteral("FILE"));
-    QCommandLineOption user(QStringLiteral("etcd-user"), QStringLiteral("etcd user[:password]."),
+    QCommandLineOption user(QStringLiteral("etcd-user"),
+                            QStringLiteral("With --etcd: etcd user (USER or USER:PASSWORD)."),
                             QStringLiteral("USER"));
-    QCommandLineOption view(
-        QStringLiteral("view"),
-        QStringLiteral("Start on a view: overview, hosts, services, events, tree."),
-        QStringLiteral("NAME"));
-    QCommandLineOption theme(QStringLiteral("theme"), QStringLiteral("light, dark or system."),
+    QCommandLineOption view(QStringLiteral("view"),
+                            QStringLiteral("First view: %1.").arg(kViews.join(u'|')),
+                            QStringLiteral("NAME"));
+    QCommandLineOption theme(QStringLiteral("theme"),
+                             QStringLiteral("This run's look: light, dark or system."),
                              QStringLiteral("THEME"));
     QCommandLineOption screenshot(QStringLiteral("screenshot"),
                                   QStringLiteral("Save the window as FILE after 3 s and quit."),
                                   QStringLiteral("FILE"));
     parser.addOptions(
         {etcd, feed, tokenFile, prefix, cacert, cert, key, user, view, theme, screenshot});
-    parser.process(app);
+    parser.addOptions(guiApplicationOptions());
+
+    // Parsed before QGuiApplication exists: --help, --version and a usage error need no
+    // display and load no platform plugin. The temporary QCoreApplication (on a copy of argv,
+    // which it may edit) gives the parser the program's name and arguments.
+    {
+        std::vector<char *> args(argv, argv + argc);
+        args.push_back(nullptr);
+        int count = argc;
+        QCoreApplication early(count, args.data());
+        if (!parser.parse(QCoreApplication::arguments()))
+            usageError(parser.errorText().chopped(parser.errorText().endsWith(u'.') ? 1 : 0));
+        parser.process(early); // --help, --help-all, --version: print and exit 0
+        if (!parser.positionalArguments().isEmpty())
+            usageError(QStringLiteral("unexpected argument \"%1\"")
+                           .arg(parser.positionalArguments().constFirst()));
+        if (parser.isSet(theme) && !Preferences::isThemeMode(parser.value(theme)))
+            usageError(QStringLiteral("unknown --theme \"%1\" (use light, dark or system)")
+                           .arg(parser.value(theme)));
+        if (parser.isSet(view) && !kViews.contains(parser.value(view)))
+            usageError(QStringLiteral("unknown --view \"%1\" (use %2)")
+                           .arg(parser.value(view), kViews.join(u", ")));
+    }
+
+    QGuiApplication app(argc, argv);
+    setApplicationData();
+    QQuickStyle::setStyle(QStringLiteral("Basic")); // colours come from our Theme
 
     ClusterConnection connection;
     if (parser.isSet(prefix))
