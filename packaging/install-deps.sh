@@ -13,6 +13,7 @@ BUILD=(build-essential cmake ninja-build pkg-config git
 RUNTIME=(docker.io etcd-server etcd-client busybox-static curl iproute2 openssl ca-certificates)
 TEST=(clang libclang-rt-14-dev xvfb xauth libgl1-mesa-dri fonts-dejavu-core imagemagick
       chromium python3 strace systemd cloud-init)
+TEST+=(prometheus) # promtool and the server for tests/integration/metrics.sh
 
 packages=("${BUILD[@]}" "${RUNTIME[@]}")
 if [[ "${1:-}" != "--runtime-only" ]]; then

@@ -1,6 +1,7 @@
 #include "agent/Agent.h"
 
 #include "agent/AgentFeed.h"
+#include "agent/AgentOps.h"
 #include "agent/AgentSetup.h"
 #include "agent/RegistrationBridge.h"
 #include "core/Log.h"
@@ -51,6 +52,12 @@ bool Agent::start(QString *usageError)
         *usageError = startFeed();
         if (!usageError->isEmpty() || !m_feed)
             return false;
+    }
+    if (!m_options.metrics.isEmpty()) {
+        if (const QString error = AgentOps::serveMetrics(m_options, this); !error.isEmpty()) {
+            qCritical().noquote() << error;
+            return false;
+        }
     }
     m_registry->setHostInfo(m_hostInfo);
 

@@ -1,8 +1,10 @@
 #include "agent/AgentFeed.h"
 
+#include "agent/AgentOps.h"
 #include "cluster/ClusterState.h"
 #include "cluster/EtcdClusterSource.h"
 #include "cluster/KeyTree.h"
+#include "core/AgentMetrics.h"
 #include "core/LogCategories.h"
 #include "core/Version.h"
 #include "feed/FeedServer.h"
@@ -43,6 +45,9 @@ QString AgentFeed::start()
     m_maxConnections = options.connectionLimits.maxConnections;
     m_idleSeconds = options.connectionLimits.idleMs / 1000;
     m_server = new FeedServer(m_state, options, this);
+    m_server->setOpsEndpoints(AgentOps::endpoints());
+    connect(m_server, &FeedServer::clientCountChanged, this,
+            [](int count) { AgentMetrics::instance().feedClients.set(count); });
     // At most two lines per client that does not read: it is closed on the second overflow.
     connect(m_server, &FeedServer::clientOverflowed, this,
             [](quint64, bool closed, const QString &peer) {

@@ -145,6 +145,8 @@ const QList<Flag> &flags()
         str("feed-allowed-hosts", &AgentOptions::feedAllowedHosts,
             "Host names the feed answers for besides its IP addresses and localhost, "
             "comma-separated (e.g. behind a proxy: feed.example.com)"),
+        str("metrics", &AgentOptions::metrics,
+            "ADDR:PORT to serve /metrics, /healthz and /readyz on (the feed's port has them too)"),
     };
     return all;
 }
@@ -192,6 +194,20 @@ QString validate(const AgentOptions &o)
                                       "-feed-token-file, or bind 127.0.0.1")
                     .arg(o.feed);
         }
+    }
+    if (!o.metrics.isEmpty()) {
+        const int colon = o.metrics.lastIndexOf(QLatin1Char(':'));
+        bool ok = false;
+        const int port = colon < 0 ? 0 : o.metrics.mid(colon + 1).toInt(&ok);
+        QString host = o.metrics.left(qMax(colon, 0));
+        if (host.startsWith(QLatin1Char('[')) && host.endsWith(QLatin1Char(']')))
+            host = host.mid(1, host.size() - 2);
+        if (colon <= 0 || !ok || port < 0 || port > 65535 ||
+            (host.compare(QLatin1String("localhost"), Qt::CaseInsensitive) != 0 &&
+             QHostAddress(host).isNull()))
+            return QStringLiteral("-metrics must be ADDR:PORT with an IP address, e.g. "
+                                  "127.0.0.1:9464, not \"%1\"")
+                .arg(o.metrics);
     }
     if (!o.feedAllowedHosts.isEmpty()) {
         // Names only: the Host check ignores ports, and an IP address is always allowed.

@@ -30,6 +30,7 @@ struct AgentOptions {
     QString
         feedAllowedHosts; // -feed-allowed-hosts: host names the feed answers for, comma-separated
     QString registryUri;  // the one positional argument
+    QString metrics;      // -metrics ADDR:PORT: /metrics, /healthz and /readyz on their own port
 
     // Longest -hostname accepted, in UTF-8 bytes (a DNS name's limit).
     static constexpr int MaxHostnameBytes = 253;

@@ -1,5 +1,6 @@
 #include "agent/RegistrationBridge.h"
 
+#include "core/AgentMetrics.h"
 #include "docker/ContainerSource.h"
 #include "registry/Registry.h"
 
@@ -36,12 +37,32 @@ RegistrationBridge::RegistrationBridge(ContainerSource *docker, Registry *regist
         if (!m_announced.contains(s.id)) {
             m_announced.insert(s.id);
             qInfo().noquote() << "added:" << shortId(s.containerId) << s.id;
+            AgentMetrics::instance().registrations.inc();
+            acknowledged(s.containerId);
         }
     });
     connect(m_registry, &Registry::serviceDeregistered, this, [this](const ServiceDefinition &s) {
-        if (m_announced.remove(s.id))
+        if (m_announced.remove(s.id)) {
             qInfo().noquote() << "removed:" << shortId(s.containerId) << s.id;
+            acknowledged(s.containerId);
+        }
     });
+    connect(m_registry, &Registry::staleRemoved, this,
+            [] { AgentMetrics::instance().deregistered(AgentMetrics::Deregistration::Sync); });
+    connect(m_registry, &Registry::connectionChanged, this,
+            [](bool connected) { AgentMetrics::instance().etcdConnected.set(connected ? 1 : 0); });
+}
+
+// The first write etcd acknowledged for a container's latest event ends its latency sample.
+void RegistrationBridge::acknowledged(const QString &containerId)
+{
+    AgentMetrics &metrics = AgentMetrics::instance();
+    metrics.servicesRegistered.set(m_announced.size());
+    const auto clock = m_eventClocks.constFind(containerId);
+    if (clock == m_eventClocks.constEnd())
+        return;
+    metrics.eventAckSeconds.observe(double(clock->nsecsElapsed()) / 1e9);
+    m_eventClocks.erase(clock);
 }
 
 void RegistrationBridge::start()
@@ -88,6 +109,8 @@ void RegistrationBridge::scheduleReconnect(const QString &why)
         m_reconnectAnnounced = false;
     }
     m_dockerUp = false;
+    AgentMetrics::instance().dockerConnected.set(0);
+    m_eventClocks.clear();
     m_reconnectTimer.start(m_connectBackoff.next());
 }
 
@@ -101,6 +124,8 @@ void RegistrationBridge::onEventsOpened()
         qInfo().noquote() << "Listening for Docker events ...";
     }
     m_dockerUp = true;
+    AgentMetrics::instance().dockerConnected.set(1);
+    m_syncClock.start();
     m_sync.dockerUp(); // events are flowing now, so a listing misses nothing
 }
 
@@ -111,6 +136,8 @@ void RegistrationBridge::onEvent(const ContainerEvent &event)
     const QString &id = event.containerId;
     if (!event.isContainer() || id.isEmpty())
         return;
+    if (event.action == QLatin1String("start") || event.action == QLatin1String("die"))
+        m_eventClocks[id].start();
     if (event.action == QLatin1String("start")) {
         ++m_epoch[id];
         handleStart(id, 0);
@@ -130,6 +157,13 @@ void RegistrationBridge::onSynced(const ContainerSync::Outcome &outcome)
         for (const ServiceDefinition &s : list)
             ids.insert(s.id);
     m_announced.intersect(ids);
+    AgentMetrics &metrics = AgentMetrics::instance();
+    metrics.servicesRegistered.set(m_announced.size());
+    if (outcome.complete && m_syncClock.isValid()) {
+        metrics.syncSeconds.observe(double(m_syncClock.nsecsElapsed()) / 1e9);
+        m_syncClock.invalidate();
+        metrics.setSynced();
+    }
     Q_EMIT synced(outcome.containers);
     if (outcome.complete) {
         // Only a full sync proves Docker works again; then faults may be logged anew.
@@ -208,9 +242,13 @@ void RegistrationBridge::setServices(const QString &id, const QList<ServiceDefin
     for (const ServiceDefinition &o : old) {
         const bool kept = std::any_of(services.begin(), services.end(),
                                       [&o](const ServiceDefinition &n) { return n.id == o.id; });
-        if (!kept)
+        if (!kept) {
             m_registry->deregisterService(o);
+            AgentMetrics::instance().deregistered(AgentMetrics::Deregistration::Changed);
+        }
     }
+    if (services.isEmpty() && old.isEmpty())
+        m_eventClocks.remove(id); // nothing will be written for this event
     for (const ServiceDefinition &s : services)
         m_registry->registerService(s);
     if (services.isEmpty())
@@ -222,15 +260,19 @@ void RegistrationBridge::setServices(const QString &id, const QList<ServiceDefin
 void RegistrationBridge::removeContainer(const QString &id)
 {
     const QList<ServiceDefinition> old = m_services.take(id);
-    for (const ServiceDefinition &s : old)
+    for (const ServiceDefinition &s : old) {
         m_registry->deregisterService(s);
+        AgentMetrics::instance().deregistered(AgentMetrics::Deregistration::Die);
+    }
 }
 
 void RegistrationBridge::handleDie(const QString &id)
 {
     m_notes.forget(id);
-    if (!m_services.contains(id))
+    if (!m_services.contains(id)) {
+        m_eventClocks.remove(id);
         return;
+    }
     if (!m_settings.deregisterOnSuccessOnly) {
         removeContainer(id);
         return;

@@ -7,6 +7,7 @@
 #include "docker/ContainerEvent.h"
 #include "service/ServiceDefinition.h"
 
+#include <QElapsedTimer>
 #include <QHash>
 #include <QObject>
 #include <QSet>
@@ -53,6 +54,7 @@ private:
     void applyExit(const QString &id, const InspectResult &result);
     void setServices(const QString &id, const QList<ServiceDefinition> &services);
     void removeContainer(const QString &id);
+    void acknowledged(const QString &containerId); // metrics: a write or delete landed
     // False once the container had a newer event or Docker was reconnected.
     bool isCurrent(const QString &id, quint64 generation, quint64 epoch) const;
 
@@ -75,4 +77,6 @@ private:
     QSet<QString> m_announced;       // service ids already logged as "added:"
     QHash<QString, quint64> m_epoch; // per container: bumps on each event, drops stale inspects
     quint64 m_generation = 0;        // bumps on every (re)connect; stale callbacks are dropped
+    QHash<QString, QElapsedTimer> m_eventClocks; // per container: since its last start/die event
+    QElapsedTimer m_syncClock;                   // since the event stream opened
 };

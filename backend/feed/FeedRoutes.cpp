@@ -108,6 +108,14 @@ void FeedServer::handleRequest(FeedHttpConnection *connection)
 
     const QString path = QString::fromUtf8(QByteArray::fromPercentEncoding(request.path()));
     const bool api = path.startsWith(QLatin1String("/api/"));
+    if (m_ops.isSet() && !api) {
+        if (const auto answer = m_ops.answer(path, isAuthorized(request))) {
+            if (answer->status == 401)
+                return refuse(connection, *answer,
+                              QStringLiteral("a valid feed token is required"));
+            return connection->respond(*answer);
+        }
+    }
     // The page and its assets hold no data, so they need no token; the data does.
     if (!api && path != QLatin1String("/ws"))
         return serveFile(connection, path);

@@ -4,6 +4,7 @@
 #include "feed/FeedConnectionGuard.h"
 #include "feed/FeedSubscriber.h"
 #include "feed/FeedWebFiles.h"
+#include "feed/OpsEndpoints.h"
 #include "http/HttpRequestParser.h"
 
 #include <QByteArray>
@@ -67,6 +68,8 @@ public:
     // The key tree endpoints answer 503 until these are set.
     void setKeyTreeProvider(KeyTreeProvider provider) { m_treeProvider = std::move(provider); }
     void setKeyValueProvider(KeyValueProvider provider) { m_keyProvider = std::move(provider); }
+    // /healthz, /readyz and /metrics answer 404 (as any missing file) until these are set.
+    void setOpsEndpoints(OpsEndpoints endpoints) { m_ops = std::move(endpoints); }
 
     int clientCount() const { return int(m_clients.size()); }
     QList<ClientStats> clientStats() const;
@@ -124,6 +127,7 @@ private:
     FeedWebFiles m_webFiles;
     KeyTreeProvider m_treeProvider;
     KeyValueProvider m_keyProvider;
+    OpsEndpoints m_ops;
     QList<FeedSubscriber *> m_clients;
     quint64 m_nextClientId = 1;
     qint64 m_peakPendingBytesOfGoneClients = 0;

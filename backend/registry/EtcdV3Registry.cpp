@@ -1,5 +1,7 @@
 #include "registry/EtcdV3Registry.h"
 
+#include "core/AgentMetrics.h"
+
 #include <QSet>
 #include <QTimer>
 
@@ -261,6 +263,7 @@ void EtcdV3Registry::grantLease()
                          QStringLiteral("etcd at %1 granted a lease without an ID")
                              .arg(EtcdClient::displayName(r.endpoint))});
         m_needLeaseCheck = false;
+        AgentMetrics::instance().leaseGrants.inc();
         markAllDirty();
         if (m_running)
             m_refreshTimer->start();
@@ -293,11 +296,14 @@ void EtcdV3Registry::refresh()
         return;
     const qint64 lease = m_lease;
     m_client->leaseKeepAlive(lease, this, [this, lease](const EtcdResponse &r) {
-        if (r.error.isError())
+        if (r.error.isError()) {
+            AgentMetrics::instance().leaseKeepAliveFailures.inc();
             return fail(r.error);
+        }
         setUp();
         const QJsonObject result = r.json.value(QLatin1String("result")).toObject();
         if (lease == m_lease && EtcdClient::int64(result.value(QLatin1String("TTL"))) <= 0) {
+            AgentMetrics::instance().leaseKeepAliveFailures.inc();
             m_lease = 0;
             m_refreshTimer->stop();
             markAllDirty();

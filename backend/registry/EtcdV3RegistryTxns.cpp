@@ -1,5 +1,6 @@
 // EtcdV3Registry's write side: what is owed (host record, deletes, orphan keys, puts) packed
 // into txns (TxnBatch), sent, and settled once etcd has applied them.
+#include "core/AgentMetrics.h"
 #include "core/Version.h"
 #include "registry/EtcdV3Registry.h"
 #include "registry/TxnBatch.h"
@@ -91,8 +92,10 @@ void EtcdV3Registry::sendBatch(const TxnBatch &batch, qint64 lease)
                           markAllDirty();
                           return schedulePump();
                       }
-                      if (r.error.isError())
+                      if (r.error.isError()) {
+                          AgentMetrics::instance().registryWriteFailures.inc();
                           return fail(r.error);
+                      }
                       setWritten();
                       if (lease != m_lease)
                           return schedulePump(); // written on a lease that has since been replaced
