@@ -319,7 +319,9 @@ private Q_SLOTS:
         QTRY_COMPARE(m_registry->held().size(), 1);
 
         QTRY_COMPARE_WITH_TIMEOUT(m_docker->lists, 2, 3000);
-        QVERIFY2(clock.elapsed() >= 900, qPrintable(QString::number(clock.elapsed())));
+        // The clock starts a poll after the refusal, and a coarse timer may fire 5 % early: the
+        // bounds only tell the 1 s and 2 s steps from the 100 ms reconnect and from each other.
+        QVERIFY2(clock.elapsed() >= 700, qPrintable(QString::number(clock.elapsed())));
         QCOMPARE(log.countStarting(QStringLiteral("listing containers failed")), 1);
 
         clock.restart();
@@ -327,7 +329,7 @@ private Q_SLOTS:
         m_docker->running = {redis};
         QSignalSpy synced(m_bridge.get(), &RegistrationBridge::synced);
         QVERIFY(synced.wait(4000));
-        QVERIFY2(clock.elapsed() >= 1900, qPrintable(QString::number(clock.elapsed())));
+        QVERIFY2(clock.elapsed() >= 1500, qPrintable(QString::number(clock.elapsed())));
         QCOMPARE(log.count(QStringLiteral("Docker answers the container list again")), 1);
 
         m_docker->listError = kForbidden;
