@@ -3,6 +3,7 @@
 #include "feed/FeedApi.h"
 
 #include <QJsonDocument>
+#include <QTcpServer>
 #include <QTcpSocket>
 
 namespace {
@@ -107,6 +108,18 @@ FeedHttpConnection::FeedHttpConnection(QTcpSocket *socket, const HttpRequestLimi
         QMetaObject::invokeMethod(this, &FeedHttpConnection::finish, Qt::QueuedConnection);
     else if (socket->bytesAvailable() > 0)
         QMetaObject::invokeMethod(this, &FeedHttpConnection::readRequest, Qt::QueuedConnection);
+}
+
+void FeedHttpConnection::acceptAll(QTcpServer *server, const HttpRequestLimits &limits,
+                                   int headDeadlineMs, QObject *owner,
+                                   const std::function<void(FeedHttpConnection *)> &onRequest)
+{
+    while (QTcpSocket *socket = server->nextPendingConnection()) {
+        auto *connection = new FeedHttpConnection(socket, limits, headDeadlineMs, owner);
+        connect(connection, &FeedHttpConnection::requestReady, owner,
+                [onRequest, connection] { onRequest(connection); });
+        connect(connection, &FeedHttpConnection::finished, connection, &QObject::deleteLater);
+    }
 }
 
 FeedHttpConnection::~FeedHttpConnection()

@@ -9,7 +9,9 @@
 #include <QPointer>
 #include <QString>
 #include <QTimer>
+#include <functional>
 
+class QTcpServer;
 class QTcpSocket;
 
 // One answer of the feed. The connection adds the framing and the security headers.
@@ -52,6 +54,12 @@ public:
     QTcpSocket *takeSocket(QByteArray *pending);
 
     QString peer() const { return m_peer; }
+
+    // Takes every connection waiting on `server` as a FeedHttpConnection owned by `owner`,
+    // which answers each request in `onRequest`; a finished connection deletes itself.
+    static void acceptAll(QTcpServer *server, const HttpRequestLimits &limits, int headDeadlineMs,
+                          QObject *owner,
+                          const std::function<void(FeedHttpConnection *)> &onRequest);
 
 Q_SIGNALS:
     void requestReady(); // request() is complete or failed; answer it with respond()

@@ -92,6 +92,48 @@ QByteArray presentedToken(const QByteArray &authorization, QByteArrayView rawQue
     return {};
 }
 
+std::optional<FeedRefusal> refusal(const FeedHttpConnection &connection,
+                                   const QStringList &allowedHosts)
+{
+    using Response = FeedHttpResponse;
+    const QList<Response::Header> getOnly = {{"Allow", "GET, HEAD"}};
+    const auto refuse = [](Response response, const QString &why) {
+        return std::optional<FeedRefusal>(FeedRefusal{std::move(response), why});
+    };
+    if (const int status = connection.failureStatus())
+        return refuse(Response::error(status, connection.failureMessage(), true),
+                      connection.failureMessage());
+    const HttpRequestParser &request = connection.request();
+    const QByteArray method = request.method();
+    const bool get = method == "GET" || method == "HEAD";
+    if (request.hasBody() && get) {
+        const QString why = QStringLiteral("a GET request has no body");
+        return refuse(Response::error(400, why, true), why);
+    }
+    if (!get || request.hasBody()) {
+        const QString why = QStringLiteral("the feed is read-only; use GET");
+        return refuse(Response::error(405, why, true, getOnly), why);
+    }
+    const QByteArray host = request.header("host");
+    if (!hostAllowed(host, allowedHosts)) {
+        const QString why = QStringLiteral("the feed answers only for its IP addresses, "
+                                           "localhost and the names in -feed-allowed-hosts");
+        return refuse(Response::error(403, why, true), why);
+    }
+    if (!originAllowed(request.header("origin"), host, allowedHosts)) {
+        const QString why = QStringLiteral("cross-origin requests are refused; a page of "
+                                           "another origin may not read the feed");
+        return refuse(Response::error(403, why, true), why);
+    }
+    return std::nullopt;
+}
+
+bool isAuthorized(const HttpRequestParser &request, const QByteArray &token)
+{
+    return token.isEmpty() ||
+           tokensEqual(presentedToken(request.header("authorization"), request.query()), token);
+}
+
 bool tokensEqual(const QByteArray &presented, const QByteArray &expected)
 {
     // Hashing first gives equal lengths, so the comparison below never depends on where or

@@ -1,8 +1,11 @@
 #pragma once
 
+#include "feed/FeedHttpConnection.h"
+
 #include <QByteArray>
 #include <QByteArrayView>
 #include <QStringList>
+#include <optional>
 
 // Who may ask the feed what (docs/security.md, "The feed's boundary"): the Host and Origin
 // checks against DNS rebinding and cross-site WebSockets, and the token. Pure functions.
@@ -25,6 +28,21 @@ QByteArray presentedToken(const QByteArray &authorization, QByteArrayView rawQue
 
 // Compares without an early exit, so the time taken does not reveal a matching prefix.
 bool tokensEqual(const QByteArray &presented, const QByteArray &expected);
+
+// The answer to a request refused before routing, and why (one sentence for the log, without
+// the request's target or headers).
+struct FeedRefusal {
+    FeedHttpResponse response;
+    QString why;
+};
+
+// The checks every request of the feed's HTTP layer passes before it is routed (the feed's port
+// and -metrics alike), in this order: limits and framing, no body, GET or HEAD, Host, Origin.
+std::optional<FeedRefusal> refusal(const FeedHttpConnection &connection,
+                                   const QStringList &allowedHosts);
+
+// The request presents `token` (always true when no token is configured).
+bool isAuthorized(const HttpRequestParser &request, const QByteArray &token);
 
 // Splits "host[:port]" / "[v6]:port"; the host without brackets, lower-case. Empty on garbage.
 QByteArray hostName(const QByteArray &authority);

@@ -17,7 +17,6 @@ namespace {
 using Header = FeedHttpResponse::Header;
 
 const QList<Header> kUnauthorized = {{"WWW-Authenticate", "Bearer realm=\"portolan-feed\""}};
-const QList<Header> kGetOnly = {{"Allow", "GET, HEAD"}};
 
 FeedHttpResponse jsonResponse(const FeedReply &reply)
 {
@@ -45,22 +44,14 @@ FeedReplyCallback deferredReply(FeedHttpConnection *connection)
 
 void FeedServer::acceptConnections()
 {
-    while (QTcpSocket *socket = m_listener->nextPendingConnection()) {
-        auto *connection =
-            new FeedHttpConnection(socket, m_options.requestLimits, m_options.headDeadlineMs, this);
-        connect(connection, &FeedHttpConnection::requestReady, this,
-                [this, connection] { handleRequest(connection); });
-        connect(connection, &FeedHttpConnection::finished, connection, &QObject::deleteLater);
-    }
+    FeedHttpConnection::acceptAll(m_listener.get(), m_options.requestLimits,
+                                  m_options.headDeadlineMs, this,
+                                  [this](FeedHttpConnection *c) { handleRequest(c); });
 }
 
 bool FeedServer::isAuthorized(const HttpRequestParser &request) const
 {
-    if (m_options.token.isEmpty())
-        return true;
-    return FeedRequestPolicy::tokensEqual(
-        FeedRequestPolicy::presentedToken(request.header("authorization"), request.query()),
-        m_options.token);
+    return FeedRequestPolicy::isAuthorized(request, m_options.token);
 }
 
 void FeedServer::refuse(FeedHttpConnection *connection, const FeedHttpResponse &response,
@@ -76,33 +67,8 @@ void FeedServer::handleRequest(FeedHttpConnection *connection)
     using Response = FeedHttpResponse;
     const HttpRequestParser &request = connection->request();
     // Limits and framing first, then who is asking, and only then what is asked.
-    if (const int status = connection->failureStatus())
-        return refuse(connection, Response::error(status, connection->failureMessage(), true),
-                      connection->failureMessage());
-    const QByteArray method = request.method();
-    const bool get = method == "GET" || method == "HEAD";
-    if (request.hasBody()) {
-        const QString why = get ? QStringLiteral("a GET request has no body")
-                                : QStringLiteral("the feed is read-only; use GET");
-        return refuse(connection,
-                      Response::error(get ? 400 : 405, why, true, get ? QList<Header>() : kGetOnly),
-                      why);
-    }
-    if (!get) {
-        const QString why = QStringLiteral("the feed is read-only; use GET");
-        return refuse(connection, Response::error(405, why, true, kGetOnly), why);
-    }
-    const QByteArray host = request.header("host");
-    if (!FeedRequestPolicy::hostAllowed(host, m_options.allowedHosts)) {
-        const QString why = QStringLiteral("the feed answers only for its IP addresses, "
-                                           "localhost and the names in -feed-allowed-hosts");
-        return refuse(connection, Response::error(403, why, true), why);
-    }
-    if (!FeedRequestPolicy::originAllowed(request.header("origin"), host, m_options.allowedHosts)) {
-        const QString why = QStringLiteral("cross-origin requests are refused; a page of "
-                                           "another origin may not read the feed");
-        return refuse(connection, Response::error(403, why, true), why);
-    }
+    if (auto refused = FeedRequestPolicy::refusal(*connection, m_options.allowedHosts))
+        return refuse(connection, refused->response, refused->why);
     if (request.isWebSocketUpgrade())
         return upgrade(connection);
 

@@ -40,37 +40,19 @@ quint16 MetricsServer::serverPort() const
 
 void MetricsServer::acceptConnections()
 {
-    while (QTcpSocket *socket = m_listener->nextPendingConnection()) {
-        auto *connection =
-            new FeedHttpConnection(socket, m_options.requestLimits, m_options.headDeadlineMs, this);
-        connect(connection, &FeedHttpConnection::requestReady, this,
-                [this, connection] { handleRequest(connection); });
-        connect(connection, &FeedHttpConnection::finished, connection, &QObject::deleteLater);
-    }
+    FeedHttpConnection::acceptAll(m_listener.get(), m_options.requestLimits,
+                                  m_options.headDeadlineMs, this,
+                                  [this](FeedHttpConnection *c) { handleRequest(c); });
 }
 
-// The feed's order of checks (FeedRoutes.cpp): limits and framing, method, Host, Origin, path.
+// The feed's checks (FeedRequestPolicy::refusal), then the path.
 void MetricsServer::handleRequest(FeedHttpConnection *connection)
 {
     using Response = FeedHttpResponse;
     const HttpRequestParser &request = connection->request();
-    if (const int status = connection->failureStatus())
-        return connection->respond(Response::error(status, connection->failureMessage(), true));
-    const QByteArray method = request.method();
-    if (request.hasBody() || (method != "GET" && method != "HEAD"))
-        return connection->respond(
-            Response::error(405, QStringLiteral("metrics are read-only; use GET without a body"),
-                            true, {{"Allow", "GET, HEAD"}}));
-    const QByteArray host = request.header("host");
-    if (!FeedRequestPolicy::hostAllowed(host, m_options.allowedHosts) ||
-        !FeedRequestPolicy::originAllowed(request.header("origin"), host, m_options.allowedHosts))
-        return connection->respond(Response::error(
-            403, QStringLiteral("refused: not an allowed Host, or a cross-origin request"), true));
-    const bool authorized =
-        m_options.token.isEmpty() ||
-        FeedRequestPolicy::tokensEqual(
-            FeedRequestPolicy::presentedToken(request.header("authorization"), request.query()),
-            m_options.token);
+    if (auto refused = FeedRequestPolicy::refusal(*connection, m_options.allowedHosts))
+        return connection->respond(refused->response);
+    const bool authorized = FeedRequestPolicy::isAuthorized(request, m_options.token);
     const QString path = QString::fromUtf8(QByteArray::fromPercentEncoding(request.path()));
     if (const auto answer = m_endpoints.answer(path, authorized))
         return connection->respond(*answer);
