@@ -22,6 +22,8 @@ import sys
 import threading
 import time
 
+from security_dockerproxy import pump
+
 LIST = re.compile(rb"^GET (/v[0-9.]+)?/containers/json(\?\S*)? HTTP/1\.[01]$")
 HUGE_BYTES = 100 * 1024 * 1024
 CHUNK = b"[" + b" " * (1024 * 1024 - 1)
@@ -63,27 +65,15 @@ def answer_huge(conn):
     conn.sendall(b"0\r\n\r\n")
 
 
-def pump(src, dst, watch=None):
-    """Copies src to dst; with watch, closes both when a later request is a list request."""
-    buf = b""
-    try:
-        while True:
-            data = src.recv(65536)
-            if not data:
-                break
-            if watch:
-                buf = (buf + data)[-4096:]
-                if any(LIST.match(line) for line in buf.split(b"\r\n")):
-                    break
-            dst.sendall(data)
-    except OSError:
-        pass
-    finally:
-        for s in (src, dst):
-            try:
-                s.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
+class ListWatch:
+    """For pump(): stops the copy when a later request on the connection is a list request."""
+
+    def __init__(self):
+        self.buf = b""
+
+    def __call__(self, data):
+        self.buf = (self.buf + data)[-4096:]
+        return any(LIST.match(line) for line in self.buf.split(b"\r\n"))
 
 
 def serve(client, docker_path, mode_path, log, lock):
@@ -111,7 +101,7 @@ def serve(client, docker_path, mode_path, log, lock):
     except OSError:
         client.close()
         return
-    threading.Thread(target=pump, args=(client, upstream, True), daemon=True).start()
+    threading.Thread(target=pump, args=(client, upstream, ListWatch()), daemon=True).start()
     pump(upstream, client)
 
 

@@ -16,13 +16,14 @@ import threading
 
 
 def pump(src, dst, on_data=None):
+    """Copies src to dst until either side closes, or until on_data(data) returns true."""
     try:
         while True:
             data = src.recv(65536)
             if not data:
                 break
-            if on_data:
-                on_data(data)
+            if on_data and on_data(data):
+                break
             dst.sendall(data)
     except OSError:
         pass
