@@ -1,5 +1,6 @@
 #include "cluster/ClusterState.h"
 
+#include <QSet>
 #include <algorithm>
 
 namespace {
@@ -161,6 +162,9 @@ void ClusterState::resetToSnapshot(const ClusterSnapshot &snapshot)
         newHosts.insert(h.record.hostname, {h.record, h.revision ? h.revision : revision});
     for (const auto &s : snapshot.services)
         newServices.insert(s.record.key, {s.record, s.revision ? s.revision : revision});
+    QSet<QString> newBalancers;
+    for (const auto &b : snapshot.balancers)
+        newBalancers.insert(b.record.name);
 
     QStringList oldServiceKeys = m_services.keys();
     std::sort(oldServiceKeys.begin(), oldServiceKeys.end());
@@ -181,6 +185,13 @@ void ClusterState::resetToSnapshot(const ClusterSnapshot &snapshot)
         putHost(it->first, it->second, stampOr(it->first.startedAt, listedAt));
     for (auto it = newServices.cbegin(); it != newServices.cend(); ++it)
         putService(it->first, it->second, stampOr(it->first.registeredAt, listedAt));
+    const QStringList oldBalancers = m_balancers.keys();
+    for (const QString &name : oldBalancers) {
+        if (!newBalancers.contains(name))
+            dropBalancer(name);
+    }
+    for (const auto &b : snapshot.balancers)
+        putBalancer(b.record);
 
     if (revision != m_revision) {
         m_revision = revision; // may go back when etcd was replaced by an older one
@@ -260,4 +271,44 @@ QMap<QString, QList<ServiceRecord>> ClusterState::servicesByName() const
 QList<ClusterEvent> ClusterState::events() const
 {
     return m_events;
+}
+
+void ClusterState::upsertBalancer(const BalancerRecord &balancer, qint64 revision)
+{
+    putBalancer(balancer);
+    advanceRevision(revision);
+}
+
+void ClusterState::removeBalancer(const QString &name, qint64 revision)
+{
+    dropBalancer(name);
+    advanceRevision(revision);
+}
+
+QList<BalancerRecord> ClusterState::balancers() const
+{
+    QList<BalancerRecord> out = m_balancers.values();
+    std::sort(out.begin(), out.end(),
+              [](const BalancerRecord &a, const BalancerRecord &b) { return a.name < b.name; });
+    return out;
+}
+
+void ClusterState::putBalancer(const BalancerRecord &record)
+{
+    auto it = m_balancers.find(record.name);
+    if (it != m_balancers.end() && *it == record)
+        return;
+    m_balancers.insert(record.name, record);
+    Q_EMIT balancerChanged(record);
+}
+
+void ClusterState::dropBalancer(const QString &name)
+{
+    const auto it = m_balancers.find(name);
+    if (it == m_balancers.end())
+        return;
+    BalancerRecord gone = *it;
+    m_balancers.erase(it);
+    gone.up = false;
+    Q_EMIT balancerChanged(gone);
 }

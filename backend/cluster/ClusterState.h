@@ -16,6 +16,7 @@ struct ClusterSnapshot {
     QList<Entry<HostRecord>> hosts;
     QList<Entry<ServiceRecord>> services; // each with its key set
     qint64 revision = 0;
+    QList<Entry<BalancerRecord>> balancers;
 };
 
 // The live cluster picture: hosts, services per host and by name, and a bounded event log. It
@@ -45,6 +46,8 @@ public:
     void removeHost(const QString &hostname, qint64 revision); // the host stays listed as gone
     void upsertService(const ServiceRecord &service, qint64 revision);
     void removeService(const QString &key, qint64 revision);
+    void upsertBalancer(const BalancerRecord &balancer, qint64 revision);
+    void removeBalancer(const QString &name, qint64 revision);
     void setStatus(Status status, const QString &errorString = {});
     // Advances revision() without a change (a watch progress notification).
     void noteRevision(qint64 revision);
@@ -59,7 +62,8 @@ public:
     QList<ServiceRecord> services() const; // all, sorted by host then id
     QList<ServiceRecord> servicesOnHost(const QString &host) const;
     QMap<QString, QList<ServiceRecord>> servicesByName() const;
-    QList<ClusterEvent> events() const; // oldest first, at most eventLimit()
+    QList<BalancerRecord> balancers() const; // the running ones, sorted by name
+    QList<ClusterEvent> events() const;      // oldest first, at most eventLimit()
     int eventLimit() const { return m_eventLimit; }
     void setEventLimit(int limit);
     // Hosts that went stay listed (up == false) until more than this many are gone; then the
@@ -78,6 +82,8 @@ Q_SIGNALS:
     void serviceChanged(const ServiceRecord &service);
     void serviceRemoved(const ServiceRecord &service);
     void eventAppended(const ClusterEvent &event);
+    // A balancer's record was written, or deleted (balancer.up == false; then it is dropped).
+    void balancerChanged(const BalancerRecord &balancer);
     // After resetToSnapshot: views that cannot diff should re-read everything.
     void snapshotReset(qint64 revision);
     // A gone host was dropped from the list to keep it bounded (see goneHostLimit()).
@@ -90,7 +96,8 @@ private:
     qint64 m_revision = 0;
     int m_eventLimit = 1000;
     QHash<QString, HostRecord> m_hosts;
-    QHash<QString, ServiceRecord> m_services; // by detail record key
+    QHash<QString, ServiceRecord> m_services;   // by detail record key
+    QHash<QString, BalancerRecord> m_balancers; // by name
     QList<ClusterEvent> m_events;
     quint64 m_nextSeq = 1;
     int m_goneHostLimit = 256;
@@ -99,6 +106,8 @@ private:
     void hostGone(const QString &hostname, qint64 revision, const QDateTime &when);
     void putService(const ServiceRecord &record, qint64 revision, const QDateTime &when);
     void dropService(const QString &key, qint64 revision);
+    void putBalancer(const BalancerRecord &record);
+    void dropBalancer(const QString &name);
     void appendEvent(ClusterEvent::Action action, const QString &host, const ServiceRecord *service,
                      qint64 revision, const QDateTime &when);
     void advanceRevision(qint64 revision);

@@ -14,7 +14,8 @@ constexpr int MaxWarnedKeys = 1024;
 struct EtcdRecordReader::Decoded {
     Keyspace::Key::Kind kind = Keyspace::Key::Kind::Other;
     HostRecord host;
-    std::optional<ServiceRecord> service; // nullopt: unreadable, so no service
+    std::optional<ServiceRecord> service;   // nullopt: unreadable, so no service
+    std::optional<BalancerRecord> balancer; // nullopt: unreadable, so no balancer
 };
 
 EtcdRecordReader::EtcdRecordReader(ClusterState *state)
@@ -46,6 +47,14 @@ EtcdRecordReader::Decoded EtcdRecordReader::decode(const QString &key, const QBy
                               .arg(key));
         out.host = host.value_or(HostRecord());
         out.host.hostname = where.host; // the key names the host; a record cannot move it
+    } else if (where.kind == Keyspace::Key::Kind::Balancer) {
+        out.balancer = BalancerRecord::fromEtcdValue(value);
+        if (!out.balancer)
+            warnOnce(key, QStringLiteral("balancer record %1 is not a JSON object; ignoring it "
+                                         "until it is written again")
+                              .arg(key));
+        else
+            out.balancer->name = where.id; // the key names the balancer
     } else if (where.kind == Keyspace::Key::Kind::Service) {
         out.service = ServiceRecord::fromEtcdValue(value);
         if (!out.service) {
@@ -85,6 +94,12 @@ void EtcdRecordReader::put(const QByteArray &keyBytes, const QByteArray &value, 
         else
             m_state->removeService(key, revision); // a record that became unreadable is no service
         break;
+    case Keyspace::Key::Kind::Balancer:
+        if (d.balancer)
+            m_state->upsertBalancer(*d.balancer, revision);
+        else
+            m_state->removeBalancer(m_keyspace.parse(key).id, revision);
+        break;
     case Keyspace::Key::Kind::Other:
         m_state->noteRevision(revision);
         break;
@@ -104,6 +119,9 @@ void EtcdRecordReader::remove(const QByteArray &keyBytes, qint64 revision)
     case Keyspace::Key::Kind::Service:
         m_state->removeService(key, revision);
         break;
+    case Keyspace::Key::Kind::Balancer:
+        m_state->removeBalancer(where.id, revision);
+        break;
     case Keyspace::Key::Kind::Other:
         m_state->noteRevision(revision);
         break;
@@ -122,6 +140,8 @@ void EtcdRecordReader::reset(const QList<EtcdKeyValue> &kvs, qint64 revision)
             snapshot.hosts.append({d.host, kv.modRevision});
         else if (d.kind == Keyspace::Key::Kind::Service && d.service)
             snapshot.services.append({*d.service, kv.modRevision});
+        else if (d.kind == Keyspace::Key::Kind::Balancer && d.balancer)
+            snapshot.balancers.append({*d.balancer, kv.modRevision});
     }
     m_state->resetToSnapshot(snapshot);
 }

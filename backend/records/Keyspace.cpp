@@ -41,12 +41,27 @@ QString Keyspace::serviceKey(const QString &hostname, const QString &id) const
     return servicesOfHost(hostname) + id;
 }
 
+QString Keyspace::balancersRoot() const
+{
+    return m_prefix + QStringLiteral("/balancers/");
+}
+
+QString Keyspace::balancerKey(const QString &name) const
+{
+    return balancersRoot() + name;
+}
+
 Keyspace::Key Keyspace::parse(const QString &key) const
 {
     Key out;
     const QString hosts = hostsRoot();
     const QString services = servicesRoot();
-    if (key.startsWith(hosts)) {
+    const QString balancers = balancersRoot();
+    if (key.startsWith(balancers)) {
+        const QString name = key.mid(balancers.size());
+        if (!name.isEmpty() && !name.contains(QLatin1Char('/')))
+            out = {Key::Kind::Balancer, {}, name};
+    } else if (key.startsWith(hosts)) {
         const QString host = key.mid(hosts.size());
         if (!host.isEmpty() && !host.contains(QLatin1Char('/')))
             out = {Key::Kind::Host, host, {}};

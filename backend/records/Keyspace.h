@@ -5,6 +5,7 @@
 // Where Portolan keeps its own records in etcd, under one prefix (default /portolan):
 //   <prefix>/hosts/<hostname>          the agent's host record
 //   <prefix>/services/<hostname>/<id>  one detail record per service
+//   <prefix>/balancers/<name>          a running portolan-lb's record
 // The registrator-compatible keys (/services/<name>/<id>) are the registry's, not this layout's.
 class Keyspace {
 public:
@@ -19,12 +20,14 @@ public:
     QString hostKey(const QString &hostname) const;
     QString servicesOfHost(const QString &hostname) const; // "<prefix>/services/<hostname>/"
     QString serviceKey(const QString &hostname, const QString &id) const;
+    QString balancersRoot() const;
+    QString balancerKey(const QString &name) const;
 
     struct Key {
-        enum class Kind { Other, Host, Service };
+        enum class Kind { Other, Host, Service, Balancer };
         Kind kind = Kind::Other;
-        QString host;
-        QString id; // services only
+        QString host; // hosts and services
+        QString id;   // services: the service id; balancers: the balancer's name
     };
     // What a key names; Other for anything outside the layout (and for "<prefix>/hosts/a/b").
     Key parse(const QString &key) const;

@@ -1,4 +1,5 @@
-// The one codec for HostRecord and ServiceRecord, driven by their forEachField() lists.
+// The one codec for HostRecord, ServiceRecord and BalancerRecord, driven by their forEachField()
+// lists.
 #include "records/Records.h"
 
 #include <QJsonArray>
@@ -83,6 +84,19 @@ void appendValue(QByteArray &out, const QStringList &list)
     out += ']';
 }
 
+QByteArray encodeRoute(const BalancerRoute &route);
+
+void appendValue(QByteArray &out, const QList<BalancerRoute> &routes)
+{
+    out += '[';
+    for (qsizetype i = 0; i < routes.size(); ++i) {
+        if (i != 0)
+            out += ',';
+        out += encodeRoute(routes.at(i));
+    }
+    out += ']';
+}
+
 // QMap iterates in key order, which is the order QJsonObject writes.
 void appendValue(QByteArray &out, const QMap<QString, QString> &map)
 {
@@ -129,14 +143,24 @@ template <typename Record> QByteArray encodeEtcd(const Record &record)
     return out;
 }
 
+QByteArray encodeRoute(const BalancerRoute &route)
+{
+    return encodeEtcd(route);
+}
+
 // --- JSON values, for decoding either form and for the feed ---
+
+enum class Form { Etcd, Feed };
+
+template <typename Record> Record decode(const QJsonObject &json, Form form);
+template <typename Record> QJsonObject toFeedJson(const Record &record);
 
 void readValue(const QJsonValue &v, QString *out)
 {
     *out = v.toString();
 }
 
-// Ports are the only numbers: accepts 6379 and "6379"; anything else is 0.
+// Numbers are ports and counts: accepts 6379 and "6379"; anything outside 0..65535 is 0.
 void readValue(const QJsonValue &v, int *out)
 {
     if (v.isDouble()) {
@@ -181,6 +205,15 @@ void readValue(const QJsonValue &v, QMap<QString, QString> *out)
                                                     : it.value().toVariant().toString());
 }
 
+void readValue(const QJsonValue &v, QList<BalancerRoute> *out)
+{
+    out->clear();
+    for (const QJsonValue &route : v.toArray()) {
+        if (route.isObject()) // both forms spell a route's members alike
+            out->append(decode<BalancerRoute>(route.toObject(), Form::Etcd));
+    }
+}
+
 QJsonValue jsonValue(const QString &s)
 {
     return s;
@@ -214,7 +247,13 @@ QJsonValue jsonValue(const QMap<QString, QString> &map)
     return o;
 }
 
-enum class Form { Etcd, Feed };
+QJsonValue jsonValue(const QList<BalancerRoute> &routes)
+{
+    QJsonArray array;
+    for (const BalancerRoute &route : routes)
+        array.append(toFeedJson(route));
+    return array;
+}
 
 const char *nameIn(Form form, const RecordField &field)
 {
@@ -332,4 +371,43 @@ QJsonObject ServiceRecord::toJson() const
 ServiceRecord ServiceRecord::fromJson(const QJsonObject &feed)
 {
     return decode<ServiceRecord>(feed, Form::Feed);
+}
+
+bool ServiceRecord::takesTraffic() const
+{
+    return health.isEmpty() || health == QLatin1String("none") ||
+           health == QLatin1String("healthy");
+}
+
+bool BalancerRoute::operator==(const BalancerRoute &o) const
+{
+    return allFieldsEqual(*this, o);
+}
+
+bool BalancerRecord::operator==(const BalancerRecord &o) const
+{
+    return allFieldsEqual(*this, o);
+}
+
+QByteArray BalancerRecord::toEtcdValue() const
+{
+    return encodeEtcd(*this);
+}
+
+std::optional<BalancerRecord> BalancerRecord::fromEtcdValue(const QByteArray &value)
+{
+    const std::optional<QJsonObject> json = parseObject(value);
+    if (!json)
+        return std::nullopt;
+    return decode<BalancerRecord>(*json, Form::Etcd);
+}
+
+QJsonObject BalancerRecord::toJson() const
+{
+    return toFeedJson(*this);
+}
+
+BalancerRecord BalancerRecord::fromJson(const QJsonObject &feed)
+{
+    return decode<BalancerRecord>(feed, Form::Feed);
 }

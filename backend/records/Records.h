@@ -2,6 +2,7 @@
 
 #include <QDateTime>
 #include <QJsonObject>
+#include <QList>
 #include <QMap>
 #include <QString>
 #include <QStringList>
@@ -69,6 +70,9 @@ struct ServiceRecord {
     QString containerId;
     QString containerName;
     QString image;
+    // Docker's HEALTHCHECK state: "none" (no healthcheck), "starting", "healthy", "unhealthy";
+    // empty when an older agent wrote the record (read as "none").
+    QString health;
     // The registrator-compatible key, e.g. /services/redis/core-01:redis.1:6379
     QString registryKey;
     QDateTime registeredAt;
@@ -80,6 +84,7 @@ struct ServiceRecord {
         visit(RecordField{"attributes", "attributes"}, &ServiceRecord::attributes);
         visit(RecordField{"containerId", "containerId"}, &ServiceRecord::containerId);
         visit(RecordField{"containerName", "containerName"}, &ServiceRecord::containerName);
+        visit(RecordField{"health", "health", true}, &ServiceRecord::health);
         visit(RecordField{"host", "host"}, &ServiceRecord::host);
         visit(RecordField{"id", "id"}, &ServiceRecord::id);
         visit(RecordField{"image", "image"}, &ServiceRecord::image);
@@ -94,6 +99,8 @@ struct ServiceRecord {
     }
 
     QString address() const; // ip:port, IPv6 bracketed
+    // Whether a balancer may send it traffic: healthy, or no healthcheck at all.
+    bool takesTraffic() const;
 
     bool operator==(const ServiceRecord &o) const;
     bool operator!=(const ServiceRecord &o) const { return !(*this == o); }
@@ -108,6 +115,64 @@ struct ServiceRecord {
 // Every member is an implicitly shared Qt value or a plain int, so a QList of 10k records can
 // move rows with memmove instead of move-constructing each later element.
 Q_DECLARE_TYPEINFO(ServiceRecord, Q_RELOCATABLE_TYPE);
+
+// One routed service in a balancer's record.
+struct BalancerRoute {
+    QString service; // the registered service name
+    QString backend; // the HAProxy backend or nginx upstream that carries it
+    int servers = 0; // registered instances
+    int ready = 0;   // of those, the ones taking traffic (healthy or without a healthcheck)
+
+    template <typename Visit> static void forEachField(Visit &&visit)
+    {
+        visit(RecordField{"backend", "backend"}, &BalancerRoute::backend);
+        visit(RecordField{"ready", "ready"}, &BalancerRoute::ready);
+        visit(RecordField{"servers", "servers"}, &BalancerRoute::servers);
+        visit(RecordField{"service", "service"}, &BalancerRoute::service);
+    }
+    bool operator==(const BalancerRoute &o) const;
+    bool operator!=(const BalancerRoute &o) const { return !(*this == o); }
+};
+
+// What a running portolan-lb publishes at <prefix>/balancers/<name> (on its own lease).
+struct BalancerRecord {
+    QString name;
+    QString host;          // where portolan-lb runs
+    QString driver;        // "haproxy" or "nginx"
+    QString driverVersion; // the balancer's own version, e.g. "2.6.12"
+    QString version;       // portolan-lb's version
+    QDateTime startedAt;
+    QDateTime lastApplyAt;
+    QString lastApplyMethod; // "runtime" (HAProxy Runtime API) or "reload"; empty before the first
+    QString lastError;       // the last failure, one sentence; empty once an apply succeeded
+    QDateTime lastErrorAt;
+    QList<BalancerRoute> routes; // sorted by service
+    bool up = true;              // false once the record was deleted (lease expired or lb gone)
+
+    template <typename Visit> static void forEachField(Visit &&visit)
+    {
+        visit(RecordField{"driver", "driver"}, &BalancerRecord::driver);
+        visit(RecordField{"driverVersion", "driverVersion", true}, &BalancerRecord::driverVersion);
+        visit(RecordField{"host", "host"}, &BalancerRecord::host);
+        visit(RecordField{"lastApplyAt", "lastApplyAt", true}, &BalancerRecord::lastApplyAt);
+        visit(RecordField{"lastApplyMethod", "lastApplyMethod", true},
+              &BalancerRecord::lastApplyMethod);
+        visit(RecordField{"lastError", "lastError", true}, &BalancerRecord::lastError);
+        visit(RecordField{"lastErrorAt", "lastErrorAt", true}, &BalancerRecord::lastErrorAt);
+        visit(RecordField{"name", "name"}, &BalancerRecord::name);
+        visit(RecordField{"routes", "routes"}, &BalancerRecord::routes);
+        visit(RecordField{"startedAt", "startedAt"}, &BalancerRecord::startedAt);
+        visit(RecordField{"version", "version"}, &BalancerRecord::version);
+        visit(RecordField{nullptr, "up"}, &BalancerRecord::up);
+    }
+
+    bool operator==(const BalancerRecord &o) const;
+    bool operator!=(const BalancerRecord &o) const { return !(*this == o); }
+    QByteArray toEtcdValue() const;
+    static std::optional<BalancerRecord> fromEtcdValue(const QByteArray &value);
+    QJsonObject toJson() const; // the feed's "balancer" object
+    static BalancerRecord fromJson(const QJsonObject &feed);
+};
 
 // One entry of the bounded event log.
 struct ClusterEvent {

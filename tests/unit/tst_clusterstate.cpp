@@ -500,7 +500,7 @@ void tst_ClusterState::jsonShapes()
     QCOMPARE(host.value("startedAt").toString(), "2026-11-27T05:00:00.000Z");
     const QJsonObject svc = s.servicesOnHost("core-01").at(1).toJson();
     QCOMPARE(svc.keys(), (QStringList{"address", "attributes", "containerId", "containerName",
-                                      "host", "id", "image", "ip", "key", "name", "port",
+                                      "health", "host", "id", "image", "ip", "key", "name", "port",
                                       "protocol", "registeredAt", "registryKey", "tags"}));
     QCOMPARE(svc.value("key").toString(), "/portolan/services/core-01/core-01:redis.1:6379");
     QCOMPARE(svc.value("port").toInt(), 49153);

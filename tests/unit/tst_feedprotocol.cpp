@@ -77,7 +77,7 @@ const QStringList kHostKeys = sorted({"hostname", "address", "agentVersion", "do
                                       "feedUrl", "startedAt", "up", "goneAt"});
 const QStringList kServiceKeys =
     sorted({"key", "id", "name", "host", "ip", "port", "address", "protocol", "tags", "attributes",
-            "containerId", "containerName", "image", "registryKey", "registeredAt"});
+            "containerId", "containerName", "image", "registryKey", "registeredAt", "health"});
 const QStringList kEventKeys =
     sorted({"seq", "action", "host", "service", "serviceId", "address", "revision", "time"});
 

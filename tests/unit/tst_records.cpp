@@ -3,6 +3,7 @@
 #include "records/Keyspace.h"
 #include "records/Records.h"
 
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QTest>
 
@@ -40,7 +41,27 @@ ServiceRecord everyServiceField()
     s.image = "example/redis:latest";
     s.registryKey = "/services/redis/core-01:redis.1:6379";
     s.registeredAt = QDateTime(QDate(2026, 11, 27), QTime(5, 0, 1, 456), Qt::UTC);
+    s.health = "starting";
     return s;
+}
+
+BalancerRecord everyBalancerField()
+{
+    BalancerRecord b;
+    b.name = "edge-1";
+    b.host = "core-02";
+    b.driver = "haproxy";
+    b.driverVersion = "2.6.12";
+    b.version = "0.1.0";
+    b.startedAt = QDateTime(QDate(2026, 12, 1), QTime(8, 0, 0, 1), Qt::UTC);
+    b.lastApplyAt = QDateTime(QDate(2026, 12, 1), QTime(8, 0, 2, 2), Qt::UTC);
+    b.lastApplyMethod = "runtime";
+    b.lastError = "haproxy -c refused the new configuration";
+    b.lastErrorAt = QDateTime(QDate(2026, 12, 1), QTime(8, 0, 1, 3), Qt::UTC);
+    b.routes = {BalancerRoute{"redis", "portolan_redis", 3, 2},
+                BalancerRoute{"web", "portolan_web", 1, 0}};
+    b.up = false;
+    return b;
 }
 
 // The record with only the etcd members of `full` (the others are not stored there).
@@ -112,12 +133,16 @@ void tst_Records::fieldListCoversTheStruct()
 {
     checkListCoversStruct<HostRecord>();
     checkListCoversStruct<ServiceRecord>();
+    checkListCoversStruct<BalancerRecord>();
+    checkListCoversStruct<BalancerRoute>();
 }
 
 void tst_Records::everyFieldIsSetAndCompared()
 {
     checkEveryFieldCounts(everyHostField());
     checkEveryFieldCounts(everyServiceField());
+    checkEveryFieldCounts(everyBalancerField());
+    checkEveryFieldCounts(BalancerRoute{"s", "b", 1, 1});
 }
 
 void tst_Records::etcdRoundTrip()
@@ -126,6 +151,9 @@ void tst_Records::etcdRoundTrip()
     QCOMPARE(HostRecord::fromEtcdValue(h.toEtcdValue()).value(), etcdPart(h));
     const ServiceRecord s = everyServiceField();
     QCOMPARE(ServiceRecord::fromEtcdValue(s.toEtcdValue()).value(), etcdPart(s));
+    const BalancerRecord b = everyBalancerField();
+    QCOMPARE(BalancerRecord::fromEtcdValue(b.toEtcdValue()).value(), etcdPart(b));
+    QVERIFY(!BalancerRecord::fromEtcdValue("\"x\""));
     QVERIFY(!ServiceRecord::fromEtcdValue("[1]"));
     QVERIFY(!HostRecord::fromEtcdValue("{oops"));
 }
@@ -139,6 +167,8 @@ void tst_Records::feedRoundTrip()
     QCOMPARE(s.toJson().value("address").toString(), "[fd00::5]:49153");
     QCOMPARE(s.toJson().value("key").toString(), s.key);
     QCOMPARE(s.toJson().value("registryKey").toString(), s.registryKey);
+    const BalancerRecord b = everyBalancerField();
+    QCOMPARE(BalancerRecord::fromJson(b.toJson()), b);
 }
 
 void tst_Records::everyNameIsWritten()
@@ -155,6 +185,14 @@ void tst_Records::everyNameIsWritten()
     QStringList svcFeed = names<ServiceRecord>(false) << "address";
     svcFeed.sort();
     QCOMPARE(everyServiceField().toJson().keys(), svcFeed);
+
+    const QJsonObject lbEtcd = QJsonDocument::fromJson(everyBalancerField().toEtcdValue()).object();
+    QCOMPARE(lbEtcd.keys(), names<BalancerRecord>(true));
+    QCOMPARE(lbEtcd.value("routes").toArray().first().toObject().keys(),
+             names<BalancerRoute>(true));
+    QStringList lbFeed = names<BalancerRecord>(false);
+    lbFeed.sort();
+    QCOMPARE(everyBalancerField().toJson().keys(), lbFeed);
 }
 
 void tst_Records::etcdBytesAreWhatQJsonDocumentWrites_data()
@@ -187,6 +225,8 @@ void tst_Records::etcdBytesAreWhatQJsonDocumentWrites()
     QCOMPARE(written, parsed.toJson(QJsonDocument::Compact));
     const QByteArray host = everyHostField().toEtcdValue();
     QCOMPARE(host, QJsonDocument::fromJson(host).toJson(QJsonDocument::Compact));
+    const QByteArray lb = everyBalancerField().toEtcdValue();
+    QCOMPARE(lb, QJsonDocument::fromJson(lb).toJson(QJsonDocument::Compact));
 }
 
 void tst_Records::hostLeavesOutWhatItDoesNotKnowYet()
@@ -214,6 +254,22 @@ void tst_Records::decodingIsLenient()
     QCOMPARE(s.registeredAt, QDateTime(QDate(2026, 11, 27), QTime(5, 0, 1), Qt::UTC));
     QCOMPARE(ServiceRecord::fromEtcdValue(R"({"port":70000})")->port, 0);
     QVERIFY(HostRecord::fromJson({{"hostname", "h"}}).up); // absent: up
+    // An older agent's record has no health: it takes traffic like one without a healthcheck.
+    QVERIFY(ServiceRecord::fromEtcdValue(R"({"name":"a"})")->takesTraffic());
+    ServiceRecord h;
+    for (const char *state : {"none", "healthy"}) {
+        h.health = state;
+        QVERIFY2(h.takesTraffic(), state);
+    }
+    for (const char *state : {"starting", "unhealthy", "bogus"}) {
+        h.health = state;
+        QVERIFY2(!h.takesTraffic(), state);
+    }
+    const BalancerRecord b = BalancerRecord::fromEtcdValue(
+                                 R"({"name":"x","routes":[{"service":"a","servers":"2"},7,"s"]})")
+                                 .value();
+    QCOMPARE(b.routes.size(), 1);
+    QCOMPARE(b.routes.first().servers, 2);
 }
 
 void tst_Records::keyspace_data()
@@ -246,6 +302,12 @@ void tst_Records::keyspace_data()
     QTest::newRow("services of a host") << "/portolan"
                                         << "/portolan/services/h" << int(K::Other) << ""
                                         << "";
+    QTest::newRow("balancer") << "/portolan"
+                              << "/portolan/balancers/edge-1" << int(K::Balancer) << ""
+                              << "edge-1";
+    QTest::newRow("balancer with a slash") << "/portolan"
+                                           << "/portolan/balancers/a/b" << int(K::Other) << ""
+                                           << "";
     QTest::newRow("another prefix") << "/portolan"
                                     << "/portolan2/hosts/h" << int(K::Other) << ""
                                     << "";
@@ -267,6 +329,8 @@ void tst_Records::keyspace()
         QCOMPARE(keys.hostKey(host), key);
     if (parsed.kind == Keyspace::Key::Kind::Service)
         QCOMPARE(keys.serviceKey(host, id), key);
+    if (parsed.kind == Keyspace::Key::Kind::Balancer)
+        QCOMPARE(keys.balancerKey(id), key);
     QCOMPARE(Keyspace().prefix(), "/portolan");
     QCOMPARE(Keyspace("/x//").root(), "/x/");
     QCOMPARE(Keyspace().servicesOfHost("h"), "/portolan/services/h/");
