@@ -54,6 +54,9 @@ got=$("$agent" -version) || fail "$agent -version failed"
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
+mkdir -p "$work/debian"
+printf 'Source: portolan\n\nPackage: portolan\nArchitecture: any\n\nPackage: portolan-dashboard\nArchitecture: any\n' \
+    >"$work/debian/control"
 
 # ---------------------------------------------------------------- helpers
 
@@ -83,13 +86,10 @@ install_docs() {
     gzip -9n <"$changelog" >"$doc/changelog.Debian.gz"
 }
 
-# shlib_depends PROGRAM...: the Depends dpkg-shlibdeps computes from the libraries they link
-# (it reads a debian/control, so it runs in a scratch source tree).
+# shlib_depends PROGRAM...: the Depends dpkg-shlibdeps computes from the libraries they link.
+# It wants a source tree: the stages are $work/debian/PACKAGE, beside a minimal debian/control.
 shlib_depends() {
-    local src=$work/shlibdeps
-    mkdir -p "$src/debian"
-    printf 'Source: portolan\n\nPackage: portolan\nArchitecture: any\n' >"$src/debian/control"
-    (cd "$src" && dpkg-shlibdeps -O --warnings=7 "$@") | sed -n 's/^shlibs:Depends=//p'
+    (cd "$work" && dpkg-shlibdeps -O "${@#"$work/"}") | sed -n 's/^shlibs:Depends=//p'
 }
 
 # build_deb PACKAGE STAGE DEPENDS: control (from packaging/deb/PACKAGE.control), md5sums, the
@@ -121,7 +121,8 @@ build_deb() {
 }
 
 # ---------------------------------------------------------------- portolan
-stage=$work/portolan
+stage=$work/debian/portolan
+install -d "$stage/DEBIAN" # also marks the package root for dpkg-shlibdeps
 install_bin "$agent" "$stage"
 install_man portolan.8 "$stage"
 programs=("$stage/usr/bin/portolan")
@@ -145,7 +146,8 @@ if [[ ! -x $dashboard ]]; then
     echo "build-deb: no $dashboard (built with -DPORTOLAN_DASHBOARD=OFF?): portolan-dashboard skipped"
     exit 0
 fi
-stage=$work/portolan-dashboard
+stage=$work/debian/portolan-dashboard
+install -d "$stage/DEBIAN"
 install_bin "$dashboard" "$stage"
 install_man portolan-dashboard.1 "$stage"
 install -D -m 644 "$pkg_src/desktop/portolan-dashboard.desktop" \
