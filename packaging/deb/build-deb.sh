@@ -42,7 +42,8 @@ version=$(dpkg-parsechangelog -l "$changelog" -S Version)
     fail "packaging/deb/changelog's newest entry is $version, but the build is version $upstream: add an entry for $upstream-1 at its top"
 maintainer=$(dpkg-parsechangelog -l "$changelog" -S Maintainer)
 # Reproducible: every file's time and the archive members' times are the changelog entry's.
-export SOURCE_DATE_EPOCH=$(dpkg-parsechangelog -l "$changelog" -S Timestamp)
+SOURCE_DATE_EPOCH=$(dpkg-parsechangelog -l "$changelog" -S Timestamp)
+export SOURCE_DATE_EPOCH
 arch=$(dpkg --print-architecture)
 
 agent=$build/app/agent/portolan

@@ -49,11 +49,15 @@ say "lintian: no error, $lint_summary, all explained, in $lint_ms ms"
 man_covers() { # PAGE HELP_TEXT
     local opt missing=()
     for opt in $(sed -n 's/^ *\(-[a-zA-Z][a-zA-Z-]*\).*/\1/p' <<<"$2" | sort -u); do
-        grep -qF -- "$(sed 's/-/\\-/g' <<<"$opt")" "$1" || missing+=("$opt")
+        # an option entry: a .B/.BI/.BR line naming it whole (\-feed is not \-feed\-cert)
+        grep -qE -- "^\.B[IR]? (.* )?${opt//-/\\\\-}([^a-zA-Z\\]|\$)" "$1" || missing+=("$opt")
     done
     [ ${#missing[@]} = 0 ] || fail "${1##*/} does not describe ${missing[*]}"
 }
 man_covers "$SRC/packaging/man/portolan.8" "$("$BUILD/app/agent/portolan" -help)"
+# portolan-lb joins the agent's package once the build has it (build-deb.sh picks it up).
+LB_BIN=$BUILD/app/lb/portolan-lb
+[ -x "$LB_BIN" ] && man_covers "$SRC/packaging/man/portolan-lb.8" "$("$LB_BIN" -help 2>&1)"
 [ "$WITH_DASHBOARD" = 1 ] && man_covers "$SRC/packaging/man/portolan-dashboard.1" \
     "$("$BUILD/app/dashboard/portolan-dashboard" --help | sed 's/^ *-[a-z], /  /')"
 
@@ -116,6 +120,7 @@ fi
 expect_files=(/usr/bin/portolan /lib/systemd/system/portolan.service /etc/default/portolan
     /usr/share/man/man8/portolan.8.gz /usr/share/doc/portolan/copyright
     /usr/share/doc/portolan/changelog.Debian.gz)
+[ -x "$LB_BIN" ] && expect_files+=(/usr/bin/portolan-lb /usr/share/man/man8/portolan-lb.8.gz)
 [ "$WITH_DASHBOARD" = 1 ] && expect_files+=(/usr/bin/portolan-dashboard
     /usr/share/applications/portolan-dashboard.desktop
     /usr/share/icons/hicolor/scalable/apps/portolan-dashboard.svg
@@ -133,6 +138,15 @@ inside test ! -e /etc/systemd/system/multi-user.target.wants/portolan.service ||
 inside sh -c 'echo "PORTOLAN_OPTS=-ip=10.0.0.5" >>/etc/default/portolan &&
     mkdir -p /etc/systemd/system/multi-user.target.wants &&
     ln -s /lib/systemd/system/portolan.service /etc/systemd/system/multi-user.target.wants/portolan.service'
+
+# An upgrade (the same package again takes the same path: prerm upgrade, postinst configure
+# with the old version) keeps both and says nothing about starting.
+inside dpkg -i /tmp/debs/"${agent_deb##*/}" >"$IT_DIR/dpkg-upgrade.txt" 2>&1 ||
+    fail "dpkg -i over the installed package failed: $(cat "$IT_DIR/dpkg-upgrade.txt")"
+grep -q 'systemctl enable' "$IT_DIR/dpkg-upgrade.txt" && fail "postinst told an upgrade how to enable the agent"
+inside grep -q -- '-ip=10.0.0.5' /etc/default/portolan || fail "the upgrade lost the edited /etc/default/portolan"
+inside test -L /etc/systemd/system/multi-user.target.wants/portolan.service ||
+    fail "the upgrade dropped the operator's enable link"
 
 # ---------------------------------------------------------------- remove and purge
 pkgs=(portolan)
@@ -153,4 +167,4 @@ diff "$IT_DIR/files-before.txt" "$IT_DIR/files-after.txt" >"$IT_DIR/files-diff.t
 $(head -n 20 "$IT_DIR/files-diff.txt")"
 
 total_ms=$(($(now_ms) - t_start))
-result "$version (${#debs[@]} packages: $(for d in "${debs[@]}"; do printf '%s %s ' "${d##*/}" "$(du -h "$d" | cut -f1)"; done| sed 's/ $//')); lintian no error ($lint_summary, explained); dpkg -i, -version, dashboard --help/--version and offscreen views, files, -r keeps config, -P leaves the root as before; build ${build_ms} ms, lintian ${lint_ms} ms, base ${rootfs_ms} ms, import+run ${import_ms} ms, total ${total_ms} ms"
+result "$version (${#debs[@]} packages: $(for d in "${debs[@]}"; do printf '%s %s ' "${d##*/}" "$(du -h "$d" | cut -f1)"; done| sed 's/ $//')); lintian no error ($lint_summary, explained); dpkg -i, -version, dashboard --help/--version and offscreen views, files, upgrade and -r keep config, -P leaves the root as before; build ${build_ms} ms, lintian ${lint_ms} ms, base ${rootfs_ms} ms, import+run ${import_ms} ms, total ${total_ms} ms"
