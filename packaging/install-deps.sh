@@ -15,7 +15,7 @@ TEST=(clang libclang-rt-14-dev xvfb xauth libgl1-mesa-dri fonts-dejavu-core imag
       chromium python3 strace systemd cloud-init)
 TEST+=(prometheus) # promtool and the server for tests/integration/metrics.sh
 TEST+=(haproxy nginx-light libnginx-mod-stream wrk) # the real balancers and load for portolan-lb's tests
-TEST+=(mmdebstrap dpkg-dev lintian man-db) # the offline image, the .deb and its checks
+TEST+=(mmdebstrap dpkg-dev lintian man-db desktop-file-utils) # the offline image, the .deb and its checks
 
 packages=("${BUILD[@]}" "${RUNTIME[@]}")
 if [[ "${1:-}" != "--runtime-only" ]]; then
