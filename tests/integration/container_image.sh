@@ -10,11 +10,12 @@
 # 4. one stopped: `removed:`; `docker stop portolan` ends the agent (PID 1) with SIGTERM at once,
 #    the keys stay until the lease expires, then go;
 # 5. a second run without --net=host, with -feed published on 127.0.0.1: the feed answers, the
-#    agent registers the other container but not its own published feed port.
+#    agent registers the other container but not its own published feed port; a third run with
+#    SERVICE_8080_NAME (registrator's way of asking) registers it.
 # The second run reaches etcd through the address of the private bridge this test made.
 source "$(dirname "$0")/lib.sh"
 
-need_tools mmdebstrap readelf strip dpkg
+need_tools mmdebstrap readelf strip dpkg openssl
 TTL=5
 H=core-01 # the seed's $HOSTNAME; not this machine's name, so the test sees -h take effect
 ROOT=$(cd "$IT_LIB_DIR/../.." && pwd)
@@ -105,8 +106,12 @@ gone_ms=$(($(now_ms) - t_stop))
 [ "$gone_ms" -ge 1500 ] || fail "$KEY vanished $gone_ms ms after docker stop: sooner than a $TTL s lease allows"
 
 # ---- 5. the feed published, no --net=host: the agent does not register itself
+# Off loopback (inside its container) the feed needs a token; the probes answer without one.
+(umask 077 && openssl rand -hex 16 >"$IT_DIR/feed-token")
 run_published portolan2 -h core-02 -v "$SOCK:/tmp/docker.sock" -p 127.0.0.1::8080 \
-    portolan:latest -ip=127.0.0.1 -feed=0.0.0.0:8080 "etcd://$BRIDGE_IP:$ETCD_PORT/services"
+    -v "$IT_DIR/feed-token:/run/feed-token:ro" portolan:latest -ip=127.0.0.1 \
+    -feed=0.0.0.0:8080 -feed-token-file=/run/feed-token "etcd://$BRIDGE_IP:$ETCD_PORT/services"
+expect_docker_log "Browser view and live feed at" 10 portolan2
 self2=$(id12 portolan2)
 feed_port=$(host_port portolan2 8080)
 expect_value "/services/redis/core-02:redis.2:6379" "127.0.0.1:$(host_port redis.2 6379)" 15
@@ -115,7 +120,13 @@ expect_docker_log "ignored: $self2 service on port 8080: the agent's own contain
 own=$(etcd_get_prefix /services/ | grep -c portolan || true)
 assert_eq "$own" 0 "keys naming the agent's own container under /services/"
 dk stop portolan2 >/dev/null
+# Asked with registrator's label, its feed is a service.
+run_published portolan3 -h core-03 -v "$SOCK:/tmp/docker.sock" -p 127.0.0.1::8080 \
+    -l SERVICE_8080_NAME=portolan-feed -v "$IT_DIR/feed-token:/run/feed-token:ro" portolan:latest \
+    -ip=127.0.0.1 -feed=0.0.0.0:8080 -feed-token-file=/run/feed-token "etcd://$BRIDGE_IP:$ETCD_PORT/services"
+expect_value "/services/portolan-feed/core-03:portolan3:8080" "127.0.0.1:$(host_port portolan3 8080)" 15
+dk stop portolan3 >/dev/null
 
 result "PASS image portolan:$version ${size_mb} MB built offline in ${image_ms} ms; seed's docker run" \
     "registered 2 services under -h $H; docker stop in ${stop_ms} ms (exit 0), keys gone ${gone_ms} ms" \
-    "later (-ttl=$TTL); with -feed published, own port 8080 not registered"
+    "later (-ttl=$TTL); with -feed published, own port 8080 not registered, and registered when asked"
