@@ -59,6 +59,8 @@ QString OwnContainer::idFromCgroup(const QByteArray &cgroup)
 
 QString OwnContainer::detect()
 {
-    const QString id = idFromMountInfo(readProcFile("/proc/self/mountinfo"));
-    return !id.isEmpty() ? id : idFromCgroup(readProcFile("/proc/self/cgroup"));
+    // The cgroup path names this very container; the mounted files name the container whose
+    // network it uses (another one with --net=container:X), so they come second.
+    const QString id = idFromCgroup(readProcFile("/proc/self/cgroup"));
+    return !id.isEmpty() ? id : idFromMountInfo(readProcFile("/proc/self/mountinfo"));
 }

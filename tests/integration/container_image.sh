@@ -23,7 +23,8 @@ BUILD=${PORTOLAN_BUILD_DIR:-$(cd "$(dirname "$PORTOLAN_BIN")/../.." && pwd)}
 start_dockerd
 SOCK=$DOCKER_RUN/docker.sock
 BRIDGE_IP=10.213.${DOCKER_BRIDGE#ptlit}.1
-# etcd on loopback and on the private bridge's address (for step 5).
+# etcd on loopback and on the private bridge's address (for step 5): start_etcd takes the port,
+# data dir and flags given here instead of choosing its own.
 read -r ETCD_PORT ETCD_PEER_PORT <<<"$("$IT_PY" "$IT_LIB_DIR/ittool.py" free-ports 2)"
 ETCD_DATA=$IT_DIR/etcd-data
 ETCD_FLAGS=(--listen-client-urls "http://127.0.0.1:$ETCD_PORT,http://$BRIDGE_IP:$ETCD_PORT")
@@ -72,8 +73,7 @@ expect_docker_log "Connected to etcd"
 # Other dockerds on this machine (other test runs) hand out host ports from the same range, so a
 # -P port can be taken between Docker's choice and its bind: start again, a few times.
 run_published() { # NAME ARGS...
-    local i
-    for i in 1 2 3 4 5; do
+    for _ in 1 2 3 4 5; do
         dk run -d --name "$@" >/dev/null 2>"$IT_DIR/run.err" && return 0
         grep -q 'address already in use' "$IT_DIR/run.err" || fail "docker run --name $*: $(cat "$IT_DIR/run.err")"
         dk rm -f "$1" >/dev/null
