@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Builds the portolan agent image and tags it portolan:<version> and portolan:latest, on the
 # daemon DOCKER_HOST names (docs/operations.md, "Container image").
-#   packaging/docker/build-image.sh [--name NAME]
+#   packaging/docker/build-image.sh [--name NAME] [-- DOCKER-BUILD-OPTIONS...]
 #       docker build of packaging/docker/Dockerfile: needs Debian's repository and the
-#       debian:bookworm images from a registry.
+#       debian:bookworm images from a registry. Options after -- go to docker build
+#       (e.g. --network host, --build-arg http_proxy=...).
 #   packaging/docker/build-image.sh --offline [--binary PATH] [--cache DIR] [--name NAME]
 #       No registry: a root file system made by packaging/offline-rootfs.sh from Debian's
 #       packages (the binary's libraries and ca-certificates; cached in DIR, by default
@@ -17,6 +18,7 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 build=${PORTOLAN_BUILD_DIR:-$root/build}
 mode=dockerfile name=portolan binary="" cache=""
+extra=()
 die() { echo "build-image: $*" >&2; exit 1; }
 while (($#)); do
     case "$1" in
@@ -25,7 +27,8 @@ while (($#)); do
     --binary) binary=${2:?--binary needs a path}; shift ;;
     --cache) cache=${2:?--cache needs a directory}; shift ;;
     --name) name=${2:?--name needs an image name}; shift ;;
-    -h | --help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) sed -n '2,/^set -/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+    --) shift; extra=("$@"); break ;;
     *) die "unknown argument '$1' (see --help)" ;;
     esac
     shift
@@ -58,7 +61,7 @@ if [[ $mode == dockerfile ]]; then
     [[ -n "$version" ]] || die "no version in $root/CMakeLists.txt"
     docker build -f "$root/packaging/docker/Dockerfile" \
         --label "org.opencontainers.image.version=$version" \
-        -t "$name:$version" -t "$name:latest" "$root"
+        -t "$name:$version" -t "$name:latest" ${extra[@]+"${extra[@]}"} "$root"
     echo "build-image: built $name:$version and $name:latest on ${DOCKER_HOST:-the default daemon}"
     exit 0
 fi
