@@ -12,7 +12,7 @@ if (($# < 1)); then
 fi
 out="$1"
 shift
-want="docs=${PORTOLAN_ROOTFS_DOCS:-0} $(printf '%s\n' "$@" | sort -u | tr '\n' ' ')"
+want="docs=${PORTOLAN_ROOTFS_DOCS:-0}${PORTOLAN_ROOTFS_NO_USRMERGE:+ no-usrmerge} $(printf '%s\n' "$@" | sort -u | tr '\n' ' ')"
 if [[ -s "$out" && -f "$out.pkgs" && "$(cat "$out.pkgs")" == "$want" ]]; then
     echo "offline-rootfs: $out is up to date"
     exit 0
@@ -31,9 +31,14 @@ if [[ "${PORTOLAN_ROOTFS_DOCS:-0}" != 1 ]]; then
           --dpkgopt='path-include=/usr/share/doc/*/copyright'
           --dpkgopt='path-exclude=/usr/share/locale/*' --dpkgopt='path-exclude=/usr/share/info/*')
 fi
+# PORTOLAN_ROOTFS_NO_USRMERGE=1: merged /usr by mmdebstrap's own hook, as debootstrap and the
+# debian:bookworm images do, instead of the usrmerge package and the full Perl it pulls in
+# (about 50 MB that a container never runs; the agent's image uses it).
+hooks=()
+[[ -n "${PORTOLAN_ROOTFS_NO_USRMERGE:-}" ]] && hooks=(--hook-dir=/usr/share/mmdebstrap/hooks/merged-usr)
 rm -f "$out" "$out.pkgs"
 # --variant=essential: dpkg and the essential set, no apt; --format=tar for docker import.
-mmdebstrap --mode=root --variant=essential --format=tar "${include[@]}" "${slim[@]}" \
+mmdebstrap --mode=root --variant=essential --format=tar "${include[@]}" "${slim[@]}" "${hooks[@]}" \
     bookworm "$out.part" </dev/null
 mv "$out.part" "$out"
 printf '%s' "$want" >"$out.pkgs"

@@ -10,6 +10,7 @@
 #include "core/UnixSignalWatcher.h"
 #include "core/Version.h"
 #include "docker/DockerContainerSource.h"
+#include "docker/OwnContainer.h"
 #include "registry/RegistryFactory.h"
 
 #include <QCoreApplication>
@@ -45,6 +46,11 @@ bool Agent::start(QString *usageError)
     qInfo().noquote()
         << QStringLiteral("Using %1 as host %2").arg(m_registry->describe(), m_hostname);
     qInfo().noquote() << "Using Docker at" << m_endpoint.describe();
+    if (!m_serviceOptions.ownContainerId.isEmpty())
+        qInfo().noquote() << QStringLiteral(
+                                 "Running in container %1: its own ports are not registered "
+                                 "unless it has a SERVICE_NAME or SERVICE_<port>_NAME label or env")
+                                 .arg(m_serviceOptions.ownContainerId.left(12));
     m_hostInfo.insert(QStringLiteral("address"), !m_options.hostIp.isEmpty()
                                                      ? m_options.hostIp
                                                      : m_serviceOptions.resolvedHostIp);
@@ -93,6 +99,7 @@ QString Agent::configure()
     m_serviceOptions.explicitOnly = o.explicitOnly;
     m_serviceOptions.useIpFromLabel = o.useIpFromLabel;
     m_serviceOptions.tags = m_tags ? &*m_tags : nullptr;
+    m_serviceOptions.ownContainerId = OwnContainer::detect();
     return QString();
 }
 

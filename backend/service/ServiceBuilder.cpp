@@ -219,6 +219,12 @@ ServiceBuilder::service(const Container &c, const ServicePort &port, QStringList
 
     s.name = meta.value(QStringLiteral("name"));
     if (s.name.isEmpty()) {
+        if (!m_options.ownContainerId.isEmpty() && c.id == m_options.ownContainerId) {
+            notes << skipped + QStringLiteral(": the agent's own container (SERVICE_NAME or "
+                                              "SERVICE_%1_NAME registers it)")
+                                   .arg(port.exposedPort);
+            return std::nullopt;
+        }
         if (m_options.explicitOnly) {
             notes << skipped + QStringLiteral(": -explicit and no SERVICE_NAME");
             return std::nullopt;

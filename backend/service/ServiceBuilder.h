@@ -20,6 +20,9 @@ struct ServiceOptions {
     bool explicitOnly = false; // -explicit
     QString useIpFromLabel;    // -useIpFromLabel
     const TagTemplate *tags = nullptr; // -tags, compiled; null when not given
+    // The agent's own container (OwnContainer::detect()): its ports are services only when it
+    // asks with SERVICE_NAME or SERVICE_<port>_NAME, as registrator's -explicit does.
+    QString ownContainerId;
 };
 
 // What one container yields.
