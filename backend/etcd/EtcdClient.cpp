@@ -93,23 +93,6 @@ QString EtcdClient::currentEndpoint() const
     return m_options.endpoints.value(m_current);
 }
 
-QString EtcdClient::displayName(const QString &endpoint)
-{
-    const QUrl u(endpoint);
-    if (u.scheme() == QLatin1String("https"))
-        return endpoint;
-    return u.host() + QLatin1Char(':') + QString::number(u.port(2379));
-}
-
-QString EtcdClient::tooLargeMessage(const QString &endpoint, qint64 maxBytes, const QString &what)
-{
-    constexpr qint64 MiB = 1024 * 1024;
-    const QString size = maxBytes % MiB == 0 ? QStringLiteral("%1 MiB").arg(maxBytes / MiB)
-                                             : QStringLiteral("%1 bytes").arg(maxBytes);
-    return QStringLiteral("etcd at %1 sent %2 larger than %3; refusing it")
-        .arg(displayName(endpoint), what, size);
-}
-
 QByteArray EtcdClient::serialize(const QString &endpoint, const EtcdRequest &request,
                                  QString *error) const
 {

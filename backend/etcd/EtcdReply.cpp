@@ -3,6 +3,7 @@
 #include "etcd/EtcdConnection.h"
 
 #include <QJsonDocument>
+#include <QUrl>
 
 namespace {
 constexpr int GrpcUnavailable = 14;
@@ -80,6 +81,24 @@ EtcdError httpError(const EtcdResponse &r, const QString &at, const QString &pat
     return e;
 }
 } // namespace
+
+// EtcdClient's message shapers live here, beside the sentences they are part of.
+QString EtcdClient::displayName(const QString &endpoint)
+{
+    const QUrl u(endpoint);
+    if (u.scheme() == QLatin1String("https"))
+        return endpoint;
+    return u.host() + QLatin1Char(':') + QString::number(u.port(2379));
+}
+
+QString EtcdClient::tooLargeMessage(const QString &endpoint, qint64 maxBytes, const QString &what)
+{
+    constexpr qint64 MiB = 1024 * 1024;
+    const QString size = maxBytes % MiB == 0 ? QStringLiteral("%1 MiB").arg(maxBytes / MiB)
+                                             : QStringLiteral("%1 bytes").arg(maxBytes);
+    return QStringLiteral("etcd at %1 sent %2 larger than %3; refusing it")
+        .arg(displayName(endpoint), what, size);
+}
 
 EtcdResponse EtcdReply::read(EtcdConnection &connection, const QString &endpoint, qint64 maxBytes,
                              const QString &path, const QString &certFile)
