@@ -7,11 +7,14 @@
 #include "etcd/EtcdClient.h"
 #include "etcd/EtcdConnection.h"
 #include "etcd/EtcdConnectionPool.h"
+#include "etcd/EtcdWatchStream.h"
 
 #include <QFile>
+#include <QProcess>
 #include <QSignalSpy>
 #include <QTcpServer>
 #include <QTcpSocket>
+#include <QTemporaryDir>
 #include <QTest>
 #include <QTimer>
 #include <optional>
@@ -295,6 +298,50 @@ private Q_SLOTS:
         // the allocator: far from the 400 MB on offer.
         QVERIFY2(peak - before < (Cap + 8 * 1024 * 1024) / 1024,
                  qPrintable(QStringLiteral("peak grew by %1 KiB").arg(peak - before)));
+    }
+
+    // Over TLS (a self-signed certificate for 127.0.0.1 as the CA): requests keep one
+    // connection, and a watch streams on a connection of its own.
+    void tlsKeepAliveAndWatch()
+    {
+        QTemporaryDir dir;
+        QProcess openssl;
+        openssl.setWorkingDirectory(dir.path());
+        openssl.setProcessChannelMode(QProcess::MergedChannels);
+        openssl.start(QStringLiteral("openssl"),
+                      {"req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+                       "-nodes", "-keyout", "key.pem", "-out", "cert.pem", "-days", "2", "-subj",
+                       "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"});
+        QVERIFY(openssl.waitForFinished(20000));
+        QVERIFY2(openssl.exitCode() == 0, openssl.readAll().constData());
+        EtcdTestServer::Options so;
+        so.certFile = dir.filePath(QStringLiteral("cert.pem"));
+        so.keyFile = dir.filePath(QStringLiteral("key.pem"));
+        EtcdTestServer etcd(so);
+        QVERIFY2(etcd.start(), qPrintable(etcd.lastError()));
+        EtcdClientOptions o;
+        o.endpoints = {etcd.endpoint()};
+        o.caFile = so.certFile;
+        EtcdClient client(o);
+
+        EtcdWatchStream stream(&client, {"/tls/", 0, false, false});
+        QList<EtcdWatchMessage::Event> events;
+        bool created = false;
+        connect(&stream, &EtcdWatchStream::message, this, [&](const EtcdWatchMessage &m) {
+            created = created || m.created;
+            events += m.events;
+        });
+        stream.open();
+        QTRY_VERIFY(created);
+        for (const char *value : {"1", "2", "3"}) {
+            auto r = wait([&](auto cb) { client.put("/tls/k", value, 0, this, cb); });
+            QVERIFY2(r && !r->error.isError(), r ? qPrintable(r->error.message) : "no answer");
+        }
+        QTRY_COMPARE(events.size(), 3);
+        QCOMPARE(events.last().kv.value, QByteArray("3"));
+        const auto *pool = client.findChild<EtcdConnectionPool *>();
+        QCOMPARE(pool->idleCount(), 1); // three requests, one kept-alive connection
+        QVERIFY(stream.isOpen());
     }
 
 private:
