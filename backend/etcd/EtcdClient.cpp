@@ -1,20 +1,16 @@
 #include "etcd/EtcdClient.h"
 
 #include "core/PemFiles.h"
+#include "etcd/EtcdConnection.h"
+#include "etcd/EtcdConnectionPool.h"
 #include "etcd/EtcdReply.h"
+#include "http/HttpRequest.h"
 
 #include <QJsonDocument>
-#include <QNetworkAccessManager>
-#include <QNetworkProxy>
-#include <QNetworkReply>
-#include <QNetworkRequest>
 #include <QSslConfiguration>
 #include <QTimer>
 #include <QUrl>
 #include <algorithm>
-#ifdef __GLIBC__
-#include <malloc.h>
-#endif
 
 namespace {
 constexpr int GrpcUnauthenticated = 16;
@@ -39,11 +35,8 @@ struct EtcdClient::Call {
 };
 
 EtcdClient::EtcdClient(const EtcdClientOptions &options, QObject *parent)
-    : QObject(parent), m_options(options), m_network(new QNetworkAccessManager(this))
+    : QObject(parent), m_options(options)
 {
-    // Test and agent traffic goes straight to etcd; an HTTP(S)_PROXY from the environment would
-    // only add a hop that hides which endpoint failed.
-    m_network->setProxy(QNetworkProxy::NoProxy);
     for (QString &e : m_options.endpoints) {
         while (e.endsWith(QLatin1Char('/')))
             e.chop(1);
@@ -61,6 +54,8 @@ EtcdClient::EtcdClient(const EtcdClientOptions &options, QObject *parent)
                     [](const QString &e) { return e.startsWith(QLatin1String("https:")); });
     if (wantsTls)
         loadTls();
+    for (const QString &e : std::as_const(m_options.endpoints))
+        m_pools.append(new EtcdConnectionPool(e, m_ssl.get(), this));
 }
 
 EtcdClient::~EtcdClient() = default;
@@ -98,37 +93,22 @@ QString EtcdClient::currentEndpoint() const
     return m_options.endpoints.value(m_current);
 }
 
-QString EtcdClient::displayName(const QString &endpoint)
+QByteArray EtcdClient::serialize(const QString &endpoint, const EtcdRequest &request,
+                                 QString *error) const
 {
-    const QUrl u(endpoint);
-    if (u.scheme() == QLatin1String("https"))
-        return endpoint;
-    return u.host() + QLatin1Char(':') + QString::number(u.port(2379));
-}
-
-QString EtcdClient::tooLargeMessage(const QString &endpoint, qint64 maxBytes, const QString &what)
-{
-    constexpr qint64 MiB = 1024 * 1024;
-    const QString size = maxBytes % MiB == 0 ? QStringLiteral("%1 MiB").arg(maxBytes / MiB)
-                                             : QStringLiteral("%1 bytes").arg(maxBytes);
-    return QStringLiteral("etcd at %1 sent %2 larger than %3; refusing it")
-        .arg(displayName(endpoint), what, size);
-}
-
-QNetworkRequest EtcdClient::makeRequest(const QString &endpoint, const EtcdRequest &request) const
-{
-    QNetworkRequest r(QUrl(endpoint + request.path));
+    HttpRequest r;
+    r.method = request.method;
+    r.target = request.path.toUtf8();
+    r.host = QUrl(endpoint).authority().toUtf8();
+    r.keepAlive = true;
     if (!request.body.isEmpty() || request.method != "GET")
-        r.setHeader(QNetworkRequest::ContentTypeHeader, request.contentType);
+        r.headers.append(qMakePair(QByteArray("Content-Type"), request.contentType));
     // Fail fast when the member has no leader instead of waiting out the gateway's deadline.
-    r.setRawHeader("Grpc-Metadata-hasleader", "true");
+    r.headers.append(qMakePair(QByteArray("Grpc-Metadata-hasleader"), QByteArray("true")));
     if (request.v3Auth && !m_options.username.isEmpty() && !m_token.isEmpty())
-        r.setRawHeader("Authorization", m_token);
-    // HTTP/1.1 keeps each request on its own connection state; streams and timeouts stay simple.
-    r.setAttribute(QNetworkRequest::Http2AllowedAttribute, false);
-    if (m_ssl && endpoint.startsWith(QLatin1String("https:")))
-        r.setSslConfiguration(*m_ssl);
-    return r;
+        r.headers.append(qMakePair(QByteArray("Authorization"), m_token));
+    r.body = request.body;
+    return r.serialize(error);
 }
 
 void EtcdClient::send(const EtcdRequest &request, QObject *context, Callback callback)
@@ -180,31 +160,66 @@ void EtcdClient::attempt(const std::shared_ptr<Call> &call)
     }
 
     const QString endpoint = m_options.endpoints.at(call->index);
-    const EtcdRequest &req = call->request;
-    QNetworkReply *reply =
-        m_network->sendCustomRequest(makeRequest(endpoint, req), req.method, req.body);
+    QString error;
+    const QByteArray bytes = serialize(endpoint, call->request, &error);
+    if (bytes.isEmpty()) {
+        EtcdResponse r;
+        r.endpoint = endpoint;
+        r.error = {EtcdError::Kind::Protocol, 0, 0,
+                   QStringLiteral("cannot send %1 to etcd at %2: %3")
+                       .arg(call->request.path, displayName(endpoint), error)};
+        QTimer::singleShot(0, this, [this, call, r] { finish(call, r); });
+        return;
+    }
     // With another endpoint left to try, give up on this one sooner: a request to a killed
     // leader, or to a member waiting for a new one, can hang much longer than an election takes.
     const bool canFailOver = call->tried + 1 < m_options.endpoints.size();
     const int timeoutMs = canFailOver ? std::min(m_options.requestTimeoutMs, FailoverTimeoutMs)
                                       : m_options.requestTimeoutMs;
     const qint64 maxBytes = m_options.maxReplyBytes;
-    auto body = EtcdReply::guard(reply, timeoutMs, maxBytes);
+    EtcdConnectionPool *pool = m_pools.at(call->index);
 
-    connect(reply, &QNetworkReply::finished, this, [this, call, reply, endpoint, body, maxBytes] {
-        reply->deleteLater();
-        EtcdResponse r = EtcdReply::read(reply, endpoint, *body, maxBytes, call->request.path,
-                                         m_options.certFile);
-#ifdef __GLIBC__
-        if (EtcdReply::wasTooLarge(reply)) {
-            // Qt's network thread may have read far ahead into its own malloc arena: once it
-            // has let go of the reply, hand that memory back rather than keep it for good.
-            connect(reply, &QObject::destroyed, this,
-                    [this] { QTimer::singleShot(200, this, [] { malloc_trim(0); }); });
-        }
-#endif
-        settle(call, std::move(r));
-    });
+    // The deadline covers waiting for a free connection, connecting, TLS and the whole answer.
+    // The timer goes (deleteLater) when the attempt ends, and with it what its handler holds.
+    struct Exchange {
+        QTimer *timer = nullptr;
+        EtcdConnection *connection = nullptr;
+        quint64 ticket = 0;
+    };
+    auto exchange = std::make_shared<Exchange>();
+    exchange->timer = new QTimer(this);
+    exchange->timer->setSingleShot(true);
+    connect(exchange->timer, &QTimer::timeout, this,
+            [this, call, exchange, pool, endpoint, timeoutMs] {
+                exchange->timer->deleteLater();
+                if (EtcdConnection *c = std::exchange(exchange->connection, nullptr)) {
+                    c->disconnect(this);
+                    c->abort();
+                    pool->release(c);
+                } else {
+                    pool->cancel(exchange->ticket);
+                }
+                settle(call, EtcdReply::timedOut(endpoint, timeoutMs));
+            });
+    exchange->timer->start(timeoutMs);
+    exchange->ticket =
+        pool->acquire([this, call, exchange, pool, endpoint, bytes, maxBytes](EtcdConnection *c) {
+            exchange->connection = c;
+            connect(
+                c, &EtcdConnection::finished, this,
+                [this, call, exchange, pool, endpoint, maxBytes, c] {
+                    exchange->timer->stop();
+                    exchange->timer->deleteLater();
+                    exchange->connection = nullptr;
+                    c->disconnect(this);
+                    EtcdResponse r = EtcdReply::read(*c, endpoint, maxBytes, call->request.path,
+                                                     m_options.certFile);
+                    pool->release(c);
+                    settle(call, std::move(r));
+                },
+                Qt::SingleShotConnection);
+            c->send(bytes, maxBytes);
+        });
 }
 
 void EtcdClient::settle(const std::shared_ptr<Call> &call, EtcdResponse r)
@@ -295,17 +310,15 @@ void EtcdClient::authenticate()
     });
 }
 
-QNetworkReply *EtcdClient::openStream(const EtcdRequest &request)
+EtcdConnection *EtcdClient::openStream(const EtcdRequest &request)
 {
-    // Streams get a connection pool of their own: QNetworkAccessManager opens at most 6
-    // connections per endpoint, and a watch holds one for as long as it lives, so unary requests
-    // (txns, lease keep-alives, a watch's liveness probe) must never queue behind streams.
-    if (!m_streamNetwork) {
-        m_streamNetwork = new QNetworkAccessManager(this);
-        m_streamNetwork->setProxy(QNetworkProxy::NoProxy);
-    }
-    return m_streamNetwork->sendCustomRequest(makeRequest(currentEndpoint(), request),
-                                              request.method, request.body);
+    // Not from a pool: a watch holds its connection for as long as it lives, and unary
+    // requests (txns, lease keep-alives, a watch's liveness probe) must never queue behind it.
+    const QString endpoint = currentEndpoint();
+    auto *connection = new EtcdConnection(endpoint, m_ssl.get());
+    QString error;
+    connection->send(serialize(endpoint, request, &error), m_options.maxReplyBytes, true);
+    return connection;
 }
 
 void EtcdClient::range(const QByteArray &key, const QByteArray &rangeEnd, QObject *context,

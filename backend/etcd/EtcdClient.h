@@ -10,9 +10,8 @@
 #include <functional>
 #include <memory>
 
-class QNetworkAccessManager;
-class QNetworkReply;
-class QNetworkRequest;
+class EtcdConnection;
+class EtcdConnectionPool;
 class QSslConfiguration;
 
 // Where and how to reach etcd. Filled from RegistryConfig by the registry (this library does not
@@ -112,10 +111,11 @@ public:
     // POST a v3 gateway call, e.g. post("/v3/kv/range", {{"key", ...}}, ...).
     void post(const QString &path, const QJsonObject &body, QObject *context, Callback callback);
 
-    // For long-lived streams (watch): a request to the current endpoint with headers and TLS
-    // set up, and no timeout. The caller owns the reply. Call ensureAuthenticated() first when
-    // a username is configured.
-    QNetworkReply *openStream(const EtcdRequest &request);
+    // For long-lived streams (watch): the request sent to the current endpoint on a connection
+    // of its own (never one that requests use), with headers and TLS set up, no timeout, and
+    // the body streamed through EtcdConnection::bodyData(). The caller owns the connection.
+    // Call ensureAuthenticated() first when a username is configured.
+    EtcdConnection *openStream(const EtcdRequest &request);
     // Runs callback once a token is available (at once when no username is configured).
     void ensureAuthenticated(QObject *context, Callback callback);
 
@@ -162,12 +162,12 @@ private:
     void settle(const std::shared_ptr<Call> &call, EtcdResponse r);
     void finish(const std::shared_ptr<Call> &call, const EtcdResponse &response);
     void authenticate();
-    QNetworkRequest makeRequest(const QString &endpoint, const EtcdRequest &request) const;
+    // The request as bytes for the wire, or empty with *error set.
+    QByteArray serialize(const QString &endpoint, const EtcdRequest &request, QString *error) const;
     void loadTls();
 
     EtcdClientOptions m_options;
-    QNetworkAccessManager *m_network;
-    QNetworkAccessManager *m_streamNetwork = nullptr; // watches only; made on first use
+    QList<EtcdConnectionPool *> m_pools; // one per endpoint, same order
     // Built only when an endpoint is https or a CA/cert/key is given: merely constructing a
     // QSslConfiguration loads Qt's TLS backend and maps OpenSSL (~4 MiB RSS) into the process.
     std::unique_ptr<QSslConfiguration> m_ssl;

@@ -1,47 +1,41 @@
 #include "etcd/EtcdReply.h"
 
+#include "etcd/EtcdConnection.h"
+
 #include <QJsonDocument>
-#include <QNetworkReply>
-#include <QSslError>
-#include <QStringList>
-#include <QTimer>
+#include <QUrl>
 
 namespace {
 constexpr int GrpcUnavailable = 14;
 
-// A reply that got no HTTP answer: timeout, refused, unreachable or TLS.
-EtcdError transportError(QNetworkReply *reply, const QString &endpoint, const QString &where,
-                         const QString &certFile)
+QString where(const QString &endpoint)
 {
-    const auto err = reply->error();
-    const int timedOutAfterMs = reply->property("portolanTimedOut").toInt();
+    return QStringLiteral("etcd at ") + EtcdClient::displayName(endpoint);
+}
+
+// An exchange that got no HTTP answer: refused, unreachable, closed or TLS.
+EtcdError transportError(const EtcdConnection &c, const QString &endpoint, const QString &certFile)
+{
+    using Failure = EtcdConnection::Failure;
+    const QString at = where(endpoint);
     EtcdError e;
     e.kind = EtcdError::Kind::Connection;
-    if (timedOutAfterMs > 0) {
-        e.kind = EtcdError::Kind::Timeout;
-        e.message =
-            QStringLiteral("%1 did not answer within %2 ms").arg(where).arg(timedOutAfterMs);
-    } else if (err == QNetworkReply::ConnectionRefusedError) {
-        e.message = where + QStringLiteral(" refused the connection");
-    } else if (err == QNetworkReply::HostNotFoundError) {
-        e.message = where + QStringLiteral(": host name not found");
-    } else if (err == QNetworkReply::RemoteHostClosedError &&
-               !endpoint.startsWith(QLatin1String("https:"))) {
-        e.message = where + QStringLiteral(" closed the connection");
-    } else if (err == QNetworkReply::SslHandshakeFailedError ||
-               !reply->property("portolanSslErrors").toString().isEmpty() ||
-               (endpoint.startsWith(QLatin1String("https:")) &&
-                (!reply->property("portolanEncrypted").toBool() ||
-                 reply->errorString().contains(QLatin1String("SSL routines"))))) {
-        // With TLS 1.3 a refused client certificate arrives as an alert after the
-        // handshake; it is still a TLS problem for the person reading the message.
+    switch (c.failure()) {
+    case Failure::Refused:
+        e.message = at + QStringLiteral(" refused the connection");
+        break;
+    case Failure::HostNotFound:
+        e.message = at + QStringLiteral(": host name not found");
+        break;
+    case Failure::Closed:
+        e.message = at + QStringLiteral(" closed the connection");
+        break;
+    case Failure::BadResponse:
+        e.message = at + QStringLiteral(" sent an invalid HTTP response: ") + c.failureText();
+        break;
+    case Failure::Tls: {
         e.kind = EtcdError::Kind::Tls;
-        QString reason = reply->property("portolanSslErrors").toString();
-        if (reason.isEmpty() && err == QNetworkReply::RemoteHostClosedError)
-            reason = QStringLiteral("the server closed the connection (is it serving "
-                                    "plain http?)");
-        if (reason.isEmpty())
-            reason = reply->errorString();
+        QString reason = c.failureText();
         // OpenSSL's alert text alone does not say what to fix.
         if (reason.contains(QLatin1String("alert bad certificate")) ||
             reason.contains(QLatin1String("certificate required"))) {
@@ -52,15 +46,18 @@ EtcdError transportError(QNetworkReply *reply, const QString &endpoint, const QS
                                            "certificate %1)")
                                 .arg(certFile);
         }
-        e.message = where + QStringLiteral(": TLS handshake failed: ") + reason;
-    } else {
-        e.message = where + QStringLiteral(": ") + reply->errorString();
+        e.message = at + QStringLiteral(": TLS handshake failed: ") + reason;
+        break;
+    }
+    default:
+        e.message = at + QStringLiteral(": ") + c.failureText();
+        break;
     }
     return e;
 }
 
 // An HTTP answer outside 2xx: "unavailable" (try the next endpoint) or a rejection.
-EtcdError httpError(const EtcdResponse &r, const QString &where, const QString &path)
+EtcdError httpError(const EtcdResponse &r, const QString &at, const QString &path)
 {
     EtcdError e;
     e.httpStatus = r.httpStatus;
@@ -74,10 +71,10 @@ EtcdError httpError(const EtcdResponse &r, const QString &where, const QString &
         msg = QStringLiteral("HTTP %1").arg(r.httpStatus);
     if (r.httpStatus == 503 || e.grpcCode == GrpcUnavailable) {
         e.kind = EtcdError::Kind::Connection;
-        e.message = QStringLiteral("%1 is unavailable: %2").arg(where, msg);
+        e.message = QStringLiteral("%1 is unavailable: %2").arg(at, msg);
     } else {
         e.kind = EtcdError::Kind::Rejected;
-        e.message = QStringLiteral("%1 rejected %2: %3").arg(where, path, msg);
+        e.message = QStringLiteral("%1 rejected %2: %3").arg(at, path, msg);
         if (e.grpcCode)
             e.message += QStringLiteral(" (code %1)").arg(e.grpcCode);
     }
@@ -85,85 +82,50 @@ EtcdError httpError(const EtcdResponse &r, const QString &where, const QString &
 }
 } // namespace
 
-std::shared_ptr<QByteArray> EtcdReply::guard(QNetworkReply *reply, int timeoutMs, qint64 maxBytes)
+// EtcdClient's message shapers live here, beside the sentences they are part of.
+QString EtcdClient::displayName(const QString &endpoint)
 {
-    auto *timer = new QTimer(reply);
-    timer->setSingleShot(true);
-    QObject::connect(timer, &QTimer::timeout, reply, [reply, timeoutMs] {
-        reply->setProperty("portolanTimedOut", timeoutMs);
-        reply->abort();
-    });
-    timer->start(timeoutMs);
-    QObject::connect(reply, &QNetworkReply::sslErrors, reply,
-                     [reply](const QList<QSslError> &errors) {
-                         QStringList text;
-                         for (const QSslError &e : errors)
-                             text << e.errorString();
-                         reply->setProperty("portolanSslErrors", text.join(QStringLiteral("; ")));
-                     });
-    QObject::connect(reply, &QNetworkReply::encrypted, reply,
-                     [reply] { reply->setProperty("portolanEncrypted", true); });
-
-    // The body is gathered as it arrives and counted: a reply over the cap is cut off at once,
-    // whether Content-Length announces it or the bytes just keep coming.
-    auto body = std::make_shared<QByteArray>();
-    const auto refuse = [reply, body] {
-        reply->setProperty("portolanTooLarge", true);
-        *body = QByteArray();
-        reply->abort();
-    };
-    if (maxBytes > 0) {
-        // Qt's network thread would otherwise read ahead of us as fast as the peer sends.
-        reply->setReadBufferSize(1024 * 1024);
-        QObject::connect(reply, &QNetworkReply::metaDataChanged, reply, [reply, maxBytes, refuse] {
-            const QVariant length = reply->header(QNetworkRequest::ContentLengthHeader);
-            if (length.isValid() && length.toLongLong() > maxBytes)
-                refuse();
-        });
-        QObject::connect(reply, &QNetworkReply::readyRead, reply, [reply, body, maxBytes, refuse] {
-            if (reply->property("portolanTooLarge").toBool())
-                return;
-            if (body->size() + reply->bytesAvailable() > maxBytes)
-                return refuse();
-            body->append(reply->readAll());
-        });
-    }
-    return body;
+    const QUrl u(endpoint);
+    if (u.scheme() == QLatin1String("https"))
+        return endpoint;
+    return u.host() + QLatin1Char(':') + QString::number(u.port(2379));
 }
 
-EtcdResponse EtcdReply::read(QNetworkReply *reply, const QString &endpoint, QByteArray &gathered,
-                             qint64 maxBytes, const QString &path, const QString &certFile)
+QString EtcdClient::tooLargeMessage(const QString &endpoint, qint64 maxBytes, const QString &what)
+{
+    constexpr qint64 MiB = 1024 * 1024;
+    const QString size = maxBytes % MiB == 0 ? QStringLiteral("%1 MiB").arg(maxBytes / MiB)
+                                             : QStringLiteral("%1 bytes").arg(maxBytes);
+    return QStringLiteral("etcd at %1 sent %2 larger than %3; refusing it")
+        .arg(displayName(endpoint), what, size);
+}
+
+EtcdResponse EtcdReply::read(EtcdConnection &connection, const QString &endpoint, qint64 maxBytes,
+                             const QString &path, const QString &certFile)
 {
     EtcdResponse r;
     r.endpoint = endpoint;
-    const QString where = QStringLiteral("etcd at ") + EtcdClient::displayName(endpoint);
-    const QVariant status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute);
-    if (reply->isOpen() && !wasTooLarge(reply)) {
-        r.body = std::move(gathered);
-        if (maxBytes > 0 && r.body.size() + reply->bytesAvailable() > maxBytes) {
-            r.body.clear();
-            reply->setProperty("portolanTooLarge", true);
-        } else {
-            r.body += reply->readAll();
-        }
-    }
-    const bool timedOut = reply->property("portolanTimedOut").toInt() > 0;
-
-    if (wasTooLarge(reply)) {
-        r.error = {EtcdError::Kind::Protocol, 0, status.toInt(),
+    if (connection.failure() == EtcdConnection::Failure::TooLarge) {
+        r.error = {EtcdError::Kind::Protocol, 0, connection.statusCode(),
                    EtcdClient::tooLargeMessage(endpoint, maxBytes)};
-    } else if (timedOut || !status.isValid()) {
-        r.error = transportError(reply, endpoint, where, certFile);
+    } else if (connection.failure() != EtcdConnection::Failure::None) {
+        r.error = transportError(connection, endpoint, certFile);
     } else {
-        r.httpStatus = status.toInt();
+        r.httpStatus = connection.statusCode();
+        r.body = connection.takeBody();
         r.json = QJsonDocument::fromJson(r.body).object();
         if (r.httpStatus < 200 || r.httpStatus >= 300)
-            r.error = httpError(r, where, path);
+            r.error = httpError(r, where(endpoint), path);
     }
     return r;
 }
 
-bool EtcdReply::wasTooLarge(const QNetworkReply *reply)
+EtcdResponse EtcdReply::timedOut(const QString &endpoint, int timeoutMs)
 {
-    return reply->property("portolanTooLarge").toBool();
+    EtcdResponse r;
+    r.endpoint = endpoint;
+    r.error = {
+        EtcdError::Kind::Timeout, 0, 0,
+        QStringLiteral("%1 did not answer within %2 ms").arg(where(endpoint)).arg(timeoutMs)};
+    return r;
 }

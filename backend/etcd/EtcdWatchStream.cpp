@@ -1,9 +1,10 @@
 #include "etcd/EtcdWatchStream.h"
 
+#include "etcd/EtcdConnection.h"
+
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
-#include <QNetworkReply>
 
 namespace {
 
@@ -83,20 +84,20 @@ void EtcdWatchStream::open()
     request.path = QStringLiteral("/v3/watch");
     request.body = QJsonDocument(QJsonObject{{QStringLiteral("create_request"), create}})
                        .toJson(QJsonDocument::Compact);
-    m_reply = m_client->openStream(request);
+    m_connection = m_client->openStream(request);
     m_endpoint = m_client->currentEndpoint();
-    connect(m_reply, &QNetworkReply::readyRead, this, &EtcdWatchStream::onData);
-    connect(m_reply, &QNetworkReply::finished, this, &EtcdWatchStream::onFinished);
+    connect(m_connection, &EtcdConnection::bodyData, this, &EtcdWatchStream::onData);
+    connect(m_connection, &EtcdConnection::finished, this, &EtcdWatchStream::onFinished);
 }
 
 void EtcdWatchStream::close()
 {
     ++m_generation;
     m_buffer.clear();
-    if (QNetworkReply *reply = std::exchange(m_reply, nullptr)) {
-        reply->disconnect(this);
-        reply->abort();
-        reply->deleteLater();
+    if (EtcdConnection *connection = std::exchange(m_connection, nullptr)) {
+        connection->disconnect(this);
+        connection->abort();
+        connection->deleteLater();
     }
 }
 
@@ -117,14 +118,13 @@ bool EtcdWatchStream::deliver(const QByteArray &line)
     const quint64 generation = m_generation;
     QPointer<EtcdWatchStream> alive(this);
     Q_EMIT message(parsed);
-    return alive && generation == m_generation && m_reply;
+    return alive && generation == m_generation && m_connection;
 }
 
-void EtcdWatchStream::onData()
+void EtcdWatchStream::onData(const QByteArray &data)
 {
-    if (!m_reply)
+    if (!m_connection)
         return;
-    const QByteArray data = m_reply->readAll();
     if (data.isEmpty())
         return;
     const quint64 generation = m_generation;
@@ -154,19 +154,21 @@ void EtcdWatchStream::onData()
 
 void EtcdWatchStream::onFinished()
 {
-    if (!m_reply)
+    if (!m_connection)
         return;
-    // A last object may come without its newline (an error right before the close).
-    m_buffer += m_reply->readAll();
+    // A last object may come without its newline (an error right before the close); a refused
+    // watch's error body is delivered the same way.
+    m_buffer += m_connection->takeBody();
     const QByteArray rest = std::exchange(m_buffer, QByteArray()).trimmed();
     for (const QByteArray &line : rest.split('\n')) {
         if (!deliver(line.trimmed()))
             return;
     }
-    const int http = m_reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
-    if (m_reply->error() != QNetworkReply::NoError &&
-        m_reply->error() != QNetworkReply::RemoteHostClosedError)
-        end(QStringLiteral("%1: watch stream failed: %2").arg(where(), m_reply->errorString()),
+    using Failure = EtcdConnection::Failure;
+    const Failure failure = m_connection->failure();
+    const int http = m_connection->statusCode();
+    if (failure != Failure::None && failure != Failure::Closed)
+        end(QStringLiteral("%1: watch stream failed: %2").arg(where(), m_connection->failureText()),
             false);
     else if (http != 0 && http != 200)
         end(QStringLiteral("%1 refused the watch with HTTP %2").arg(where()).arg(http), false);

@@ -8,7 +8,7 @@
 #include <QPointer>
 #include <QString>
 
-class QNetworkReply;
+class EtcdConnection;
 
 // One object of the v3 watch stream (the gateway writes one JSON object per line).
 struct EtcdWatchMessage {
@@ -57,7 +57,7 @@ public:
     void open();
     // Drops the stream without a signal.
     void close();
-    bool isOpen() const { return m_reply != nullptr; }
+    bool isOpen() const { return m_connection != nullptr; }
     QString endpoint() const { return m_endpoint; } // where it was opened
 
 Q_SIGNALS:
@@ -70,7 +70,7 @@ Q_SIGNALS:
     void ended(const QString &reason, bool garbage);
 
 private:
-    void onData();
+    void onData(const QByteArray &data);
     void onFinished();
     bool deliver(const QByteArray &line); // false once the stream is gone
     void end(const QString &reason, bool garbage);
@@ -78,7 +78,7 @@ private:
 
     QPointer<EtcdClient> m_client;
     EtcdWatchRequest m_request;
-    QNetworkReply *m_reply = nullptr;
+    EtcdConnection *m_connection = nullptr; // its own, not a pooled one
     QString m_endpoint;
     QByteArray m_buffer;
     quint64 m_generation = 0; // bumped by close(), so a handler can tell it was closed

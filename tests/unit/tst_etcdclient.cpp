@@ -1,5 +1,6 @@
 #include "EtcdTestServer.h"
 #include "etcd/EtcdClient.h"
+#include "etcd/EtcdConnection.h"
 
 #include <QElapsedTimer>
 #include <QFile>
@@ -402,12 +403,12 @@ private Q_SLOTS:
         QVERIFY(s->json[QLatin1String("version")].toString().startsWith(QLatin1String("3.")));
     }
 
-    // Six watches hold all 6 connections Qt opens to one endpoint: unary requests still go
-    // through at once, as a watch's liveness probe and the registry's txns must.
+    // Six watches, as many as the request pool's connections to one endpoint: unary requests
+    // still go through at once, as a watch's liveness probe and the registry's txns must.
     void streamsDoNotStarveRequests()
     {
         EtcdClient c(options({m_etcd.endpoint()}, 3000));
-        std::vector<std::unique_ptr<QNetworkReply>> streams;
+        std::vector<std::unique_ptr<EtcdConnection>> streams;
         int created = 0;
         for (int i = 0; i < 6; ++i) {
             EtcdRequest request;
@@ -417,7 +418,7 @@ private Q_SLOTS:
                                            QJsonObject{{"key", EtcdClient::encode("/stream/")}}}})
                     .toJson(QJsonDocument::Compact);
             streams.emplace_back(c.openStream(request));
-            connect(streams.back().get(), &QNetworkReply::readyRead, this,
+            connect(streams.back().get(), &EtcdConnection::bodyData, this,
                     [&created] { ++created; });
         }
         // Every watch is open and holds its connection.
