@@ -401,6 +401,9 @@ def m_latency(a, docker, etcd, n, binary=None, plain=False):
             die_s.append(seen[("DELETE", name)] - seen[("die", name)])
             die_ev.append(seen[("recv-die", name)] - seen[("die", name)])
         log(f"latency: {n} kills done")
+        if not plain:   # what stays resident once events have flowed (pages fault back in)
+            time.sleep(1)
+            res["mem_after_events_kb"] = mem_kb(agent.pid)
         res["start_to_key_ns"] = start_s
         res["die_to_removal_ns"] = die_s
         # Docker's own part: timeNano -> a plain reader of the event stream has the event

@@ -166,6 +166,11 @@ def build_rows(R):
         rows.append(("↳ the same as PSS (shared libraries split between the processes mapping them) "
                      "and anonymous RSS (the agent's own heap)", mem_detail(lat["mem_idle_kb"]),
                      "", "", "", "", ""))
+    if lat.get("mem_after_events_kb"):
+        m = lat["mem_after_events_kb"]
+        rows.append((f"↳ the same agent after the {st['n']} starts and {die['n']} deaths of the latency rows: "
+                     "RSS / PSS / anonymous", f"{mib(m['vmrss'])} / {mib(m['pss'])} / {mib(m.get('rssanon', 0))}",
+                     "", "", "", "", ""))
     for N, s in R.get("sync", {}).items():
         rss = statistics.median(r["rss_kb"] for r in s["runs"])
         big = N == list(R["sync"])[-1]
