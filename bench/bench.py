@@ -106,7 +106,7 @@ class Docker:
                 if attempt:
                     raise
         if r.status not in ok:
-            raise RuntimeError(f"docker {method} {path}: {r.status} {raw[:200]!r}")
+            raise RuntimeError(f"docker {method} {path}: {r.status} {raw[:400]!r}")
         return json.loads(raw) if raw and raw[:1] in (b"{", b"[") else None
 
     def run(self, name):
