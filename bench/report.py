@@ -230,6 +230,13 @@ def before_after(R):
             for q in ("p50", "p99"):
                 add(f"{label}, {q} (before n={sb['n']}, after n={sa['n']})", sb[q], sa[q], ms)
         add("RSS idle", lb["rss_idle_kb"], la["rss_idle_kb"], mib)
+        for k, label in (("pss", "PSS"), ("rssanon", "anonymous RSS (own memory)")):
+            if k in lb.get("mem_idle_kb", {}) and k in la.get("mem_idle_kb", {}):
+                add(f"{label} idle", lb["mem_idle_kb"][k], la["mem_idle_kb"][k], mib)
+        for k, label in (("vmrss", "RSS"), ("pss", "PSS"), ("rssanon", "anonymous RSS")):
+            if k in lb.get("mem_after_events_kb", {}) and k in la.get("mem_after_events_kb", {}):
+                add(f"{label} after the latency series' events (0 services left)",
+                    lb["mem_after_events_kb"][k], la["mem_after_events_kb"][k], mib)
     for N, s in R.get("sync", {}).items():
         if "runs_before" not in s:
             continue
@@ -242,6 +249,33 @@ def before_after(R):
         pa = [r["mem_kb"]["pss"] for r in s["runs"] if "pss" in r.get("mem_kb", {})]
         if pb and pa:
             add(f"PSS after syncing {N}", statistics.median(pb), statistics.median(pa), mib)
+        ab = [r["mem_kb"]["rssanon"] for r in s["runs_before"] if "rssanon" in r.get("mem_kb", {})]
+        aa = [r["mem_kb"]["rssanon"] for r in s["runs"] if "rssanon" in r.get("mem_kb", {})]
+        if ab and aa:
+            add(f"anonymous RSS after syncing {N}", statistics.median(ab), statistics.median(aa), mib)
+    # Own memory per service: anonymous RSS after the largest sync minus idle, and the slope
+    # between the smallest and the largest sync (fixed costs of a sync cancel out).
+    sync = R.get("sync", {})
+    if len(sync) >= 2 and "latency" in B:
+        Ns = sorted(sync, key=int)
+        lo, hi = Ns[0], Ns[-1]
+
+        def anon(runs):
+            v = [r["mem_kb"]["rssanon"] for r in runs if "rssanon" in r.get("mem_kb", {})]
+            return statistics.median(v) if v else None
+
+        def kib(v):
+            return f"{v:.2f} KiB"
+        hb, ha = anon(sync[hi].get("runs_before", [])), anon(sync[hi]["runs"])
+        lb_, la_ = anon(sync[lo].get("runs_before", [])), anon(sync[lo]["runs"])
+        ib = B["latency"].get("mem_idle_kb", {}).get("rssanon")
+        ia = R["latency"].get("mem_idle_kb", {}).get("rssanon")
+        if None not in (hb, ha, ib, ia):
+            add(f"own (anonymous) memory per service: (after {hi} − idle) / {hi}",
+                (hb - ib) / int(hi), (ha - ia) / int(hi), kib)
+        if None not in (hb, ha, lb_, la_):
+            add(f"own (anonymous) memory per service: (after {hi} − after {lo}) / {int(hi) - int(lo)}",
+                (hb - lb_) / (int(hi) - int(lo)), (ha - la_) / (int(hi) - int(lo)), kib)
     return rows
 
 
