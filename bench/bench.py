@@ -1,13 +1,11 @@
 #!/usr/bin/env python3
 """Portolan benchmark driver (see bench/run.sh, which sets up dockerd and etcd and calls this).
 
-  bench.py watch  --etcd PORT --prefix P       etcd v3 watch on P (JSON gateway); prints
-                                               "READY" once created, then for every event
-                                               "<receive ns> PUT|DELETE <key>"
-  bench.py events --sock S                     Docker event stream (container start/die);
-                                               prints "READY", then "<timeNano> <recv ns> <action> <name>"
-  bench.py run    --sock S --etcd PORT --agent BIN --work DIR --out results.json [...]
+  bench.py run --sock S --etcd PORT --agent BIN --floor-tool BIN --work DIR --out results.json
                                                every measurement, in order; results as JSON
+
+The watchers, the Docker event reader and every floor are bench/floor (a plain C++ client on
+raw sockets, built by run.sh): it stamps each message right after the read(2) that completed it.
 
 Every wait is bounded; every child (watchers, agents, the feed client) is stopped on exit.
 Times are CLOCK_REALTIME nanoseconds (Docker's timeNano is too), all on this one machine.
@@ -27,7 +25,6 @@ import subprocess
 import sys
 import threading
 import time
-import urllib.parse
 
 API = "/v1.41"
 HOSTNAME = "benchhost"
@@ -109,7 +106,7 @@ class Docker:
                 if attempt:
                     raise
         if r.status not in ok:
-            raise RuntimeError(f"docker {method} {path}: {r.status} {raw[:200]!r}")
+            raise RuntimeError(f"docker {method} {path}: {r.status} {raw[:400]!r}")
         return json.loads(raw) if raw and raw[:1] in (b"{", b"[") else None
 
     def run(self, name):
@@ -167,45 +164,6 @@ class Etcd:
 
 # ------------------------------------------------------------------ child processes
 
-def cmd_watch(a):
-    p = a.prefix
-    conn = http.client.HTTPConnection("127.0.0.1", a.etcd, timeout=None)
-    body = {"create_request": {"key": b64(p), "range_end": b64(prefix_end(p))}}
-    conn.request("POST", "/v3/watch", body=json.dumps(body), headers={"Content-Type": "application/json"})
-    r = conn.getresponse()
-    out = sys.stdout
-    while True:
-        line = r.readline()
-        t = now_ns()
-        if not line:
-            return
-        msg = json.loads(line).get("result", {})
-        if msg.get("created"):
-            out.write("READY\n")
-        for ev in msg.get("events", []) or []:
-            key = base64.b64decode(ev["kv"]["key"]).decode()
-            out.write(f"{t} {ev.get('type', 'PUT')} {key}\n")
-        out.flush()
-
-
-def cmd_events(a):
-    conn = UnixHTTPConnection(a.sock, timeout=None)
-    filters = urllib.parse.quote(json.dumps({"type": ["container"], "event": ["start", "die"]}))
-    conn.request("GET", f"{API}/events?filters={filters}")
-    r = conn.getresponse()
-    sys.stdout.write("READY\n")
-    sys.stdout.flush()
-    while True:
-        line = r.readline()
-        t = now_ns()
-        if not line:
-            return
-        e = json.loads(line)
-        name = e.get("Actor", {}).get("Attributes", {}).get("name", "?")
-        sys.stdout.write(f"{e['timeNano']} {t} {e['Action']} {name}\n")
-        sys.stdout.flush()
-
-
 class LineSource:
     """Lines from child processes (tagged), read one at a time with a deadline."""
 
@@ -256,7 +214,7 @@ def stop(p, timeout=10):
 
 
 def start_watcher(a, prefix, src, tag):
-    p = spawn([sys.executable, os.path.abspath(__file__), "watch", "--etcd", str(a.etcd), "--prefix", prefix],
+    p = spawn([a.floor_tool, "watch", "--etcd", str(a.etcd), "--prefix", prefix],
               stdout=subprocess.PIPE, stdin=subprocess.DEVNULL)
     src.add(p, tag)
     wait_for(src, lambda t, l: t == tag and l == "READY", 10, f"watch {prefix} not created")
@@ -355,40 +313,63 @@ def service_name_of_key(key):
 # ------------------------------------------------------------------ measurements
 
 def m_floor(a, etcd, n):
-    """Bare etcd: put (JSON gateway) -> an independent watch receives it."""
-    src = LineSource()
-    w = start_watcher(a, "/benchfloor/", src, "w")
-    samples = []
-    try:
-        for i in range(n):
-            key = f"/benchfloor/k{i:04d}"
-            t0 = now_ns()
-            etcd.put(key, str(t0))
-            line = wait_for(src, lambda t, l: l.endswith(" PUT " + key), 10, f"floor watch {key}")
-            samples.append(int(line.split()[0]) - t0)
-    finally:
-        stop(w)
+    """Bare etcd (bench/floor etcd): put -> an independent watch has it, then delete -> the watch
+    has the deletion, n keys one after another on one kept-alive connection."""
+    out = subprocess.run([a.floor_tool, "etcd", "--etcd", str(a.etcd), "--n", str(n)],
+                         capture_output=True, text=True, timeout=300)
+    if out.returncode != 0:
+        raise RuntimeError("floor etcd failed: " + out.stderr[-2000:])
     etcd.delete_prefix("/benchfloor/")
-    return samples
+    r = json.loads(out.stdout)
+    return r["put_ns"], r["delete_ns"]
 
 
-def m_latency(a, docker, etcd, n, binary=None):
-    """Docker start event -> key seen by a watcher; die event -> key deletion seen."""
+def m_inspect_floor(a, ids):
+    """One bare inspect per running container (bench/floor inspect, one kept-alive connection)."""
+    out = subprocess.run([a.floor_tool, "inspect", "--sock", a.sock, *ids],
+                         capture_output=True, text=True, timeout=300)
+    if out.returncode != 0:
+        raise RuntimeError("floor inspect failed: " + out.stderr[-2000:])
+    return json.loads(out.stdout)["inspect_ns"]
+
+
+class PlainClient:
+    """bench/floor react: the least an agent can do, as a process the latency series can measure
+    like the agent (on start one inspect and one put, on die one delete)."""
+
+    def __init__(self, a, src):
+        self.proc = spawn([a.floor_tool, "react", "--sock", a.sock, "--etcd", str(a.etcd),
+                           "--prefix", f"{PREFIX}/{IMAGE.split('/')[-1]}/{HOSTNAME}:"],
+                          stdout=subprocess.PIPE, stdin=subprocess.DEVNULL)
+        src.add(self.proc, "r")
+        wait_for(src, lambda t, l: t == "r" and l == "READY", 10, "plain client ready")
+
+    def alive(self):
+        return self.proc.poll() is None
+
+    def stop(self):
+        stop(self.proc)
+
+
+def m_latency(a, docker, etcd, n, binary=None, plain=False):
+    """Docker start event -> key seen by a watcher; die event -> key deletion seen. With plain,
+    bench/floor react stands in for the agent (the end-to-end floor under the same conditions)."""
     clean_keys(etcd)
     src = LineSource()
     w = start_watcher(a, PREFIX + "/", src, "w")
-    ev = spawn([sys.executable, os.path.abspath(__file__), "events", "--sock", a.sock],
-               stdout=subprocess.PIPE, stdin=subprocess.DEVNULL)
+    ev = spawn([a.floor_tool, "events", "--sock", a.sock], stdout=subprocess.PIPE, stdin=subprocess.DEVNULL)
     src.add(ev, "e")
     wait_for(src, lambda t, l: t == "e" and l == "READY", 10, "docker events stream")
-    agent = Agent(a, binary=binary)
+    agent = PlainClient(a, src) if plain else Agent(a, binary=binary)
     res = {}
+    ids = {}
     try:
-        wait_until(lambda: etcd.count(f"/portolan/hosts/{HOSTNAME}") == 1, 20, "agent host record")
-        time.sleep(3)
-        res["rss_idle_kb"] = rss_kb(agent.pid)
-        res["mem_idle_kb"] = mem_kb(agent.pid)
-        res["agent_idle_loadavg"] = loadavg()
+        if not plain:
+            wait_until(lambda: etcd.count(f"/portolan/hosts/{HOSTNAME}") == 1, 20, "agent host record")
+            time.sleep(3)
+            res["rss_idle_kb"] = rss_kb(agent.pid)
+            res["mem_idle_kb"] = mem_kb(agent.pid)
+            res["agent_idle_loadavg"] = loadavg()
         seen = {}   # (kind, name) -> ns
 
         def note(tag, line):
@@ -399,7 +380,7 @@ def m_latency(a, docker, etcd, n, binary=None):
             elif tag == "w" and len(f) == 3 and f[2].startswith(PREFIX + "/"):
                 seen[(f[1], service_name_of_key(f[2]))] = int(f[0])
 
-        ids, start_s, die_s, start_ev, die_ev = {}, [], [], [], []
+        start_s, die_s, start_ev, die_ev = [], [], [], []
         for i in range(n):
             name = f"lat-{i:04d}"
             ids[name] = docker.run(name)
@@ -410,6 +391,8 @@ def m_latency(a, docker, etcd, n, binary=None):
             if not agent.alive():
                 raise RuntimeError("agent exited")
         log(f"latency: {n} starts done")
+        if not plain:   # Docker is idle now: one bare inspect of each running container
+            res["inspect_floor_ns"] = m_inspect_floor(a, list(ids.values()))
         for i in range(n):
             name = f"lat-{i:04d}"
             docker.req("POST", f"/containers/{ids[name]}/kill")
@@ -418,6 +401,9 @@ def m_latency(a, docker, etcd, n, binary=None):
             die_s.append(seen[("DELETE", name)] - seen[("die", name)])
             die_ev.append(seen[("recv-die", name)] - seen[("die", name)])
         log(f"latency: {n} kills done")
+        if not plain:   # what stays resident once events have flowed (pages fault back in)
+            time.sleep(1)
+            res["mem_after_events_kb"] = mem_kb(agent.pid)
         res["start_to_key_ns"] = start_s
         res["die_to_removal_ns"] = die_s
         # Docker's own part: timeNano -> a plain reader of the event stream has the event
@@ -591,9 +577,12 @@ def cmd_run(a):
         with open(a.out + ".partial", "w") as f:
             json.dump(R, f, indent=1)
 
-    R["floor_ns"] = phase("floor", lambda: m_floor(a, etcd, a.floor_n))
+    R["floor_ns"], R["floor_delete_ns"] = phase("floor", lambda: m_floor(a, etcd, a.floor_n))
     save()
     R["latency"] = phase("latency", lambda: m_latency(a, docker, etcd, a.latency_n))
+    save()
+    R["plain"] = phase("plain", lambda: m_latency(a, docker, etcd, min(a.latency_n, a.before_latency_n),
+                                                  plain=True))
     save()
     if a.agent_before:
         # The same measurements of an earlier build, in the same run and under the same load.
@@ -653,15 +642,11 @@ def cmd_run(a):
 def main():
     ap = argparse.ArgumentParser()
     sub = ap.add_subparsers(dest="cmd", required=True)
-    w = sub.add_parser("watch")
-    w.add_argument("--etcd", type=int, required=True)
-    w.add_argument("--prefix", required=True)
-    e = sub.add_parser("events")
-    e.add_argument("--sock", required=True)
     r = sub.add_parser("run")
     r.add_argument("--sock", required=True)
     r.add_argument("--etcd", type=int, required=True)
     r.add_argument("--agent", required=True)
+    r.add_argument("--floor-tool", required=True, help="bench/floor, built")
     r.add_argument("--work", required=True)
     r.add_argument("--out", required=True)
     r.add_argument("--feed-port", type=int, required=True)
@@ -681,13 +666,8 @@ def main():
         raise SystemExit(128 + signum)
     signal.signal(signal.SIGTERM, on_term)
     try:
-        if a.cmd == "watch":
-            cmd_watch(a)
-        elif a.cmd == "events":
-            cmd_events(a)
-        else:
-            a.sync = [int(x) for x in a.sync.split(",")]
-            cmd_run(a)
+        a.sync = [int(x) for x in a.sync.split(",")]
+        cmd_run(a)
     except (BrokenPipeError, KeyboardInterrupt):
         pass
     finally:

@@ -15,6 +15,10 @@
 #   BENCH_SYNC          the sync sizes, e.g. 300,1000 (default 100,300,1000; quick 20,50)
 #   BENCH_DASHBOARD     0: do not run bench/dashboard/run.sh after a full run (default 1 when it
 #                       exists); its bench/out/dashboard.json is included in the report either way
+#   BENCH_ETCD_DATA     disk: etcd's data dir on the work dir's disk, as before issue 14. Default
+#                       tmpfs (/dev/shm): with etcd on the disk dockerd writes container layers to,
+#                       every write made while a container is torn down waits for the filesystem
+#                       sync of that teardown (bench/FINDINGS.md F14), for any client
 #
 # Everything runs on loopback, every wait is bounded, and an EXIT trap removes the containers,
 # dockerd, etcd, the agents and the bridge, even after a failure or Ctrl-C.
@@ -40,7 +44,11 @@ export PORTOLAN_TEST_OUT=${BENCH_OUT:-/tmp}
 source "$REPO/tests/integration/lib.sh"
 
 need_root
-need_tools node npm ip flock
+need_tools node npm ip flock c++
+
+# The plain client (watchers, event reader, floors): plain sockets, built here, no Qt.
+FLOOR_TOOL=$IT_DIR/floor
+c++ -O2 -std=c++17 -Wall -Wextra -o "$FLOOR_TOOL" "$BENCH_DIR/floor/floor.cpp" || fail "building bench/floor failed"
 
 if [ "${BENCH_QUICK:-0}" = 1 ]; then
     COUNTS=(--floor-n 30 --latency-n 20 --sync "${BENCH_SYNC:-20,50}" --reps 1 --idle-s 5 --clients 10 --probes 5)
@@ -89,6 +97,10 @@ bench_cleanup() {
         kill -TERM "$DOCKERD_PID" 2>/dev/null
         wait_pid_exit "$DOCKERD_PID" 180 || kill -KILL "$DOCKERD_PID" 2>/dev/null
     fi
+    if [ -n "${ETCD_TMPFS:-}" ]; then
+        [ -n "$ETCD_PID" ] && _stop_pid "$ETCD_PID" 10
+        rm -rf "$ETCD_TMPFS"
+    fi
 }
 trap 'rc=$?; bench_cleanup; (exit $rc); _teardown' EXIT
 
@@ -108,7 +120,18 @@ mkdir -p "$DOCKER_DATA"
 _make_bridge
 _record_run
 start_dockerd
-start_etcd --quota-backend-bytes=$((1024 * 1024 * 1024))
+if [ "${BENCH_ETCD_DATA:-tmpfs}" != disk ]; then
+    ETCD_TMPFS=$(mktemp -d /dev/shm/portolan-bench-etcd.XXXXXX)
+    ETCD_PORTS=$("$IT_PY" "$IT_LIB_DIR/ittool.py" free-ports 2)
+    ETCD_PORT=${ETCD_PORTS% *}
+    ETCD_PEER_PORT=${ETCD_PORTS#* }
+    ETCD_DATA=$ETCD_TMPFS/data
+    ETCD_FLAGS=(--quota-backend-bytes=$((1024 * 1024 * 1024)))
+    start_etcd
+    say "etcd's data on tmpfs ($ETCD_TMPFS)"
+else
+    start_etcd --quota-backend-bytes=$((1024 * 1024 * 1024))
+fi
 
 dk import -c 'EXPOSE 6379' -c 'CMD ["/bin/sleep","7200"]' - bench/sleeper <"$(_rootfs_tar)" >/dev/null ||
     fail "docker import of bench/sleeper failed"
@@ -127,7 +150,7 @@ fi
 BENCH_STARTED=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 say "measuring (see $IT_DIR for logs) ..."
 "$IT_PY" "$BENCH_DIR/bench.py" run --sock "$DOCKER_RUN/docker.sock" --etcd "$ETCD_PORT" \
-    --agent "$PORTOLAN_BIN" --work "$IT_DIR" --out "$IT_DIR/results.json" --feed-port "$FEED_PORT" \
+    --agent "$PORTOLAN_BIN" --floor-tool "$FLOOR_TOOL" --work "$IT_DIR" --out "$IT_DIR/results.json" --feed-port "$FEED_PORT" \
     "${COUNTS[@]}" </dev/null &
 DRIVER_PID=$!
 IT_PIDS+=("$DRIVER_PID")

@@ -6,6 +6,7 @@
 #include "agent/RegistrationBridge.h"
 #include "core/Log.h"
 #include "core/LogCategories.h"
+#include "core/ResidentPages.h"
 #include "core/ServiceNotifier.h"
 #include "core/UnixSignalWatcher.h"
 #include "core/Version.h"
@@ -173,12 +174,15 @@ void Agent::watchDocker()
 
 // A sync frees its inspect documents and txn bodies once etcd has acknowledged the writes, but
 // glibc keeps the freed pages (in the main arena and in Qt's HTTP thread's arena): about 2 KiB
-// per service. Hand them back once the writes of a sync are done (m_trimWhenIdle: see synced).
+// per service. Hand them back once the writes of a sync are done (m_trimWhenIdle: see synced),
+// and with them the library pages only start-up and the sync touched (ResidentPages).
 void Agent::trimMemoryAfterSyncs(DeclarativeRegistry *registry)
 {
     connect(registry, &DeclarativeRegistry::idle, this, [this] {
-        if (std::exchange(m_trimWhenIdle, false))
-            malloc_trim(0);
+        if (!std::exchange(m_trimWhenIdle, false))
+            return;
+        ResidentPages::releaseStartupPages(); // first: the trim returns its buffers too
+        malloc_trim(0);
     });
 }
 

@@ -143,7 +143,7 @@ void RegistrationBridge::onEvent(const ContainerEvent &event)
         handleStart(id, 0);
     } else if (event.action == QLatin1String("die")) {
         ++m_epoch[id];
-        handleDie(id);
+        handleDie(id, event.attributes.value(QStringLiteral("exitCode")));
     }
 }
 
@@ -264,9 +264,15 @@ void RegistrationBridge::removeContainer(const QString &id)
         m_registry->deregisterService(s);
         AgentMetrics::instance().deregistered(AgentMetrics::Deregistration::Die);
     }
+    m_registry->sendNow(); // every port of the container in one txn, written right now
 }
 
-void RegistrationBridge::handleDie(const QString &id)
+// With -deregister=always a `die` costs no Docker call: the removal is written while the event
+// is being handled. -deregister=on-success needs the exit code: the event's exitCode attribute
+// (Docker >= 1.10) settles a failure at once; a success still asks inspect whether a restart
+// policy already has the container running again (Docker answers that inspect only once its
+// teardown of the container is over).
+void RegistrationBridge::handleDie(const QString &id, const QString &exitCode)
 {
     m_notes.forget(id);
     if (!m_services.contains(id)) {
@@ -275,6 +281,12 @@ void RegistrationBridge::handleDie(const QString &id)
     }
     if (!m_settings.deregisterOnSuccessOnly) {
         removeContainer(id);
+        return;
+    }
+    bool known = false;
+    const int code = exitCode.toInt(&known);
+    if (known && !isSuccess(code)) {
+        keepFailed(id, code);
         return;
     }
     const quint64 generation = m_generation;
@@ -302,12 +314,22 @@ void RegistrationBridge::applyExit(const QString &id, const InspectResult &r)
         qInfo().noquote() << "not removing container" << shortId(id) << ", still running";
         return;
     }
-    // Registrator's rule: exit 0, or death by a signal (bit 128), counts as success.
-    const int code = r.container.exitCode;
-    if (code == 0 || (code & 128) == 128) {
+    if (isSuccess(r.container.exitCode)) {
         removeContainer(id);
         return;
     }
-    qInfo().noquote() << "not deregistering" << shortId(id) << ": exited with code" << code
+    keepFailed(id, r.container.exitCode);
+}
+
+// Registrator's rule: exit 0, or death by a signal (bit 128), counts as success.
+bool RegistrationBridge::isSuccess(int exitCode)
+{
+    return exitCode == 0 || (exitCode & 128) == 128;
+}
+
+void RegistrationBridge::keepFailed(const QString &id, int exitCode)
+{
+    m_eventClocks.remove(id); // nothing will be written for this event
+    qInfo().noquote() << "not deregistering" << shortId(id) << ": exited with code" << exitCode
                       << "(-deregister=on-success); it is removed at the next resync";
 }

@@ -50,8 +50,10 @@ private:
     void handleStart(const QString &id, int attempt);
     void applyStarted(const QString &id, const ContainerInspect &container, int attempt);
     void applyServices(const QString &id, const ServiceBuildResult &result, int attempt);
-    void handleDie(const QString &id);
+    void handleDie(const QString &id, const QString &exitCode);
     void applyExit(const QString &id, const InspectResult &result);
+    static bool isSuccess(int exitCode);
+    void keepFailed(const QString &id, int exitCode); // -deregister=on-success, a failed exit
     void setServices(const QString &id, const QList<ServiceDefinition> &services);
     void removeContainer(const QString &id);
     void acknowledged(const QString &containerId); // metrics: a write or delete landed

@@ -127,6 +127,12 @@ void DeclarativeRegistry::schedulePump()
     });
 }
 
+void DeclarativeRegistry::sendNow()
+{
+    if (m_running && !m_gathering)
+        pump(); // a pump still scheduled finds nothing left to send
+}
+
 void DeclarativeRegistry::setUp()
 {
     // A lease call can succeed while every write is refused: that is not "connected" yet, and

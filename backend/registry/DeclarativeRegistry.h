@@ -23,6 +23,8 @@ public:
     // Starts remembering which services are registered before reconcile() (see isFresh()).
     void beginReconcile() override;
     bool isConnected() const override { return m_state == State::Up; }
+    // Outside a sync, pumps at once (a sync's writes keep waiting for full batches).
+    void sendNow() override;
 
 Q_SIGNALS:
     // Everything queued has been acknowledged by etcd (emitted each time the queue drains).

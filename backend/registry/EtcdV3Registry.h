@@ -52,6 +52,7 @@ public:
     qint64 leaseId() const { return m_lease; }
     // The most txns that were in flight at once since construction (tests, bench).
     int peakTxnsInFlight() const { return m_peakTxnsInFlight; }
+    int txnsInFlight() const { return m_txnsInFlight; } // tests: sent, not yet answered
     EtcdClient *client() const override { return m_client; }
     const RegistryConfig &config() const { return m_config; }
 

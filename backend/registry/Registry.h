@@ -26,6 +26,10 @@ public:
     virtual void registerService(const ServiceDefinition &service) = 0;
     // Removes one service.
     virtual void deregisterService(const ServiceDefinition &service) = 0;
+    // The caller has said all it has to say for one event: send what is owed now, in the same
+    // call, instead of on the next turn of the event loop (a removal then leaves as one txn the
+    // moment its `die` event is read). Default: nothing; writes go out as usual.
+    virtual void sendNow() {}
     // A full sync begins: the set the next reconcile() declares is being gathered, and services
     // registered until then belong to it. A backend may list its own records and write those
     // services at once; it deletes nothing before reconcile() names the complete set.

@@ -54,10 +54,11 @@ public:
         containers.insert(id, inspect);
         running.removeAll(id);
     }
-    // One event line as dockerd sends it.
-    void sendEvent(const QString &action, const QString &id)
+    // One event line as dockerd sends it (a `die` from dockerd carries exitCode in attributes).
+    void sendEvent(const QString &action, const QString &id, const QJsonObject &attributes = {})
     {
-        const QJsonObject actor{{QStringLiteral("ID"), id}, {QStringLiteral("Attributes"), {}}};
+        const QJsonObject actor{{QStringLiteral("ID"), id},
+                                {QStringLiteral("Attributes"), attributes}};
         const QJsonObject line{{QStringLiteral("Type"), QStringLiteral("container")},
                                {QStringLiteral("Action"), action},
                                {QStringLiteral("Actor"), actor},

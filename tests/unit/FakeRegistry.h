@@ -38,6 +38,7 @@ public:
         services.remove(service.id);
         Q_EMIT serviceDeregistered(service);
     }
+    void sendNow() override { calls << QStringLiteral("sendNow"); }
     void beginReconcile() override { calls << QStringLiteral("beginReconcile"); }
     void flush() override { calls << QStringLiteral("flush"); }
     void reconcile(const QList<ServiceDefinition> &declared) override

@@ -216,6 +216,34 @@ private Q_SLOTS:
         QVERIFY(get(QStringLiteral("/portolan/hosts/core-01"))); // the host record stays
     }
 
+    // A container's removal leaves as one txn in the call that hands it over (sendNow), not on
+    // the next turn of the event loop.
+    void removalIsOneTxnSentAtOnce()
+    {
+        EtcdV3Registry reg(config(m_etcd.endpoint()));
+        QSignalSpy deregistered(&reg, &Registry::serviceDeregistered);
+        reg.start();
+        const ServiceDefinition a = service(QStringLiteral("core-01"), QStringLiteral("web.1"), 80);
+        const ServiceDefinition b =
+            service(QStringLiteral("core-01"), QStringLiteral("web.1"), 443);
+        reg.registerService(a);
+        reg.registerService(b);
+        QVERIFY(waitIdle(reg));
+        reg.deregisterService(a);
+        reg.deregisterService(b);
+        QCOMPARE(reg.txnsInFlight(), 0); // without sendNow: the next event loop turn
+        reg.sendNow();
+        QCOMPARE(reg.txnsInFlight(), 1); // both services' four deletes, already on their way
+        QTRY_COMPARE_WITH_TIMEOUT(deregistered.size(), 2, 5000);
+        QCOMPARE(reg.txnsInFlight(), 0);
+        QVERIFY(!get(QStringLiteral("/services/redis/core-01:web.1:80")));
+        QVERIFY(!get(QStringLiteral("/services/redis/core-01:web.1:443")));
+        QVERIFY(!get(QStringLiteral("/portolan/services/core-01/core-01:web.1:80")));
+        QVERIFY(!get(QStringLiteral("/portolan/services/core-01/core-01:web.1:443")));
+        QVERIFY(waitIdle(reg));
+        QCOMPARE(reg.peakTxnsInFlight(), 1);
+    }
+
     void reconcileRemovesOwnStaleRecordsOnly()
     {
         // Left over by an earlier run of this agent, and by an agent on another host.

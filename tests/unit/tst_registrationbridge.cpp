@@ -244,27 +244,49 @@ private Q_SLOTS:
     void deregisterOnSuccess_data()
     {
         QTest::addColumn<bool>("onSuccess");
-        QTest::addColumn<int>("exitCode"); // -1: removed (inspect 404), -2: still running
+        QTest::addColumn<int>("exitCode");          // -1: removed (inspect 404), -2: still running
+        QTest::addColumn<QString>("eventExitCode"); // the die event's exitCode; empty: none
+        QTest::addColumn<bool>("inspected");
         QTest::addColumn<bool>("removed");
         QTest::addColumn<QString>("log");
         const QString id = QStringLiteral("5b821d2809ba");
-        QTest::newRow("exit 0") << true << 0 << true << QString();
-        QTest::newRow("killed by a signal (137)") << true << 137 << true << QString();
+        const QString failed = "not deregistering " + id +
+                               " : exited with code 1 (-deregister=on-success); it is removed at "
+                               "the next resync";
+        // A daemon that sends no exitCode (before 1.10): inspect decides.
+        QTest::newRow("exit 0") << true << 0 << QString() << true << true << QString();
+        QTest::newRow("killed by a signal (137)")
+            << true << 137 << QString() << true << true << QString();
         QTest::newRow("exit 1 stays until the next resync")
-            << true << 1 << false
-            << "not deregistering " + id +
-                   " : exited with code 1 (-deregister=on-success); it is removed at the next "
-                   "resync";
+            << true << 1 << QString() << true << false << failed;
         QTest::newRow("container removed")
-            << true << -1 << true << "container " + id + " was removed, could not fetch exit code";
-        QTest::newRow("still running")
-            << true << -2 << false << "not removing container " + id + " , still running";
-        QTest::newRow("-deregister=always, exit 1") << false << 1 << true << QString();
+            << true << -1 << QString() << true << true
+            << "container " + id + " was removed, could not fetch exit code";
+        QTest::newRow("still running") << true << -2 << QString() << true << false
+                                       << "not removing container " + id + " , still running";
+        // The event's exitCode: a failure needs no inspect; a success still asks whether a
+        // restart policy has the container running again.
+        QTest::newRow("event says exit 1: no inspect")
+            << true << 1 << "1" << false << false << failed;
+        QTest::newRow("event says 137: inspect for a restart")
+            << true << 137 << "137" << true << true << QString();
+        QTest::newRow("event says 0, restarted: kept")
+            << true << -2 << "0" << true << false
+            << "not removing container " + id + " , still running";
+        QTest::newRow("event exitCode unreadable: inspect")
+            << true << 1 << "x" << true << false << failed;
+        // -deregister=always never asks Docker on `die`.
+        QTest::newRow("-deregister=always, exit 1")
+            << false << 1 << QString() << false << true << QString();
+        QTest::newRow("-deregister=always, event says 1")
+            << false << 1 << "1" << false << true << QString();
     }
     void deregisterOnSuccess()
     {
         QFETCH(bool, onSuccess);
         QFETCH(int, exitCode);
+        QFETCH(QString, eventExitCode);
+        QFETCH(bool, inspected);
         QFETCH(bool, removed);
         QFETCH(QString, log);
         const QString id = m_docker->add(QStringLiteral("bridge_single"));
@@ -275,9 +297,15 @@ private Q_SLOTS:
             m_docker->containers.remove(id);
         else if (exitCode >= 0)
             m_docker->exited(id, exitCode);
-        const int answered = m_docker->answered + (onSuccess ? 1 : 0);
-        m_docker->sendEvent(QStringLiteral("die"), id);
+        const int inspects = m_docker->inspects;
+        const int answered = m_docker->answered + (inspected ? 1 : 0);
+        QJsonObject attributes;
+        if (!eventExitCode.isEmpty())
+            attributes.insert(QStringLiteral("exitCode"), eventExitCode);
+        m_docker->sendEvent(QStringLiteral("die"), id, attributes);
         QTRY_COMPARE(m_docker->answered, answered);
+        QTest::qWait(20); // an inspect asked for by mistake would be counted by now
+        QCOMPARE(m_docker->inspects, inspects + (inspected ? 1 : 0));
         QCOMPARE(m_registry->held().size(), removed ? 0 : 1);
         if (!log.isEmpty())
             QCOMPARE(capture.count(log), 1);
@@ -286,6 +314,26 @@ private Q_SLOTS:
         resync();
         QTRY_COMPARE(m_registry->reconciles, 2);
         QCOMPARE(m_registry->held(), QStringList());
+    }
+
+    // -deregister=always: the `die` is handled before control returns to the event loop, with
+    // no Docker call, and every port of the container goes to the registry at once.
+    void dieWritesTheRemovalAtOnce()
+    {
+        const QString id = m_docker->add(QStringLiteral("multi_port"));
+        startBridge();
+        QCOMPARE(m_registry->held().size(), 2);
+        const int inspects = m_docker->inspects;
+        const int calls = int(m_registry->calls.size());
+        m_docker->exited(id, 137);
+        m_docker->sendEvent(QStringLiteral("die"), id,
+                            QJsonObject{{QStringLiteral("exitCode"), QStringLiteral("137")}});
+        // No event loop turn in between: nothing was waiting for a timer or an answer.
+        QCOMPARE(m_registry->held(), QStringList());
+        QCOMPARE(m_registry->calls.mid(calls),
+                 QStringList({"del vm:web.1:80", "del vm:web.1:443", "sendNow"}));
+        QTest::qWait(20);
+        QCOMPARE(m_docker->inspects, inspects);
     }
 
     void networkContainerGone()
