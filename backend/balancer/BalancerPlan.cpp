@@ -1,0 +1,16 @@
+#include "balancer/BalancerPlan.h"
+
+QString PlannedServer::address() const
+{
+    if (ip.contains(QLatin1Char(':')))
+        return QStringLiteral("[%1]:%2").arg(ip).arg(port);
+    return QStringLiteral("%1:%2").arg(ip).arg(port);
+}
+
+const PlannedBackend *BalancerPlan::find(const QString &backendName) const
+{
+    for (const PlannedBackend &b : backends)
+        if (b.name == backendName)
+            return &b;
+    return nullptr;
+}
