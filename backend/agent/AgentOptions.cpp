@@ -1,5 +1,7 @@
 #include "agent/AgentOptions.h"
 
+#include "core/CommandLine.h"
+
 #include <QHash>
 #include <QHostAddress>
 #include <QRegularExpression>
@@ -15,53 +17,9 @@ struct Flag {
     std::function<QString(AgentOptions &, const QString &)> apply;
 };
 
-// A value quoted in an error line, with control characters escaped: the error is one line.
-QString printable(const QString &text)
-{
-    QString out;
-    out.reserve(text.size());
-    for (const QChar c : text) {
-        const char16_t u = c.unicode();
-        if (u == '\n')
-            out += QLatin1String("\\n");
-        else if (u == '\r')
-            out += QLatin1String("\\r");
-        else if (u == '\t')
-            out += QLatin1String("\\t");
-        else if (u < 0x20 || u == 0x7f || (u >= 0x80 && u < 0xa0) || u == 0x2028 || u == 0x2029)
-            out += QStringLiteral("\\u%1").arg(uint(u), 4, 16, QLatin1Char('0'));
-        else
-            out += c;
-    }
-    return out;
-}
-
-QString parseInt(const QString &name, const QString &value, int min, int *out)
-{
-    bool ok = false;
-    const int v = value.toInt(&ok);
-    if (!ok)
-        return QStringLiteral("invalid value \"%1\" for flag -%2: not an integer").arg(value, name);
-    if (v < min)
-        return QStringLiteral("invalid value \"%1\" for flag -%2: must be at least %3")
-            .arg(value, name)
-            .arg(min);
-    *out = v;
-    return {};
-}
-
-QString parseBool(const QString &name, const QString &value, bool *out)
-{
-    static const QStringList yes{"1", "t", "T", "true", "TRUE", "True"};
-    static const QStringList no{"0", "f", "F", "false", "FALSE", "False"};
-    if (yes.contains(value))
-        *out = true;
-    else if (no.contains(value))
-        *out = false;
-    else
-        return QStringLiteral("invalid boolean value \"%1\" for flag -%2").arg(value, name);
-    return {};
-}
+using CommandLine::parseBool;
+using CommandLine::parseInt;
+using CommandLine::printable;
 
 Flag str(const char *name, QString AgentOptions::*field, const char *help)
 {
@@ -151,15 +109,6 @@ const QList<Flag> &flags()
     return all;
 }
 
-const Flag *findFlag(const QString &name)
-{
-    for (const Flag &f : flags()) {
-        if (f.name == name)
-            return &f;
-    }
-    return nullptr;
-}
-
 QString validate(const AgentOptions &o)
 {
     if (o.deregister != QLatin1String("always") && o.deregister != QLatin1String("on-success"))
@@ -196,18 +145,10 @@ QString validate(const AgentOptions &o)
         }
     }
     if (!o.metrics.isEmpty()) {
-        const int colon = o.metrics.lastIndexOf(QLatin1Char(':'));
-        bool ok = false;
-        const int port = colon < 0 ? 0 : o.metrics.mid(colon + 1).toInt(&ok);
-        QString host = o.metrics.left(qMax(colon, 0));
-        if (host.startsWith(QLatin1Char('[')) && host.endsWith(QLatin1Char(']')))
-            host = host.mid(1, host.size() - 2);
-        if (colon <= 0 || !ok || port < 0 || port > 65535 ||
-            (host.compare(QLatin1String("localhost"), Qt::CaseInsensitive) != 0 &&
-             QHostAddress(host).isNull()))
-            return QStringLiteral("-metrics must be ADDR:PORT with an IP address, e.g. "
-                                  "127.0.0.1:9464, not \"%1\"")
-                .arg(o.metrics);
+        const QString error = CommandLine::checkListenAddress(QStringLiteral("metrics"), o.metrics,
+                                                              QStringLiteral("127.0.0.1:9464"));
+        if (!error.isEmpty())
+            return error;
     }
     if (!o.feedAllowedHosts.isEmpty()) {
         // Names only: the Host check ignores ports, and an IP address is always allowed.
@@ -257,50 +198,25 @@ AgentArguments AgentArguments::parse(const QStringList &args)
         return result;
     };
 
-    int i = 0;
-    for (; i < args.size(); ++i) {
-        const QString &arg = args.at(i);
-        if (arg == QLatin1String("--")) {
-            ++i;
-            break;
-        }
-        if (arg.size() < 2 || arg.at(0) != QLatin1Char('-'))
-            break; // first positional argument
-        QString body = arg.mid(arg.startsWith(QLatin1String("--")) ? 2 : 1);
-        if (body.isEmpty() || body.startsWith(QLatin1Char('-')) ||
-            body.startsWith(QLatin1Char('=')))
-            return fail(QStringLiteral("bad flag syntax: %1").arg(arg));
-        QString value;
-        const int eq = body.indexOf(QLatin1Char('='));
-        const bool hasValue = eq >= 0;
-        if (hasValue) {
-            value = body.mid(eq + 1);
-            body.truncate(eq);
-        }
-        if (body == QLatin1String("h") || body == QLatin1String("help")) {
-            result.outcome = Outcome::Help;
-            return result;
-        }
-        if (body == QLatin1String("version") || body == QLatin1String("v")) {
-            result.outcome = Outcome::Version;
-            return result;
-        }
-        const Flag *flag = findFlag(body);
-        if (!flag)
-            return fail(QStringLiteral("flag provided but not defined: -%1").arg(body));
-        if (flag->isBool && !hasValue) {
-            value = QStringLiteral("true");
-        } else if (!hasValue) {
-            if (i + 1 >= args.size())
-                return fail(QStringLiteral("flag needs an argument: -%1").arg(body));
-            value = args.at(++i);
-        }
-        const QString error = flag->apply(o, value);
-        if (!error.isEmpty())
-            return fail(error);
+    QList<CommandLine::Flag> bound;
+    for (const Flag &f : flags())
+        bound.append(
+            {f.name, f.help, f.isBool, [&o, f](const QString &v) { return f.apply(o, v); }});
+    const CommandLine::Parsed parsed = CommandLine::parse(args, bound);
+    switch (parsed.outcome) {
+    case CommandLine::Parsed::Outcome::Help:
+        result.outcome = Outcome::Help;
+        return result;
+    case CommandLine::Parsed::Outcome::Version:
+        result.outcome = Outcome::Version;
+        return result;
+    case CommandLine::Parsed::Outcome::Error:
+        return fail(parsed.error);
+    case CommandLine::Parsed::Outcome::Run:
+        break;
     }
 
-    const QStringList rest = args.mid(i);
+    const QStringList &rest = parsed.positional;
     if (rest.isEmpty())
         return fail(QStringLiteral("missing required argument for registry URI"));
     if (rest.size() > 1)
@@ -329,12 +245,11 @@ QString AgentArguments::usage()
         "Docker is reached through DOCKER_HOST (default unix:///var/run/docker.sock),\n"
         "DOCKER_TLS_VERIFY and DOCKER_CERT_PATH.\n\n"
         "Options:\n");
-    for (const Flag &f : flags()) {
-        text += QStringLiteral("  -%1%2\n        %3\n")
-                    .arg(f.name, f.isBool ? QString() : QStringLiteral(" value"), f.help);
-    }
-    text += QStringLiteral("  -version\n        Print the version and exit\n"
-                           "  -help\n        Print this help and exit\n\n"
+    QList<CommandLine::Flag> described;
+    for (const Flag &f : flags())
+        described.append({f.name, f.help, f.isBool, {}});
+    text += CommandLine::usage(described);
+    text += QStringLiteral("\n"
                            "On SIGTERM the agent stops without deregistering: the containers "
                            "still run, and\ntheir keys expire with the agent's lease (-ttl) unless "
                            "an agent starts again.\n");

@@ -383,7 +383,7 @@ void tst_ClusterState::snapshotEventsCarryRecordTimes()
     const ServiceRecord unstamped = service("h1", "web", 80);
     ClusterState s;
     const QDateTime before = QDateTime::currentDateTimeUtc();
-    s.resetToSnapshot({{{h1, 2}}, {{redis, 3}, {unstamped, 4}}, 4});
+    s.resetToSnapshot({{{h1, 2}}, {{redis, 3}, {unstamped, 4}}, 4, {}});
     QCOMPARE(describe(s.events()), (QStringList{"host-up h1 - @2", "added h1 h1:redis.1:6379 @3",
                                                 "added h1 h1:web.1:80 @4"}));
     QCOMPARE(s.events().at(0).time, started);
