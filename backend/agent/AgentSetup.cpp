@@ -23,43 +23,9 @@ bool AgentSetup::registryConfig(const AgentOptions &o, const QString &hostname, 
     while (c.portolanPrefix.size() > 1 && c.portolanPrefix.endsWith(QLatin1Char('/')))
         c.portolanPrefix.chop(1);
 
-    const QList<std::pair<QString, QString>> files{{QStringLiteral("-etcd-cacert"), o.etcdCaFile},
-                                                   {QStringLiteral("-etcd-cert"), o.etcdCertFile},
-                                                   {QStringLiteral("-etcd-key"), o.etcdKeyFile}};
-    for (const auto &[flag, path] : files) {
-        if (!path.isEmpty() && !QFileInfo(path).isReadable()) {
-            *error = QStringLiteral("%1: cannot read \"%2\"").arg(flag, path);
-            return false;
-        }
-    }
-    if (o.etcdCertFile.isEmpty() != o.etcdKeyFile.isEmpty()) {
-        *error = QStringLiteral("-etcd-cert and -etcd-key must be given together");
+    if (!c.applyEtcdAccess(
+            {o.etcdCaFile, o.etcdCertFile, o.etcdKeyFile, o.etcdUser, o.etcdPasswordFile}, error))
         return false;
-    }
-    c.caFile = o.etcdCaFile;
-    c.certFile = o.etcdCertFile;
-    c.keyFile = o.etcdKeyFile;
-    // Certificates imply TLS even with etcd:// or etcd2://, which have no TLS scheme of their own.
-    if (!o.etcdCaFile.isEmpty() || !o.etcdCertFile.isEmpty()) {
-        c.tls = true;
-        for (QString &e : c.endpoints)
-            e.replace(QLatin1String("http://"), QLatin1String("https://"));
-    }
-
-    if (!o.etcdUser.isEmpty()) {
-        const int colon = o.etcdUser.indexOf(QLatin1Char(':'));
-        c.username = colon < 0 ? o.etcdUser : o.etcdUser.left(colon);
-        c.password = colon < 0 ? QString() : o.etcdUser.mid(colon + 1);
-    }
-    if (!o.etcdPasswordFile.isEmpty()) {
-        QFile f(o.etcdPasswordFile);
-        if (!f.open(QIODevice::ReadOnly)) {
-            *error = QStringLiteral("-etcd-password-file: cannot read \"%1\": %2")
-                         .arg(o.etcdPasswordFile, f.errorString());
-            return false;
-        }
-        c.password = QString::fromUtf8(f.readAll()).trimmed();
-    }
     *out = c;
     return true;
 }

@@ -40,6 +40,7 @@ public:
     // left behind. On failure the balancer keeps its last good state.
     virtual Result apply(const BalancerPlan &plan) = 0;
     // Checks the balancer still holds what the driver last applied (it may have been restarted
-    // or reloaded by someone else). False makes the controller apply the plan again in full.
+    // or reloaded by someone else). False makes the controller apply the plan again in full:
+    // the next apply() must then redo everything, not trust what the driver believed applied.
     virtual bool verify(QString *error) = 0;
 };

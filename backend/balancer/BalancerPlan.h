@@ -8,8 +8,8 @@
 // BalancerPlanner; the drivers turn it into runtime calls or a config file. Sorted and free of
 // duplicates, so two plans compare with ==.
 struct PlannedServer {
-    QString id;   // the service instance id ("core-01:web.1:80"), stable while it lives
-    QString ip;   // as registered; IPv6 without brackets
+    QString id; // the service instance id ("core-01:web.1:80"), stable while it lives
+    QString ip; // as registered; IPv6 without brackets
     int port = 0;
     QString address() const; // ip:port, IPv6 bracketed
 

@@ -8,3 +8,4 @@
 Q_DECLARE_LOGGING_CATEGORY(lcCluster) // "cluster: " the cluster picture read back from etcd
 Q_DECLARE_LOGGING_CATEGORY(lcFeed)    // "feed: " the browser view and WebSocket feed
 Q_DECLARE_LOGGING_CATEGORY(lcSystemd) // "systemd: " sd_notify datagrams (Type=notify)
+Q_DECLARE_LOGGING_CATEGORY(lcBalancer) // "balancer: " portolan-lb driving HAProxy or nginx

@@ -84,6 +84,14 @@ void Exposition::gauge(const QByteArray &name, const QByteArray &help, double va
         name + (labels.isEmpty() ? QByteArray() : '{' + labels + '}') + ' ' + number(value) + '\n';
 }
 
+void Exposition::gauges(const QByteArray &name, const QByteArray &help, const QByteArray &label,
+                        const QList<QPair<QByteArray, double>> &values)
+{
+    header(name, help, "gauge");
+    for (const auto &[value, sample] : values)
+        m_text += name + '{' + label + "=\"" + escapeLabel(value) + "\"} " + number(sample) + '\n';
+}
+
 void Exposition::histogram(const QByteArray &name, const QByteArray &help,
                            const Histogram &histogram)
 {

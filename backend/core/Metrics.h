@@ -58,6 +58,9 @@ public:
                   const QList<LabelledValue> &values);
     void gauge(const QByteArray &name, const QByteArray &help, double value,
                const QByteArray &labels = {});
+    // One sample per label value, e.g. name{backend="portolan_web"}.
+    void gauges(const QByteArray &name, const QByteArray &help, const QByteArray &label,
+                const QList<QPair<QByteArray, double>> &values);
     void histogram(const QByteArray &name, const QByteArray &help, const Histogram &histogram);
     QByteArray text() const { return m_text; }
 

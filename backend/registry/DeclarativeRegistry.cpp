@@ -36,15 +36,7 @@ DeclarativeRegistry::~DeclarativeRegistry() = default;
 
 EtcdClientOptions DeclarativeRegistry::clientOptions(const RegistryConfig &c)
 {
-    EtcdClientOptions o;
-    o.endpoints = c.endpoints;
-    o.requestTimeoutMs = c.requestTimeoutMs;
-    o.caFile = c.caFile;
-    o.certFile = c.certFile;
-    o.keyFile = c.keyFile;
-    o.username = c.username;
-    o.password = c.password;
-    return o;
+    return c.etcdClientOptions();
 }
 
 QString DeclarativeRegistry::endpointNames() const

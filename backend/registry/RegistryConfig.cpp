@@ -1,5 +1,7 @@
 #include "registry/RegistryConfig.h"
 
+#include <QFile>
+#include <QFileInfo>
 #include <QHostAddress>
 #include <QUrl>
 
@@ -157,4 +159,59 @@ bool RegistryConfig::parseUri(const QString &uri, RegistryConfig *out, QString *
     c.uri = masked;
     *out = c;
     return true;
+}
+
+bool RegistryConfig::applyEtcdAccess(const EtcdAccessFlags &a, QString *error)
+{
+    const QList<std::pair<QString, QString>> files{{QStringLiteral("-etcd-cacert"), a.caFile},
+                                                   {QStringLiteral("-etcd-cert"), a.certFile},
+                                                   {QStringLiteral("-etcd-key"), a.keyFile}};
+    for (const auto &[flag, path] : files) {
+        if (!path.isEmpty() && !QFileInfo(path).isReadable()) {
+            *error = QStringLiteral("%1: cannot read \"%2\"").arg(flag, path);
+            return false;
+        }
+    }
+    if (a.certFile.isEmpty() != a.keyFile.isEmpty()) {
+        *error = QStringLiteral("-etcd-cert and -etcd-key must be given together");
+        return false;
+    }
+    caFile = a.caFile;
+    certFile = a.certFile;
+    keyFile = a.keyFile;
+    // Certificates imply TLS even with etcd:// or etcd2://, which have no TLS scheme of their own.
+    if (!a.caFile.isEmpty() || !a.certFile.isEmpty()) {
+        tls = true;
+        for (QString &e : endpoints)
+            e.replace(QLatin1String("http://"), QLatin1String("https://"));
+    }
+
+    if (!a.user.isEmpty()) {
+        const int colon = a.user.indexOf(QLatin1Char(':'));
+        username = colon < 0 ? a.user : a.user.left(colon);
+        password = colon < 0 ? QString() : a.user.mid(colon + 1);
+    }
+    if (!a.passwordFile.isEmpty()) {
+        QFile f(a.passwordFile);
+        if (!f.open(QIODevice::ReadOnly)) {
+            *error = QStringLiteral("-etcd-password-file: cannot read \"%1\": %2")
+                         .arg(a.passwordFile, f.errorString());
+            return false;
+        }
+        password = QString::fromUtf8(f.readAll()).trimmed();
+    }
+    return true;
+}
+
+EtcdClientOptions RegistryConfig::etcdClientOptions() const
+{
+    EtcdClientOptions o;
+    o.endpoints = endpoints;
+    o.requestTimeoutMs = requestTimeoutMs;
+    o.caFile = caFile;
+    o.certFile = certFile;
+    o.keyFile = keyFile;
+    o.username = username;
+    o.password = password;
+    return o;
 }

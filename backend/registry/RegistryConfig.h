@@ -1,9 +1,17 @@
 #pragma once
 
+#include "etcd/EtcdClient.h"
 #include "records/Keyspace.h"
 
 #include <QString>
 #include <QStringList>
+
+// The etcd access flags portolan and portolan-lb share.
+struct EtcdAccessFlags {
+    QString caFile, certFile, keyFile; // -etcd-cacert, -etcd-cert, -etcd-key
+    QString user;                      // -etcd-user user[:password]
+    QString passwordFile;              // -etcd-password-file
+};
 
 // Everything needed to open a registry: the parsed URI plus the agent's etcd flags.
 struct RegistryConfig {
@@ -28,4 +36,9 @@ struct RegistryConfig {
     // Parses "etcd://host[:port][,host2[:port]]/prefix" and friends into *out (other fields of
     // *out are kept). On error returns false with one clear sentence in *error.
     static bool parseUri(const QString &uri, RegistryConfig *out, QString *error);
+    // Checks and applies the TLS files (which turn the endpoints to https) and the user and
+    // password; false with one sentence naming the flag in *error.
+    bool applyEtcdAccess(const EtcdAccessFlags &flags, QString *error);
+    // The etcd client's side of this config: endpoints, timeout, TLS files, user.
+    EtcdClientOptions etcdClientOptions() const;
 };
