@@ -137,6 +137,8 @@ if [[ -x $lb ]]; then
     programs+=("$stage/usr/bin/portolan-lb")
     [[ -f $pkg_src/systemd/portolan-lb.service ]] &&
         install -D -m 644 "$pkg_src/systemd/portolan-lb.service" "$stage/lib/systemd/system/portolan-lb.service"
+    [[ -f $pkg_src/default/portolan-lb ]] &&
+        install -D -m 644 "$pkg_src/default/portolan-lb" "$stage/etc/default/portolan-lb"
     echo "build-deb: portolan-lb included"
 fi
 install_docs portolan "$stage"
