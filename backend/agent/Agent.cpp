@@ -98,6 +98,7 @@ QString Agent::configure()
     m_serviceOptions.hostIp = o.hostIp;
     m_serviceOptions.internal = o.internal;
     m_serviceOptions.explicitOnly = o.explicitOnly;
+    m_serviceOptions.registerHealthyOnly = o.registerHealthy;
     m_serviceOptions.useIpFromLabel = o.useIpFromLabel;
     m_serviceOptions.tags = m_tags ? &*m_tags : nullptr;
     m_serviceOptions.ownContainerId = OwnContainer::detect();

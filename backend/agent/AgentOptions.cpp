@@ -78,6 +78,9 @@ const QList<Flag> &flags()
                 "Seconds between full reconciles with Docker (0: only at start and reconnect)"),
         str("deregister", &AgentOptions::deregister,
             "Deregister exited services \"always\" or \"on-success\""),
+        boolean("register-healthy", &AgentOptions::registerHealthy,
+                "Write a container that has a HEALTHCHECK to the registrator key only while it "
+                "is healthy (its detail record is always written, with its health)"),
         integer(
             "retry-attempts", &AgentOptions::retryAttempts, -1,
             "Attempts to reach the registry at start before exiting (-1: forever, the default)"),

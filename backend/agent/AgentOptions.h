@@ -16,10 +16,11 @@ struct AgentOptions {
     int ttlRefresh = 0;        // -ttl-refresh, seconds: 0 means ttl/3
     int resync = 0;            // -resync, seconds: 0 disables periodic reconcile
     QString deregister = QStringLiteral("always"); // -deregister always|on-success
-    int retryAttempts = -1;   // -retry-attempts: initial connection attempts, -1 forever
-    int retryInterval = 2000; // -retry-interval, ms
-    bool cleanup = false;     // -cleanup: accepted; cleanup of this host's keys is always on
-    QString hostname;         // -hostname: overrides the OS hostname in service ids
+    bool registerHealthy = false; // -register-healthy: registrator key only while healthy
+    int retryAttempts = -1;       // -retry-attempts: initial connection attempts, -1 forever
+    int retryInterval = 2000;     // -retry-interval, ms
+    bool cleanup = false;         // -cleanup: accepted; cleanup of this host's keys is always on
+    QString hostname;             // -hostname: overrides the OS hostname in service ids
     QString etcdCaFile, etcdCertFile, etcdKeyFile;      // -etcd-cacert, -etcd-cert, -etcd-key
     QString etcdUser;                                   // -etcd-user user[:password]
     QString etcdPasswordFile;                           // -etcd-password-file

@@ -35,10 +35,16 @@ RegistrationBridge::RegistrationBridge(ContainerSource *docker, Registry *regist
     });
     connect(m_registry, &Registry::serviceRegistered, this, [this](const ServiceDefinition &s) {
         if (!m_announced.contains(s.id)) {
-            m_announced.insert(s.id);
-            qInfo().noquote() << "added:" << shortId(s.containerId) << s.id;
+            m_announced.insert(s.id, {s.health, s.keyWithheld});
+            if (s.keyWithheld)
+                qInfo().noquote() << "added:" << shortId(s.containerId) << s.id
+                                  << "(" + s.health + ": registrator key withheld until healthy)";
+            else
+                qInfo().noquote() << "added:" << shortId(s.containerId) << s.id;
             AgentMetrics::instance().registrations.inc();
             acknowledged(s.containerId);
+        } else {
+            logHealthChange(s);
         }
     });
     connect(m_registry, &Registry::serviceDeregistered, this, [this](const ServiceDefinition &s) {
@@ -111,6 +117,7 @@ void RegistrationBridge::scheduleReconnect(const QString &why)
     m_dockerUp = false;
     AgentMetrics::instance().dockerConnected.set(0);
     m_eventClocks.clear();
+    m_eventHealth.clear();
     m_reconnectTimer.start(m_connectBackoff.next());
 }
 
@@ -136,14 +143,18 @@ void RegistrationBridge::onEvent(const ContainerEvent &event)
     const QString &id = event.containerId;
     if (!event.isContainer() || id.isEmpty())
         return;
-    if (event.action == QLatin1String("start") || event.action == QLatin1String("die"))
+    if (event.action == QLatin1String("start") || event.action == QLatin1String("die")) {
         m_eventClocks[id].start();
+        m_eventHealth.remove(id); // a new run of the container starts its healthcheck anew
+    }
     if (event.action == QLatin1String("start")) {
         ++m_epoch[id];
         handleStart(id, 0);
     } else if (event.action == QLatin1String("die")) {
         ++m_epoch[id];
         handleDie(id, event.attributes.value(QStringLiteral("exitCode")));
+    } else if (event.isHealthStatus()) {
+        handleHealth(id, event.healthStatus());
     }
 }
 
@@ -156,7 +167,8 @@ void RegistrationBridge::onSynced(const ContainerSync::Outcome &outcome)
     for (const auto &list : std::as_const(m_services))
         for (const ServiceDefinition &s : list)
             ids.insert(s.id);
-    m_announced.intersect(ids);
+    m_announced.removeIf([&ids](const auto &it) { return !ids.contains(it.key()); });
+    m_eventHealth.clear(); // the sync's inspects are newer; deferred events follow
     AgentMetrics &metrics = AgentMetrics::instance();
     metrics.servicesRegistered.set(m_announced.size());
     if (outcome.complete && m_syncClock.isValid()) {
@@ -233,7 +245,7 @@ void RegistrationBridge::applyServices(const QString &id, const ServiceBuildResu
                                     "what is published";
         }
     }
-    setServices(id, result.services);
+    setServices(id, withEventHealth(id, result.services));
 }
 
 void RegistrationBridge::setServices(const QString &id, const QList<ServiceDefinition> &services)

@@ -18,8 +18,8 @@ class Registry;
 
 // Keeps the registry equal to the published ports of Docker's running containers:
 // Docker -> ServiceBuilder -> Registry. Connects to Docker, reconnects with backoff, and hands
-// each (re)connect to ContainerSync; between syncs it follows start and die events. The
-// registry owns its own retries.
+// each (re)connect to ContainerSync; between syncs it follows start, die and health_status
+// events (RegistrationBridgeHealth.cpp). The registry owns its own retries.
 class RegistrationBridge : public QObject {
     Q_OBJECT
 public:
@@ -51,6 +51,16 @@ private:
     void applyStarted(const QString &id, const ContainerInspect &container, int attempt);
     void applyServices(const QString &id, const ServiceBuildResult &result, int attempt);
     void handleDie(const QString &id, const QString &exitCode);
+    // health_status events, in RegistrationBridgeHealth.cpp: the event's state rewrites the
+    // container's services; an event naming no known state costs one inspect.
+    void handleHealth(const QString &id, const QString &status);
+    void inspectHealth(const QString &id);
+    void applyHealth(const QString &id, const QString &health);
+    // The latest health_status event's state wins over an inspect answered before it.
+    QList<ServiceDefinition> withEventHealth(const QString &id,
+                                             QList<ServiceDefinition> services) const;
+    // A registered service was acknowledged again: one "health:" line if its health changed.
+    void logHealthChange(const ServiceDefinition &service);
     void applyExit(const QString &id, const InspectResult &result);
     static bool isSuccess(int exitCode);
     void keepFailed(const QString &id, int exitCode); // -deregister=on-success, a failed exit
@@ -76,7 +86,14 @@ private:
     bool m_reconnectAnnounced = true;
     bool m_dockerUp = false;
     bool m_stopped = false;
-    QSet<QString> m_announced;       // service ids already logged as "added:"
+    // Service ids already logged as "added:", with the health (and -register-healthy key
+    // state) last logged for them.
+    struct Announced {
+        QString health;
+        bool keyWithheld = false;
+    };
+    QHash<QString, Announced> m_announced;
+    QHash<QString, QString> m_eventHealth; // per container: state of its last health_status
     QHash<QString, quint64> m_epoch; // per container: bumps on each event, drops stale inspects
     quint64 m_generation = 0;        // bumps on every (re)connect; stale callbacks are dropped
     QHash<QString, QElapsedTimer> m_eventClocks; // per container: since its last start/die event

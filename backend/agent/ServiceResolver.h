@@ -16,6 +16,11 @@ public:
     ServiceResolver(ContainerSource *docker, ServiceBuilder builder);
 
     ServiceBuildResult build(const ContainerInspect &container) const;
+    // A health_status event changed a built service's health (ServiceBuilder::setHealth).
+    void setHealth(ServiceDefinition &service, const QString &health) const
+    {
+        m_builder.setHealth(service, health);
+    }
 
     using Wanted = std::function<bool()>;
     using Done = std::function<void(const ServiceBuildResult &)>;

@@ -17,3 +17,11 @@ ContainerEvent ContainerEvent::fromJson(const QJsonObject &event)
     e.timeNano = event.value(QLatin1String("timeNano")).toInteger();
     return e;
 }
+
+QString ContainerEvent::healthStatus() const
+{
+    if (!isHealthStatus())
+        return QString();
+    const qsizetype colon = action.indexOf(QLatin1Char(':'));
+    return colon < 0 ? QString() : action.mid(colon + 1).trimmed();
+}

@@ -45,8 +45,8 @@ bool DockerEventStream::isRunning() const
 
 QByteArray DockerEventStream::eventsTarget(const QString &apiVersion)
 {
-    static const QByteArray filters =
-        QUrl::toPercentEncoding(R"({"type":["container"],"event":["start","die"]})");
+    static const QByteArray filters = QUrl::toPercentEncoding(
+        R"({"type":["container"],"event":["start","die","health_status"]})");
     return '/' + apiVersion.toLatin1() + "/events?filters=" + filters;
 }
 

@@ -5,7 +5,8 @@
 
 #include <QObject>
 
-// The long-lived GET /events stream (chunked NDJSON), filtered to container start and die.
+// The long-lived GET /events stream (chunked NDJSON), filtered to container start, die and
+// health_status (dockerd matches "health_status" as a prefix of "health_status: healthy").
 class DockerEventStream : public QObject {
     Q_OBJECT
 public:

@@ -95,6 +95,12 @@ void Etcd2Registry::refresh()
 
 void Etcd2Registry::registerService(const ServiceDefinition &service)
 {
+    // -register-healthy: v2 keeps no detail record, so a withheld service has nothing in etcd.
+    if (service.keyWithheld) {
+        if (m_desired.contains(service.id))
+            deregisterService(service);
+        return;
+    }
     const auto old = m_desired.constFind(service.id);
     if (old != m_desired.cend() && serviceKey(*old) != serviceKey(service))
         m_deletes.insert(serviceKey(*old), {ServiceDefinition(), true, ++m_generation});
@@ -115,6 +121,8 @@ void Etcd2Registry::reconcile(const QList<ServiceDefinition> &services)
     QHash<QString, ServiceDefinition> desired;
     QHash<QString, quint64> dirty;
     for (const ServiceDefinition &s : services) {
+        if (s.keyWithheld)
+            continue; // listed as not desired: its key is deleted if an earlier run wrote it
         desired.insert(s.id, s);
         m_deletes.remove(serviceKey(s));
         // Registered unchanged during the sync: already put, or its put is still owed.

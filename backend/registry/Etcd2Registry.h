@@ -12,7 +12,8 @@
 // time), a fault is reported once, retried every 100..500 ms, and on recovery everything is put
 // again. reconcile() lists <prefix> recursively and deletes keys whose id has registrator's shape
 // "<hostname>:<container>:<port>[:udp]" with our hostname and that are not desired.
-// stop() stops the timers and leaves the keys to their TTL.
+// stop() stops the timers and leaves the keys to their TTL. A service whose key -register-healthy
+// withholds is not written (and deleted if it was).
 class Etcd2Registry : public DeclarativeRegistry {
     Q_OBJECT
 public:

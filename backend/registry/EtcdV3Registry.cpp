@@ -31,6 +31,11 @@ QByteArray EtcdV3Registry::serviceValue(const ServiceDefinition &s) const
     return s.address().toUtf8();
 }
 
+QString EtcdV3Registry::publishedKey(const ServiceDefinition &s) const
+{
+    return s.keyWithheld ? QString() : serviceKey(s);
+}
+
 QString EtcdV3Registry::detailPrefix() const
 {
     return m_keyspace.servicesOfHost(m_config.hostname);
@@ -61,7 +66,8 @@ ServiceRecord EtcdV3Registry::detailRecord(const ServiceDefinition &s) const
     r.containerId = s.containerId;
     r.containerName = s.containerName;
     r.image = s.image;
-    r.registryKey = serviceKey(s);
+    r.health = s.health;
+    r.registryKey = publishedKey(s); // empty while withheld: no registrator key exists
     r.registeredAt = m_registeredAt.value(s.id, QDateTime::currentDateTimeUtc());
     return r;
 }
@@ -116,8 +122,15 @@ void EtcdV3Registry::registerService(const ServiceDefinition &service)
 {
     m_deletes.remove(service.id);
     const auto old = m_desired.constFind(service.id);
-    if (old != m_desired.cend() && serviceKey(*old) != serviceKey(service))
-        m_orphanKeys.insert(serviceKey(*old), ++m_generation);
+    const QString key = publishedKey(service);
+    if (old != m_desired.cend()) {
+        // Renamed, or withheld by -register-healthy: the key written before goes.
+        const QString oldKey = publishedKey(*old);
+        if (!oldKey.isEmpty() && oldKey != key)
+            m_orphanKeys.insert(oldKey, ++m_generation);
+    }
+    if (!key.isEmpty())
+        m_orphanKeys.remove(key); // put again instead
     if (old == m_desired.cend() || *old != service)
         m_detailCache.remove(service.id);
     desire(service);
@@ -131,7 +144,7 @@ void EtcdV3Registry::deregisterService(const ServiceDefinition &service)
     const ServiceDefinition known = undesire(service);
     m_registeredAt.remove(service.id);
     m_detailCache.remove(service.id);
-    m_deletes.insert(service.id, {service, serviceKey(known), false, ++m_generation});
+    m_deletes.insert(service.id, {service, publishedKey(known), false, ++m_generation});
     schedulePump();
 }
 
@@ -161,13 +174,13 @@ void EtcdV3Registry::reconcile(const QList<ServiceDefinition> &services)
         desired.insert(s.id, s);
     QSet<QString> desiredKeys;
     for (const ServiceDefinition &s : services)
-        desiredKeys.insert(serviceKey(s));
+        desiredKeys.insert(publishedKey(s));
     // Desired before but not now (gone while Docker was away, or written during this sync and
     // gone since): delete their records even if the listing predates their put.
     for (auto it = m_desired.cbegin(); it != m_desired.cend(); ++it) {
         if (desired.contains(it.key()) || m_deletes.contains(it.key()))
             continue;
-        QString key = serviceKey(*it);
+        QString key = publishedKey(*it);
         if (desiredKeys.contains(key))
             key.clear();
         m_deletes.insert(it.key(), {ServiceDefinition(), key, true, ++m_generation});
@@ -345,10 +358,19 @@ void EtcdV3Registry::applyListing()
         return;
     QSet<QString> desiredKeys;
     for (const ServiceDefinition &s : std::as_const(m_desired))
-        desiredKeys.insert(serviceKey(s));
+        desiredKeys.insert(publishedKey(s));
     for (auto it = m_listed->cbegin(); it != m_listed->cend(); ++it) {
         const QString &id = it.key();
-        if (m_desired.contains(id) || m_deletes.contains(id) || m_deletedSinceListing.contains(id))
+        const auto desired = m_desired.constFind(id);
+        if (desired != m_desired.cend()) {
+            // A record naming a registrator key this agent does not write for it now (an
+            // earlier run wrote it before -register-healthy withheld it): that key goes.
+            const QString &listedKey = it.value();
+            if (!listedKey.isEmpty() && !desiredKeys.contains(listedKey))
+                m_orphanKeys.insert(listedKey, ++m_generation);
+            continue;
+        }
+        if (m_deletes.contains(id) || m_deletedSinceListing.contains(id))
             continue;
         QString key = it.value();
         if (desiredKeys.contains(key))

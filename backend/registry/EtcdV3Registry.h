@@ -59,6 +59,9 @@ public:
     // Key layout.
     virtual QString serviceKey(const ServiceDefinition &service) const;
     virtual QByteArray serviceValue(const ServiceDefinition &service) const;
+    // The registrator key this agent writes for service: serviceKey(), or empty while
+    // -register-healthy withholds it (the detail record is written all the same).
+    QString publishedKey(const ServiceDefinition &service) const;
     QString detailKey(const QString &serviceId) const;
     QString detailPrefix() const; // "<portolanPrefix>/services/<hostname>/"
     QString hostKey() const;

@@ -56,9 +56,9 @@ void EtcdV3Registry::fillBatch(TxnBatch &batch, qint64 lease)
         const auto s = m_desired.constFind(it.key());
         if (s == m_desired.cend())
             continue;
-        const QString key = serviceKey(*s);
+        const QString key = publishedKey(*s);
         const QString detail = detailKey(s->id);
-        if (batch.taken(key) || batch.taken(detail))
+        if ((!key.isEmpty() && batch.taken(key)) || batch.taken(detail))
             continue;
         const QByteArray value = serviceValue(*s);
         const QByteArray &detailValue = cachedDetailValue(*s);

@@ -22,7 +22,9 @@ public:
     // Stops keep-alives and closes connections. Keys are left in place (the lease expires them).
     virtual void stop() = 0;
 
-    // Adds or replaces one service (keyed by ServiceDefinition::id).
+    // Adds or replaces one service (keyed by ServiceDefinition::id). A service whose
+    // keyWithheld is set (-register-healthy) gets no registrator key; a backend with detail
+    // records still writes its record.
     virtual void registerService(const ServiceDefinition &service) = 0;
     // Removes one service.
     virtual void deregisterService(const ServiceDefinition &service) = 0;

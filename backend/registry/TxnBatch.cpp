@@ -48,7 +48,8 @@ bool TxnBatch::putService(const QString &id, quint64 generation, const QString &
         return false;
     }
     m_bytes += size;
-    put(key, value, lease);
+    if (!key.isEmpty())
+        put(key, value, lease);
     put(detail, detailValue, lease);
     m_acks.append({Ack::Put, id, generation});
     m_putIds.append(id);

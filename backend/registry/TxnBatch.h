@@ -38,8 +38,9 @@ public:
     void removeService(const QString &id, quint64 generation, const QString &detail,
                        const QString &serviceKey);
     void removeOrphan(const QString &key, quint64 generation);
-    // A service's two puts, unless the txn already holds something and they would take it past
-    // MaxBytes: then it is full, nothing is added and false is returned.
+    // A service's two puts (only the detail record when key is empty), unless the txn already holds
+    // something and they would take it past MaxBytes: then it is full, nothing is added and false
+    // is returned.
     bool putService(const QString &id, quint64 generation, const QString &key,
                     const QByteArray &value, const QString &detail, const QByteArray &detailValue,
                     qint64 lease);

@@ -1,5 +1,6 @@
 #include "service/ServiceBuilder.h"
 
+#include "service/ContainerHealth.h"
 #include "service/ContainerPorts.h"
 #include "service/ServiceMetadata.h"
 #include "service/ServiceText.h"
@@ -119,9 +120,12 @@ ServiceBuildResult ServiceBuilder::build(const QJsonObject &inspect,
     }
     c.isGroup = ports->size() > 1;
 
+    const QString health = ContainerHealth::fromInspect(inspect);
     for (const ServicePort &port : *ports) {
-        if (std::optional<ServiceDefinition> s = service(c, port, result.notes))
+        if (std::optional<ServiceDefinition> s = service(c, port, result.notes)) {
+            setHealth(*s, health);
             result.services << *s;
+        }
     }
     if (result.notes.size() > kMaxNotes) {
         const qsizetype more = result.notes.size() - (kMaxNotes - 1);
@@ -131,6 +135,12 @@ ServiceBuildResult ServiceBuilder::build(const QJsonObject &inspect,
                             .arg(more);
     }
     return result;
+}
+
+void ServiceBuilder::setHealth(ServiceDefinition &service, const QString &health) const
+{
+    service.health = health;
+    service.keyWithheld = m_options.registerHealthyOnly && ContainerHealth::withholdsKey(health);
 }
 
 bool ServiceBuilder::isTrusted(const Container &c, QStringList &notes)

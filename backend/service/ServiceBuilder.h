@@ -20,6 +20,7 @@ struct ServiceOptions {
     bool explicitOnly = false; // -explicit
     QString useIpFromLabel;    // -useIpFromLabel
     const TagTemplate *tags = nullptr; // -tags, compiled; null when not given
+    bool registerHealthyOnly = false;  // -register-healthy
     // The agent's own container (OwnContainer::detect()): its ports are services only when it
     // asks with SERVICE_NAME or SERVICE_<port>_NAME, as registrator's -explicit does.
     QString ownContainerId;
@@ -51,6 +52,10 @@ public:
     explicit ServiceBuilder(ServiceOptions options);
     ServiceBuildResult build(const QJsonObject &inspect,
                              const QJsonObject &networkContainer = {}) const;
+
+    // Sets a service's health and, by -register-healthy, whether its registrator key is withheld
+    // (build() does this from the inspect; a health_status event changes it later).
+    void setHealth(ServiceDefinition &service, const QString &health) const;
 
     // registrator's default name with its digest bug fixed: "registry:5000/team/img:tag" and
     // "team/img@sha256:..." both give "img".

@@ -13,5 +13,6 @@ bool ServiceDefinition::operator==(const ServiceDefinition &o) const
     return id == o.id && name == o.name && ip == o.ip && port == o.port && protocol == o.protocol &&
            exposedPort == o.exposedPort && tags == o.tags && attributes == o.attributes &&
            hostname == o.hostname && containerId == o.containerId &&
-           containerName == o.containerName && image == o.image;
+           containerName == o.containerName && image == o.image && health == o.health &&
+           keyWithheld == o.keyWithheld;
 }

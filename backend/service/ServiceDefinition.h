@@ -19,6 +19,11 @@ struct ServiceDefinition {
     QString containerId;
     QString containerName; // without the leading '/'
     QString image;
+    // Docker's HEALTHCHECK state (service/ContainerHealth.h): "none", "starting", "healthy" or
+    // "unhealthy". With -register-healthy a container that is not healthy yet (or no longer)
+    // keeps its detail record but not its registrator key: keyWithheld.
+    QString health = QStringLiteral("none");
+    bool keyWithheld = false;
 
     // "ip:port", with IPv6 addresses in brackets (registrator's etcd adapter did not bracket).
     QString address() const;
