@@ -17,6 +17,11 @@
   ittool.py detail-check --container C [--name N] [--tag T]... [--no-tag T]...
                                     "key<TAB>value" detail records on stdin; finds the JSON
                                     record of container C and checks its name and tags
+  ittool.py health-latency EVENTS WATCH
+                                    EVENTS: "<timeNano> <container> <health>" lines from
+                                    `docker events`; WATCH: "<epoch-us> <line>" lines of
+                                    `etcdctl watch`; prints, per event, the ms until a detail
+                                    record of that container with that health was seen
 """
 import argparse
 import base64
@@ -245,6 +250,28 @@ def detail_check(args):
     print("detail record %s: %s" % (records[0][0], json.dumps(records[0][1], sort_keys=True)))
 
 
+def health_latency(events_path, watch_path):
+    watch = []
+    for line in open(watch_path, encoding="utf-8", errors="replace"):
+        stamp, _, text = line.rstrip("\n").partition(" ")
+        if stamp.isdigit() and text.startswith("{"):
+            try:
+                record = json.loads(text)
+            except ValueError:
+                continue
+            watch.append((int(stamp), record.get("containerName"), record.get("health")))
+    for line in open(events_path, encoding="utf-8"):
+        parts = line.split()
+        if len(parts) < 3 or not parts[0].isdigit():
+            continue
+        at_us, container, health = int(parts[0]) // 1000, parts[1], parts[-1]
+        seen = [t for t, c, h in watch if c == container and h == health and t >= at_us]
+        if seen:
+            print("%s %s %.1f" % (container, health, (min(seen) - at_us) / 1000.0))
+        else:
+            print("%s %s never" % (container, health))
+
+
 def main():
     p = argparse.ArgumentParser()
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -267,6 +294,9 @@ def main():
     dc.add_argument("--name")
     dc.add_argument("--tag", action="append")
     dc.add_argument("--no-tag", action="append")
+    hl = sub.add_parser("health-latency")
+    hl.add_argument("events")
+    hl.add_argument("watch")
     a = p.parse_args()
     if a.cmd == "free-ports":
         free_ports(a.n)
@@ -289,6 +319,8 @@ def main():
         compare(a)
     elif a.cmd == "detail-check":
         detail_check(a)
+    elif a.cmd == "health-latency":
+        health_latency(a.events, a.watch)
 
 
 if __name__ == "__main__":

@@ -40,6 +40,10 @@ void tst_AgentOptions::parses_data()
                                  << "10";
     QTest::newRow("deregister") << QStringList{"-deregister=on-success", uri} << "deregister"
                                 << "on-success";
+    QTest::newRow("register-healthy") << QStringList{"-register-healthy", uri} << "register-healthy"
+                                      << "true";
+    QTest::newRow("register-healthy default") << QStringList{uri} << "register-healthy"
+                                              << "false";
     QTest::newRow("tags with spaces")
         << QStringList{"-tags", "{{ .Config.Hostname }},x", uri} << "tags"
         << "{{ .Config.Hostname }},x";
@@ -76,6 +80,8 @@ static QString field(const AgentOptions &o, const QString &name)
         return QString::number(o.ttlRefresh);
     if (name == "deregister")
         return o.deregister;
+    if (name == "register-healthy")
+        return b(o.registerHealthy);
     if (name == "tags")
         return o.tags;
     if (name == "retry-attempts")
@@ -113,6 +119,8 @@ void tst_AgentOptions::rejects_data()
     QTest::newRow("bad int") << QStringList{"-ttl=abc", uri} << "not an integer";
     QTest::newRow("ttl too small") << QStringList{"-ttl=1", uri} << "at least 2";
     QTest::newRow("bad bool") << QStringList{"-internal=yes", uri} << "invalid boolean";
+    QTest::newRow("bad register-healthy")
+        << QStringList{"-register-healthy=maybe", uri} << "invalid boolean";
     QTest::newRow("bad deregister") << QStringList{"-deregister=never", uri} << "-deregister";
     QTest::newRow("refresh >= ttl")
         << QStringList{"-ttl=10", "-ttl-refresh=10", uri} << "greater than -ttl-refresh";
@@ -184,6 +192,7 @@ void tst_AgentOptions::helpAndVersion()
     QFETCH(int, outcome);
     QCOMPARE(int(AgentArguments::parse(args).outcome), outcome);
     QVERIFY(AgentArguments::usage().contains(QLatin1String("-deregister")));
+    QVERIFY(AgentArguments::usage().contains(QLatin1String("-register-healthy\n")));
 }
 
 QTEST_GUILESS_MAIN(tst_AgentOptions)
