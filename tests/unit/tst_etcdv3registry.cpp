@@ -561,6 +561,10 @@ private Q_SLOTS:
                           {QStringLiteral("\u00fcber"), QStringLiteral("\u00fc")}};
         odd.port = 0;
         QTest::newRow("escapes, non-ASCII, empty values, attribute order") << odd;
+        ServiceDefinition withheld = plain;
+        withheld.health = QStringLiteral("unhealthy");
+        withheld.keyWithheld = true; // -register-healthy: no registrator key, "key" empty
+        QTest::newRow("unhealthy, key withheld") << withheld;
     }
 
     // The detail record is written by hand for speed; it must stay byte for byte what the
@@ -588,7 +592,8 @@ private Q_SLOTS:
             {QStringLiteral("containerId"), service.containerId},
             {QStringLiteral("containerName"), service.containerName},
             {QStringLiteral("image"), service.image},
-            {QStringLiteral("key"), reg.serviceKey(service)},
+            {QStringLiteral("health"), service.health},
+            {QStringLiteral("key"), reg.publishedKey(service)},
             {QStringLiteral("registeredAt"), parsed.value(QLatin1String("registeredAt"))},
         };
         QVERIFY(QDateTime::fromString(parsed.value(QLatin1String("registeredAt")).toString(),
