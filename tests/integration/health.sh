@@ -5,8 +5,9 @@
 # its registrator key stays whatever the health. The agent restarted with -register-healthy
 # removes the key while the container is unhealthy (the earlier run's key included), writes it
 # once healthy, removes it again when unhealthy; a new container has no key while "starting"; a
-# container without a healthcheck keeps its key throughout. Prints the latency from Docker's
-# health_status event to the detail record's change in etcd.
+# container without a healthcheck keeps its key throughout, and the agent's feed shows each change
+# as "changed". Prints the latency from Docker's health_status event to the detail record's change
+# in etcd.
 source "$(dirname "$0")/lib.sh"
 
 start_dockerd
@@ -64,7 +65,8 @@ expect_log 'health: [0-9a-f]{12} core-01:web\.1:80 unhealthy \(was healthy\)$' 5
 stop_agent
 
 say "phase 2: -register-healthy"
-start_agent -register-healthy "${AGENT_ARGS[@]}" "$URI"
+FEED_PORT=$("$IT_PY" "$IT_LIB_DIR/ittool.py" free-ports 1)
+start_agent -register-healthy -feed=127.0.0.1:$FEED_PORT "${AGENT_ARGS[@]}" "$URI"
 expect_log 'added: [0-9a-f]{12} core-01:web\.1:80 \(unhealthy: registrator key withheld until healthy\)$' 15
 # The key the first run wrote is on that run's lease (30 s): only the agent can remove it now.
 expect_no_key "$K:web.1:80" 5
@@ -86,6 +88,16 @@ ok_on web.2
 expect_health web.2 healthy 10
 expect_value "$K:web.2:80" "127.0.0.1:$(host_port web.2 80)" 5
 expect_value "$K:plain.1:80" "127.0.0.1:$(host_port plain.1 80)" 1
+# The cluster picture (the agent's feed, read back from etcd) saw each change as "changed".
+changed=$(curl -sf "http://127.0.0.1:$FEED_PORT/api/v1/events" | "$IT_PY" -c '
+import json, sys
+print(sum(1 for e in json.load(sys.stdin)["events"]
+          if e["action"] == "changed" and e["serviceId"] == "core-01:web.1:80"))')
+[ "$changed" -ge 2 ] || fail "the feed shows $changed changed events for web.1, expected 2 (healthy, unhealthy)"
+feed_health=$(curl -sf "http://127.0.0.1:$FEED_PORT/api/v1/services?name=web" | "$IT_PY" -c '
+import json, sys
+print(" ".join(sorted("%s=%s" % (s["containerName"], s["health"]) for s in json.load(sys.stdin)["services"])))')
+assert_eq "$feed_health" "plain.1=none web.1=unhealthy web.2=healthy" "health of the web services in the feed"
 assert_agent_alive
 
 # Latency from each health_status event to its detail record in etcd (ms).
