@@ -44,9 +44,10 @@ QByteArray AgentMetrics::exposition(const QString &version) const
                   "Full syncs with Docker: from the event stream opening to the complete set "
                   "handed to the registry.",
                   syncSeconds);
-    out.histogram("portolan_event_ack_seconds",
-                  "From a Docker start or die event to etcd acknowledging its write.",
-                  eventAckSeconds);
+    out.histogram(
+        "portolan_event_ack_seconds",
+        "From a Docker start, die or health_status event to etcd acknowledging its write.",
+        eventAckSeconds);
     out.gauge("portolan_feed_clients", "WebSocket clients of the feed now.",
               double(feedClients.value()));
     return out.text();
