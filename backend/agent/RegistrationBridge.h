@@ -96,6 +96,6 @@ private:
     QHash<QString, QString> m_eventHealth; // per container: state of its last health_status
     QHash<QString, quint64> m_epoch; // per container: bumps on each event, drops stale inspects
     quint64 m_generation = 0;        // bumps on every (re)connect; stale callbacks are dropped
-    QHash<QString, QElapsedTimer> m_eventClocks; // per container: since its last start/die event
+    QHash<QString, QElapsedTimer> m_eventClocks; // per container: since its last event
     QElapsedTimer m_syncClock;                   // since the event stream opened
 };
