@@ -96,6 +96,7 @@ describe('balancers and health (stub feed)', () => {
     assert.equal(await page.textContent(`${group} [data-testid=group-routed]`), 'routed by lb-1 as portolan_redis (2 of 3 ready)');
     assert.equal(await page.textContent(`${group} [data-testid=group-health]`), '1 unhealthy, 1 starting');
     assert.equal(await page.textContent('[data-testid=service-group][data-service-name=postgres] [data-testid=group-routed]'), 'not routed');
+    await page.screenshot({ path: path.join(OUT, 'balancers-services.png') });
 
     // Balancers tab: one card with its facts and routes.
     await page.click('#tab-balancers');
