@@ -70,7 +70,8 @@ BalancerRecord sampleBalancer()
     balancer.startedAt = QDateTime(QDate(2026, 11, 27), QTime(5, 0), Qt::UTC);
     balancer.lastApplyAt = QDateTime(QDate(2026, 11, 27), QTime(5, 0, 2), Qt::UTC);
     balancer.lastApplyMethod = QStringLiteral("runtime");
-    balancer.routes = {BalancerRoute{QStringLiteral("redis"), QStringLiteral("portolan_redis"), 2, 1}};
+    balancer.routes = {
+        BalancerRoute{QStringLiteral("redis"), QStringLiteral("portolan_redis"), 2, 1}};
     return balancer;
 }
 
@@ -138,8 +139,7 @@ void TestFeedProtocol::serverMessage_data()
         << QJsonObject{{"revision", 77},       {"reason", "initial"}, {"hosts", hosts},
                        {"services", services}, {"events", events},    {"balancers", balancers}};
     QTest::newRow("snapshot resync")
-        << snapshotMessage(78, {}, {}, {}, {}, SnapshotReason::Resync) << "snapshot"
-        << snapshotKeys
+        << snapshotMessage(78, {}, {}, {}, {}, SnapshotReason::Resync) << "snapshot" << snapshotKeys
         << QJsonObject{{"revision", 78},
                        {"reason", "resync"},
                        {"hosts", QJsonArray()},
