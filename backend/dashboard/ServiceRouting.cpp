@@ -26,7 +26,7 @@ QString ServiceRouting::instanceText(const ServiceRecord &service) const
     const QString routed = text(service.name);
     if (routed.isEmpty() || service.takesTraffic())
         return routed;
-    return routed + QStringLiteral(" (no traffic)");
+    return QStringLiteral("no traffic · ") + routed;
 }
 
 QString ServiceRouting::healthText(const QString &health)

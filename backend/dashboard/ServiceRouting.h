@@ -23,8 +23,8 @@ public:
     bool isRouted(const QString &service) const { return m_routes.contains(service); }
     // "lb-1 as portolan_web, lb-2 as web"; empty when no balancer routes it.
     QString text(const QString &service) const;
-    // The same for one instance: "(no traffic)" is added when it is routed but not taking
-    // traffic (unhealthy or still starting).
+    // The same for one instance, led by "no traffic · " when it is routed but not taking
+    // traffic (unhealthy or still starting): first, so a narrow column still shows it.
     QString instanceText(const ServiceRecord &service) const;
 
     // "healthy", "unhealthy", "starting"; "no check" for none; empty for an agent too old to say.

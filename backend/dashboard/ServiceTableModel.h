@@ -29,7 +29,7 @@ public:
         RegistryKeyRole,
         KeyRole,
         HealthRole,   // as recorded: "healthy", "unhealthy", "starting", "none" or empty
-        RoutedByRole, // "lb-1 as portolan_web"; "… (no traffic)" when not taking traffic
+        RoutedByRole, // "lb-1 as portolan_web"; "no traffic · …" when not taking it
     };
     Q_ENUM(Role)
     enum Column {

@@ -30,8 +30,8 @@ Item {
     // of the width until the person drags a column edge.
     readonly property var columnKeys: ["name", "health", "id", "address", "port", "protocol",
                                        "tags", "container", "image", "routed", "age"]
-    readonly property var columnShares: [0.09, 0.08, 0.17, 0.09, 0.06, 0.07, 0.06, 0.09, 0.11,
-                                         0.12, 0.06]
+    readonly property var columnShares: [0.09, 0.105, 0.12, 0.09, 0.062, 0.055, 0.06, 0.085, 0.09,
+                                         0.175, 0.068]
     property var userWidths: [] // set once a column was resized by hand
     property string selectedId: "" // the selected service; survives sorting and updates
 
@@ -223,7 +223,7 @@ Item {
                                 return health === "healthy" ? Theme.good
                                      : health === "unhealthy" ? Theme.bad
                                      : health === "starting" ? Theme.warn : Theme.subtext
-                            if (column === 9 && display.endsWith("(no traffic)"))
+                            if (column === 9 && display.startsWith("no traffic"))
                                 return Theme.bad
                             return column === 0 || selected ? Theme.text : Theme.subtext
                         }

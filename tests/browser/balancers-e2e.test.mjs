@@ -111,8 +111,8 @@ describe('balancers and health in the browser view (real agent and etcd)', { ski
     // a. portolan-lb's record appears: every "web" row is routed by it.
     const t0 = await put('/portolan/balancers/lb-1', balancer('lb-1'));
     fig.cardMs = await waitUntil(page, ...textIs(`${row(OWN_ID)} [data-testid=routed]`, 'lb-1 as portolan_web')) - t0;
-    assert.equal(await page.textContent(`${row(unhealthy[1].id)} [data-testid=routed]`), 'lb-1 as portolan_web (no traffic)');
-    assert.equal(await page.textContent(`${row(starting[1].id)} [data-testid=routed]`), 'lb-1 as portolan_web (no traffic)');
+    assert.equal(await page.textContent(`${row(unhealthy[1].id)} [data-testid=routed]`), 'no traffic · lb-1 as portolan_web');
+    assert.equal(await page.textContent(`${row(starting[1].id)} [data-testid=routed]`), 'no traffic · lb-1 as portolan_web');
     assert.equal(await page.textContent(`${row(healthy[1].id)} [data-testid=routed]`), '');
     await shot('hosts');
     await page.click('#tab-balancers');

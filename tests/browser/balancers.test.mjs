@@ -82,7 +82,7 @@ describe('balancers and health (stub feed)', () => {
     const none = [...stub.cluster.services.values()].find((s) => s.health === 'none');
     if (none) assert.equal(await page.textContent(`${row(none.id)} [data-testid=health]`), 'no check');
     // Routed by lb-1; the unhealthy instance is routed but gets no traffic.
-    assert.equal(await page.textContent(`${row(redis[0].id)} [data-testid=routed]`), 'lb-1 as portolan_redis (no traffic)');
+    assert.equal(await page.textContent(`${row(redis[0].id)} [data-testid=routed]`), 'no traffic · lb-1 as portolan_redis');
     const healthy = redis.find((s, i) => i > 1 && (s.health === 'healthy' || s.health === 'none' || !s.health));
     if (healthy) assert.equal(await page.textContent(`${row(healthy.id)} [data-testid=routed]`), 'lb-1 as portolan_redis');
     const pg = [...stub.cluster.services.values()].find((s) => s.name === 'postgres');
@@ -126,7 +126,7 @@ describe('balancers and health (stub feed)', () => {
     assert.ok(await page.evaluate(() => document.querySelector('#balancers-badge').classList.contains('is-bad')));
     await page.screenshot({ path: path.join(OUT, 'balancers-error.png') });
     await page.click('#tab-hosts');
-    await waitUntil(page, (sel) => document.querySelector(sel)?.textContent.startsWith('lb-1 as portolan_redis, lb-2 as <img'),
+    await waitUntil(page, (sel) => document.querySelector(sel)?.textContent.startsWith('no traffic · lb-1 as portolan_redis, lb-2 as <img'),
       `${row(redis[0].id)} [data-testid=routed]`);
     await page.screenshot({ path: path.join(OUT, 'balancers-hosts.png') });
 

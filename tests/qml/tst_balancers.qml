@@ -37,7 +37,7 @@ TestCase {
         tryVerify(() => table.itemAtCell(Qt.point(1, 0)).display === "unhealthy", 2000,
                   "the table shows the sorted rows")
         compare(table.itemAtCell(Qt.point(1, 0)).textColor, Theme.bad)
-        compare(table.itemAtCell(Qt.point(9, 0)).display, "lb-1 as portolan_redis (no traffic)")
+        compare(table.itemAtCell(Qt.point(9, 0)).display, "no traffic · lb-1 as portolan_redis")
         compare(table.itemAtCell(Qt.point(9, 0)).textColor, Theme.bad)
         compare(table.itemAtCell(Qt.point(1, 1)).display, "healthy")
         compare(table.itemAtCell(Qt.point(1, 1)).textColor, Theme.good)

@@ -154,9 +154,9 @@ void tst_BalancerListModel::serviceTableShowsHealthAndRouting()
     m_state->upsertBalancer(balancer("lb-1", {{"web", "portolan_web", 2, 1}}), 11);
     QVERIFY(!changed.isEmpty());
     QCOMPARE(changed.last().at(0).value<QModelIndex>().column(), int(C::RoutedColumn));
-    QCOMPARE(cell(proxy, 0, C::RoutedColumn), "lb-1 as portolan_web (no traffic)");
+    QCOMPARE(cell(proxy, 0, C::RoutedColumn), "no traffic · lb-1 as portolan_web");
     QCOMPARE(cell(proxy, 1, C::RoutedColumn), "lb-1 as portolan_web");
-    QCOMPARE(proxy.get(0, "routedBy").toString(), "lb-1 as portolan_web (no traffic)");
+    QCOMPARE(proxy.get(0, "routedBy").toString(), "no traffic · lb-1 as portolan_web");
     // The filter finds instances by health and by balancer.
     proxy.setFilterText("lb-1");
     QCOMPARE(proxy.count(), 2);

@@ -69,7 +69,8 @@ export function renderServiceRow(row, s, firstField, now, routes = []) {
     setAttr(row, 'data-health', typeof s.health === 'string' ? s.health : '');
     const routed = routesText(routes);
     const held = routed && !takesTraffic(s);
-    setText(c.routed, held ? `${routed} (no traffic)` : routed);
+    // "no traffic" first, so a narrow column still shows it.
+    setText(c.routed, held ? `no traffic · ${routed}` : routed);
     c.routed.classList.toggle('is-held', !!held);
     c.routed.title = routed
       ? `Routed by ${routes.map((r) => `${r.balancer} (backend ${r.backend || '?'}, ${r.ready} of ${r.servers} servers ready)`).join('; ')}${held ? `; this instance is ${s.health}, so it gets no traffic` : ''}`
