@@ -34,7 +34,7 @@ ApplicationWindow {
     readonly property var views: [
         { name: "overview", title: qsTr("Overview") }, { name: "hosts", title: qsTr("Hosts") },
         { name: "services", title: qsTr("Services") }, { name: "events", title: qsTr("Events") },
-        { name: "tree", title: qsTr("Keys") }
+        { name: "tree", title: qsTr("Keys") }, { name: "balancers", title: qsTr("Balancers") }
     ]
     function show(i) { stack.currentIndex = i }
     // Ctrl+F: the shown view's own filter field.
@@ -62,6 +62,7 @@ ApplicationWindow {
     Shortcut { sequence: "Ctrl+3"; onActivated: window.show(2) }
     Shortcut { sequence: "Ctrl+4"; onActivated: window.show(3) }
     Shortcut { sequence: "Ctrl+5"; onActivated: window.show(4) }
+    Shortcut { sequence: "Ctrl+6"; onActivated: window.show(5) }
     Shortcut {
         // StandardKey is QtQuick's (it works), but the 6.4 qmllint does not resolve its enums.
         sequence: StandardKey.Find // qmllint disable unqualified
@@ -140,6 +141,12 @@ ApplicationWindow {
                 current: stack.currentIndex === 3
             }
             KeyTreeView { id: treeView; objectName: "treeView"; connection: window.connection }
+            BalancersView {
+                id: balancersView
+                objectName: "balancersView"
+                connection: window.connection
+                current: stack.currentIndex === 5
+            }
         }
     }
 }

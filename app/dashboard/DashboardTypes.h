@@ -5,6 +5,7 @@
 // backend stays free of QtQml, so its types are declared here as foreign types instead of with
 // QML_ELEMENT in their own headers.
 #include "cluster/ClusterState.h"
+#include "dashboard/BalancerListModel.h"
 #include "dashboard/ClusterConnection.h"
 #include "dashboard/ClusterListModel.h"
 #include "dashboard/EventLogModel.h"
@@ -50,6 +51,12 @@ struct HostListModelForeign {
     Q_GADGET
     QML_FOREIGN(HostListModel)
     QML_NAMED_ELEMENT(HostListModel)
+};
+
+struct BalancerListModelForeign {
+    Q_GADGET
+    QML_FOREIGN(BalancerListModel)
+    QML_NAMED_ELEMENT(BalancerListModel)
 };
 
 struct ServiceTableModelForeign {

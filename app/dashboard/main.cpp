@@ -25,7 +25,7 @@ constexpr int kUsageError = 2;
 
 const QStringList kViews = {QStringLiteral("overview"), QStringLiteral("hosts"),
                             QStringLiteral("services"), QStringLiteral("events"),
-                            QStringLiteral("tree")};
+                            QStringLiteral("tree"),     QStringLiteral("balancers")};
 
 void setApplicationData()
 {
@@ -107,7 +107,7 @@ int main(int argc, char *argv[])
                             QStringLiteral("With --etcd: etcd user (USER or USER:PASSWORD)."),
                             QStringLiteral("USER"));
     QCommandLineOption view(QStringLiteral("view"),
-                            QStringLiteral("First view: %1.").arg(kViews.join(u'|')),
+                            QStringLiteral("View: %1").arg(kViews.join(u'|')),
                             QStringLiteral("NAME"));
     QCommandLineOption theme(QStringLiteral("theme"),
                              QStringLiteral("This run's look: light, dark or system."),

@@ -123,7 +123,8 @@ bool ServiceFilterModel::filterAcceptsRow(int sourceRow, const QModelIndex &sour
         return text.contains(m_filterText, Qt::CaseInsensitive);
     };
     return has(s.name) || has(s.id) || has(s.address()) || has(s.host) || has(s.containerName) ||
-           has(s.image) || has(s.tags.join(QStringLiteral(", "))) || has(s.protocol);
+           has(s.image) || has(s.tags.join(QStringLiteral(", "))) || has(s.protocol) ||
+           has(s.health) || has(table->routing().text(s.name));
 }
 
 bool ServiceFilterModel::lessThan(const QModelIndex &left, const QModelIndex &right) const
@@ -148,6 +149,8 @@ bool ServiceFilterModel::lessThan(const QModelIndex &left, const QModelIndex &ri
         }
         if (c == 0)
             c = l.port - r.port;
+    } else if (sortRole() == R::RoutedByRole) {
+        c = table->routing().instanceText(l).compare(table->routing().instanceText(r));
     } else {
         c = ServiceTableModel::compareBy(sortRole(), l, r);
     }

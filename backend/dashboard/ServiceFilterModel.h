@@ -3,8 +3,8 @@
 #include <QSortFilterProxyModel>
 
 // Sorts and filters a ServiceTableModel for the table view: `filterText` matches name, id,
-// address, host, container, image and tags (case-insensitive); `sortRoleName` names the column
-// ("name", "address", "ageSeconds", ...).
+// address, host, container, image, tags, health and the balancers routing it (case-insensitive);
+// `sortRoleName` names the column ("name", "address", "ageSeconds", ...).
 class ServiceFilterModel : public QSortFilterProxyModel {
     Q_OBJECT
     Q_PROPERTY(QAbstractItemModel *source READ sourceModel WRITE setSource NOTIFY sourceChanged)

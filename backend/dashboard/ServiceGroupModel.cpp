@@ -59,15 +59,22 @@ QVariant ServiceGroupModel::data(const QModelIndex &index, int role) const
     case InstancesRole: {
         QVariantList list;
         for (const ServiceRecord &s : m_instances.value(g.name)) {
-            list.append(QVariantMap{{QStringLiteral("host"), s.host},
-                                    {QStringLiteral("address"), s.address()},
-                                    {QStringLiteral("containerName"), s.containerName},
-                                    {QStringLiteral("serviceId"), s.id},
-                                    {QStringLiteral("protocol"), s.protocol},
-                                    {QStringLiteral("image"), s.image}});
+            list.append(
+                QVariantMap{{QStringLiteral("host"), s.host},
+                            {QStringLiteral("address"), s.address()},
+                            {QStringLiteral("containerName"), s.containerName},
+                            {QStringLiteral("serviceId"), s.id},
+                            {QStringLiteral("protocol"), s.protocol},
+                            {QStringLiteral("image"), s.image},
+                            {QStringLiteral("health"), s.health},
+                            {QStringLiteral("healthText"), ServiceRouting::healthText(s.health)}});
         }
         return list;
     }
+    case RoutedByRole:
+        return routedBy(g.name);
+    case HealthSummaryRole:
+        return healthSummary(g.name);
     default:
         return {};
     }
@@ -77,12 +84,46 @@ QHash<int, QByteArray> ServiceGroupModel::roleNames() const
 {
     return {{NameRole, "name"},           {InstanceCountRole, "instanceCount"},
             {HostCountRole, "hostCount"}, {HostsRole, "hosts"},
-            {SummaryRole, "summary"},     {InstancesRole, "instances"}};
+            {SummaryRole, "summary"},     {InstancesRole, "instances"},
+            {RoutedByRole, "routedBy"},   {HealthSummaryRole, "healthSummary"}};
 }
 
-void ServiceGroupModel::watch(ClusterState *)
+QString ServiceGroupModel::routedBy(const QString &name) const
 {
-    // Hosts do not change groups; only services do, and the base class tracks those.
+    QStringList parts;
+    for (const ServiceRouting::Route &r : m_routing.routesOf(name)) {
+        parts.append(QStringLiteral("%1 as %2 (%3 of %4 ready)")
+                         .arg(r.balancer, r.backend)
+                         .arg(r.ready)
+                         .arg(r.servers));
+    }
+    return parts.join(QStringLiteral(", "));
+}
+
+QString ServiceGroupModel::healthSummary(const QString &name) const
+{
+    int unhealthy = 0, starting = 0;
+    for (const ServiceRecord &s : m_instances.value(name)) {
+        unhealthy += s.health == QLatin1String("unhealthy") ? 1 : 0;
+        starting += s.health == QLatin1String("starting") ? 1 : 0;
+    }
+    QStringList parts;
+    if (unhealthy)
+        parts.append(QStringLiteral("%1 unhealthy").arg(unhealthy));
+    if (starting)
+        parts.append(QStringLiteral("%1 starting").arg(starting));
+    return parts.join(QStringLiteral(", "));
+}
+
+void ServiceGroupModel::watch(ClusterState *cluster)
+{
+    // Hosts do not change groups; services do (the base class tracks those), and balancers
+    // change what each group says about its routing.
+    connect(cluster, &ClusterState::balancerChanged, this, [this] {
+        m_routing.reset(this->cluster() ? this->cluster()->balancers() : QList<BalancerRecord>());
+        if (!m_groups.isEmpty())
+            Q_EMIT dataChanged(index(0), index(int(m_groups.size()) - 1), {RoutedByRole});
+    });
 }
 
 void ServiceGroupModel::place(const ServiceChange &change, QSet<QString> *dirty)
@@ -138,6 +179,7 @@ void ServiceGroupModel::refresh()
 
 void ServiceGroupModel::reload()
 {
+    m_routing.reset(cluster() ? cluster()->balancers() : QList<BalancerRecord>());
     m_instances.clear();
     m_nameOf.clear();
     if (cluster()) {

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "dashboard/ClusterListModel.h"
+#include "dashboard/ServiceRouting.h"
 
 #include <QSet>
 
@@ -12,9 +13,12 @@ public:
         NameRole = Qt::UserRole + 1,
         InstanceCountRole,
         HostCountRole,
-        HostsRole,     // QStringList, sorted, each once
-        SummaryRole,   // "redis: 3 instances on core-01, core-02"
-        InstancesRole, // QVariantList of {host, address, containerName, serviceId, protocol}
+        HostsRole,         // QStringList, sorted, each once
+        SummaryRole,       // "redis: 3 instances on core-01, core-02"
+        InstancesRole,     // QVariantList of {host, address, containerName, serviceId, protocol,
+                           // image, health, healthText}
+        RoutedByRole,      // "lb-1 as portolan_web (2 of 3 ready)"; empty when not routed
+        HealthSummaryRole, // "1 unhealthy, 1 starting"; empty when none is either
     };
     Q_ENUM(Role)
 
@@ -33,6 +37,8 @@ public:
     QHash<int, QByteArray> roleNames() const override;
 
     static QString summary(const Group &group);
+    QString routedBy(const QString &name) const;
+    QString healthSummary(const QString &name) const;
 
 protected:
     void refresh() override;
@@ -48,4 +54,5 @@ private:
     // only the groups it touched instead of regrouping all services.
     QHash<QString, QList<ServiceRecord>> m_instances; // by name, sorted by host, then id
     QHash<QString, QString> m_nameOf;                 // etcd key -> name
+    ServiceRouting m_routing;
 };

@@ -29,9 +29,9 @@ int ServiceTableModel::columnCount(const QModelIndex &parent) const
 
 QByteArray ServiceTableModel::columnRoleName(int column)
 {
-    static const char *const names[ColumnCount] = {"name",          "serviceId", "ip",
-                                                   "port",          "protocol",  "tags",
-                                                   "containerName", "image",     "ageSeconds"};
+    static const char *const names[ColumnCount] = {
+        "name", "health",        "serviceId", "ip",       "port",      "protocol",
+        "tags", "containerName", "image",     "routedBy", "ageSeconds"};
     return column >= 0 && column < ColumnCount ? QByteArray(names[column]) : QByteArray();
 }
 
@@ -41,9 +41,9 @@ QVariant ServiceTableModel::headerData(int section, Qt::Orientation orientation,
         section >= ColumnCount)
         return QAbstractListModel::headerData(section, orientation, role);
     static const char *const titles[ColumnCount] = {
-        QT_TR_NOOP("Name"),      QT_TR_NOOP("ID"),       QT_TR_NOOP("Address"),
-        QT_TR_NOOP("Port"),      QT_TR_NOOP("Protocol"), QT_TR_NOOP("Tags"),
-        QT_TR_NOOP("Container"), QT_TR_NOOP("Image"),    QT_TR_NOOP("Age")};
+        QT_TR_NOOP("Name"),  QT_TR_NOOP("Health"),    QT_TR_NOOP("ID"),   QT_TR_NOOP("Address"),
+        QT_TR_NOOP("Port"),  QT_TR_NOOP("Protocol"),  QT_TR_NOOP("Tags"), QT_TR_NOOP("Container"),
+        QT_TR_NOOP("Image"), QT_TR_NOOP("Routed by"), QT_TR_NOOP("Age")};
     return tr(titles[section]);
 }
 
@@ -67,6 +67,8 @@ QVariant ServiceTableModel::data(const QModelIndex &index, int role) const
     const ServiceRecord &s = *m_rows.at(index.row());
     if (role == Qt::DisplayRole) {
         switch (index.column()) {
+        case HealthColumn:
+            return ServiceRouting::healthText(s.health);
         case IdColumn:
             return s.id;
         case AddressColumn:
@@ -81,6 +83,8 @@ QVariant ServiceTableModel::data(const QModelIndex &index, int role) const
             return s.containerName;
         case ImageColumn:
             return s.image;
+        case RoutedColumn:
+            return m_routing.instanceText(s);
         case AgeColumn:
             return ageText(s.registeredAt.isValid()
                                ? s.registeredAt.secsTo(QDateTime::currentDateTimeUtc())
@@ -121,6 +125,10 @@ QVariant ServiceTableModel::data(const QModelIndex &index, int role) const
         return s.registryKey;
     case KeyRole:
         return s.key;
+    case HealthRole:
+        return s.health;
+    case RoutedByRole:
+        return m_routing.instanceText(s);
     default:
         return {};
     }
@@ -143,7 +151,9 @@ QHash<int, QByteArray> ServiceTableModel::roleNames() const
             {RegisteredAtRole, "registeredAt"},
             {AgeSecondsRole, "ageSeconds"},
             {RegistryKeyRole, "registryKey"},
-            {KeyRole, "key"}};
+            {KeyRole, "key"},
+            {HealthRole, "health"},
+            {RoutedByRole, "routedBy"}};
 }
 
 QList<ServiceRecord> ServiceTableModel::readRows() const
@@ -195,6 +205,7 @@ void ServiceTableModel::rowReplaced(int row, const Row &was, const Row &now)
         return;
     }
     const bool changed[ColumnCount] = {true,
+                                       a.health != b.health,
                                        false,
                                        a.ip != b.ip,
                                        a.port != b.port,
@@ -202,6 +213,7 @@ void ServiceTableModel::rowReplaced(int row, const Row &was, const Row &now)
                                        a.tags != b.tags,
                                        a.containerName != b.containerName,
                                        a.image != b.image,
+                                       a.name != b.name || a.health != b.health,
                                        false};
     for (int c = 0; c < ColumnCount;) {
         if (!changed[c]) {
@@ -264,8 +276,10 @@ int ServiceTableModel::compareBy(int role, const ServiceRecord &a, const Service
         return a.registryKey.compare(b.registryKey);
     case KeyRole:
         return a.key.compare(b.key);
+    case HealthRole:
+        return threeWay(ServiceRouting::healthRank(a.health), ServiceRouting::healthRank(b.health));
     default:
-        return 0;
+        return 0; // RoutedByRole needs the routing: ServiceFilterModel compares its text
     }
 }
 
@@ -275,9 +289,23 @@ bool ServiceTableModel::rowLess(const Row &pa, const Row &pb)
     return a.host != b.host ? a.host < b.host : a.id != b.id ? a.id < b.id : a.key < b.key;
 }
 
+void ServiceTableModel::watch(ClusterState *cluster)
+{
+    ClusterListModel::watch(cluster);
+    connect(cluster, &ClusterState::balancerChanged, this, &ServiceTableModel::routingChanged);
+}
+
+void ServiceTableModel::routingChanged()
+{
+    m_routing.reset(cluster() ? cluster()->balancers() : QList<BalancerRecord>());
+    if (!m_rows.isEmpty())
+        Q_EMIT dataChanged(index(0, RoutedColumn), index(int(m_rows.size()) - 1, RoutedColumn));
+}
+
 void ServiceTableModel::reload()
 {
     takeServiceChanges(); // everything is read again below
+    m_routing.reset(cluster() ? cluster()->balancers() : QList<BalancerRecord>());
     beginResetModel();
     const QList<ServiceRecord> records = readRows();
     m_rows.clear();

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "dashboard/ClusterListModel.h"
+#include "dashboard/ServiceRouting.h"
 
 #include <memory>
 
@@ -27,10 +28,13 @@ public:
         AgeSecondsRole, // seconds since registeredAt, -1 when unknown; sorts like age
         RegistryKeyRole,
         KeyRole,
+        HealthRole,   // as recorded: "healthy", "unhealthy", "starting", "none" or empty
+        RoutedByRole, // "lb-1 as portolan_web"; "no traffic · …" when not taking it
     };
     Q_ENUM(Role)
     enum Column {
         NameColumn,
+        HealthColumn, // "no check" for none
         IdColumn,
         AddressColumn, // the IP; the port has its own column
         PortColumn,
@@ -38,6 +42,7 @@ public:
         TagsColumn,
         ContainerColumn,
         ImageColumn,
+        RoutedColumn,
         AgeColumn,
         ColumnCount
     };
@@ -63,6 +68,8 @@ public:
     // going through QVariant: the sort proxy calls it O(log n) times per inserted row.
     static int compareBy(int role, const ServiceRecord &a, const ServiceRecord &b);
 
+    const ServiceRouting &routing() const { return m_routing; }
+
     // "4 min", "2 h", "3 d": how long a service has been registered.
     static QString ageText(qint64 seconds);
     // The role a column shows and sorts by ("name", "serviceId", "ip", ...).
@@ -81,14 +88,17 @@ Q_SIGNALS:
 protected:
     void refresh() override;
     void reload() override;
+    void watch(ClusterState *cluster) override;
 
 private:
+    void routingChanged(); // a balancer's record changed: the Routed column of every row
     QList<ServiceRecord> readRows() const;
     // The rows' order: host, then id, then key (as ClusterState::services()).
     static bool rowLess(const Row &a, const Row &b);
 
     QString m_host;
     QList<Row> m_rows;
+    ServiceRouting m_routing;
     // Etcd key -> the host and id its row is sorted by, for every row: an update that moves a
     // service to another host (or id) removes the row it had.
     QHash<QString, std::pair<QString, QString>> m_placed;

@@ -78,7 +78,8 @@ QJsonObject snapshot(const ClusterState &state)
             {QStringLiteral("revision"), state.revision()},
             {QStringLiteral("hosts"), toArray(state.hosts())},
             {QStringLiteral("services"), toArray(state.services())},
-            {QStringLiteral("events"), toArray(state.events())}};
+            {QStringLiteral("events"), toArray(state.events())},
+            {QStringLiteral("balancers"), toArray(state.balancers())}};
 }
 
 QJsonObject hosts(const ClusterState &state)

@@ -69,14 +69,22 @@ QByteArray helloMessage(const QString &agentVersion, const QString &hostname)
 }
 
 QByteArray snapshotMessage(qint64 revision, const QJsonArray &hosts, const QJsonArray &services,
-                           const QJsonArray &events, SnapshotReason reason)
+                           const QJsonArray &events, const QJsonArray &balancers,
+                           SnapshotReason reason)
 {
     return compact({{QStringLiteral("type"), QStringLiteral("snapshot")},
                     {QStringLiteral("revision"), revision},
                     {QStringLiteral("hosts"), hosts},
                     {QStringLiteral("services"), services},
                     {QStringLiteral("events"), events},
+                    {QStringLiteral("balancers"), balancers},
                     {QStringLiteral("reason"), reasonName(reason)}});
+}
+
+QByteArray balancerMessage(const QJsonObject &balancer)
+{
+    return compact({{QStringLiteral("type"), QStringLiteral("balancer")},
+                    {QStringLiteral("balancer"), balancer}});
 }
 
 QByteArray hostMessage(const QJsonObject &host)

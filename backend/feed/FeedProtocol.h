@@ -26,11 +26,14 @@ QString reasonName(SnapshotReason reason); // "initial", "resync", "overflow"
 QString opName(ServiceOp op);              // "added", "changed", "removed"
 QString statusName(EtcdStatus status);     // "connecting", "ready", "error", "disconnected"
 
-// --- server to client (objects come from HostRecord/ServiceRecord/ClusterEvent::toJson()) ---
+// --- server to client (objects come from the records' and ClusterEvent's toJson()) ---
 QByteArray helloMessage(const QString &agentVersion, const QString &hostname);
 QByteArray snapshotMessage(qint64 revision, const QJsonArray &hosts, const QJsonArray &services,
-                           const QJsonArray &events, SnapshotReason reason);
+                           const QJsonArray &events, const QJsonArray &balancers,
+                           SnapshotReason reason);
 QByteArray hostMessage(const QJsonObject &host);
+// A balancer's record was written, or deleted (`up` false in the object).
+QByteArray balancerMessage(const QJsonObject &balancer);
 QByteArray serviceMessage(ServiceOp op, const QJsonObject &service);
 QByteArray eventMessage(const QJsonObject &event);
 // `error` is sent as null when empty.

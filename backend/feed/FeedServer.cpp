@@ -81,6 +81,10 @@ FeedServer::FeedServer(ClusterState *state, FeedServerOptions options, QObject *
         invalidateSnapshots();
         broadcast(FeedProtocol::eventMessage(event.toJson()));
     });
+    connect(state, &ClusterState::balancerChanged, this, [this](const BalancerRecord &balancer) {
+        invalidateSnapshots();
+        broadcast(FeedProtocol::balancerMessage(balancer.toJson()));
+    });
     connect(state, &ClusterState::hostRemoved, this, &FeedServer::invalidateSnapshots);
     connect(state, &ClusterState::revisionChanged, this, &FeedServer::invalidateSnapshots);
     // setStatus() can emit both signals for one change; clients get one message.
@@ -267,7 +271,8 @@ FeedMessage FeedServer::snapshotMessage(FeedProtocol::SnapshotReason reason)
         cached = FeedMessage::fromUtf8(FeedProtocol::snapshotMessage(
             m_state->revision(), snapshot.value(QStringLiteral("hosts")).toArray(),
             snapshot.value(QStringLiteral("services")).toArray(),
-            snapshot.value(QStringLiteral("events")).toArray(), reason));
+            snapshot.value(QStringLiteral("events")).toArray(),
+            snapshot.value(QStringLiteral("balancers")).toArray(), reason));
         m_snapshotRevision = m_state->revision();
         ++m_snapshotBuilds;
     }

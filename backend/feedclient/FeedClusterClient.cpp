@@ -107,6 +107,12 @@ bool FeedClusterClient::isHostName(const QString &hostname) const
     return keys.parse(keys.hostKey(hostname)).kind == Keyspace::Key::Kind::Host;
 }
 
+bool FeedClusterClient::isBalancerName(const QString &name) const
+{
+    const Keyspace &keys = m_state->keyspace();
+    return keys.parse(keys.balancerKey(name)).kind == Keyspace::Key::Kind::Balancer;
+}
+
 void FeedClusterClient::handleMessage(const QString &text)
 {
     if (!m_state)
@@ -129,6 +135,12 @@ void FeedClusterClient::handleMessage(const QString &text)
             if (const auto service = serviceRecord(v.toObject()))
                 snapshot.services.append({*service, 0});
         }
+        // An agent older than the balancer records sends none: then there are none.
+        for (const QJsonValue &v : m.value(QLatin1String("balancers")).toArray()) {
+            const BalancerRecord balancer = BalancerRecord::fromJson(v.toObject());
+            if (balancer.up && isBalancerName(balancer.name))
+                snapshot.balancers.append({balancer, 0});
+        }
         m_state->resetToSnapshot(snapshot);
         ++m_snapshots;
         Q_EMIT snapshotApplied(snapshot.revision);
@@ -148,6 +160,15 @@ void FeedClusterClient::handleMessage(const QString &text)
             m_state->removeService(s->key, revision);
         else
             m_state->upsertService(*s, revision);
+    } else if (type == QLatin1String("balancer")) {
+        const BalancerRecord balancer =
+            BalancerRecord::fromJson(m.value(QLatin1String("balancer")).toObject());
+        if (!isBalancerName(balancer.name))
+            return;
+        if (balancer.up)
+            m_state->upsertBalancer(balancer, revision);
+        else
+            m_state->removeBalancer(balancer.name, revision);
     } else if (type == QLatin1String("event")) {
         // The feed's events carry the agent's etcd revision; keep the picture's revision current.
         m_state->noteRevision(EtcdClient::int64(

@@ -13,9 +13,9 @@ class QTimer;
 class QWebSocket;
 
 // Feeds a ClusterState from an agent's WebSocket feed (docs/feed.md) instead of etcd: the feed's
-// host and service objects are decoded into records (records/Records.h), a snapshot becomes
-// resetToSnapshot, deltas become upserts and removals, and the agent's status frames become the
-// state's status. The event log is rebuilt by ClusterState from those changes (the feed's own
+// host, service and balancer objects are decoded into records (records/Records.h), a snapshot
+// becomes resetToSnapshot, deltas become upserts and removals, and the agent's status frames become
+// the state's status. The event log is rebuilt by ClusterState from those changes (the feed's own
 // events are not replayed). Reconnects with backoff (0.2 s to 5 s) and starts again from a fresh
 // snapshot.
 class FeedClusterClient : public QObject {
@@ -45,6 +45,7 @@ private:
     // nullopt when it names no host or id.
     std::optional<ServiceRecord> serviceRecord(const QJsonObject &service) const;
     bool isHostName(const QString &hostname) const; // one key segment
+    bool isBalancerName(const QString &name) const; // one key segment
     QString where() const;
 
     QPointer<ClusterState> m_state;

@@ -28,9 +28,10 @@ Item {
 
     // The table's columns (ServiceTableModel::Column): a stable key for objectNames and a share
     // of the width until the person drags a column edge.
-    readonly property var columnKeys: ["name", "id", "address", "port", "protocol", "tags",
-                                       "container", "image", "age"]
-    readonly property var columnShares: [0.10, 0.24, 0.10, 0.065, 0.085, 0.08, 0.12, 0.13, 0.07]
+    readonly property var columnKeys: ["name", "health", "id", "address", "port", "protocol",
+                                       "tags", "container", "image", "routed", "age"]
+    readonly property var columnShares: [0.09, 0.105, 0.12, 0.09, 0.062, 0.055, 0.06, 0.085, 0.09,
+                                         0.175, 0.068]
     property var userWidths: [] // set once a column was resized by hand
     property string selectedId: "" // the selected service; survives sorting and updates
 
@@ -213,7 +214,19 @@ Item {
                         required property string display
                         required property string serviceId
                         required property var registeredAt
+                        required property string health
                         readonly property bool selected: serviceId === view.selectedId
+                        // Health (column 1) and a routed instance that gets no traffic (column
+                        // 9) in their colours; the rest in the table's.
+                        readonly property color textColor: {
+                            if (column === 1)
+                                return health === "healthy" ? Theme.good
+                                     : health === "unhealthy" ? Theme.bad
+                                     : health === "starting" ? Theme.warn : Theme.subtext
+                            if (column === 9 && display.startsWith("no traffic"))
+                                return Theme.bad
+                            return column === 0 || selected ? Theme.text : Theme.subtext
+                        }
                         objectName: "serviceCell"
                         implicitHeight: 28
                         // Transparent over the table's own surface colour: no scene graph node
@@ -232,15 +245,16 @@ Item {
                             verticalAlignment: Text.AlignVCenter
                             elide: Text.ElideRight
                             textFormat: Text.PlainText
-                            text: cell.column === 8 ? view.age(cell.registeredAt, WallClock.now)
-                                                    : cell.display
-                            color: cell.column === 0 || cell.selected ? Theme.text : Theme.subtext
+                            text: cell.column === 10 ? view.age(cell.registeredAt, WallClock.now)
+                                                     : cell.display
+                            color: cell.textColor
                             font.bold: cell.column === 0
+                                       || (cell.column === 1 && cell.health !== "none" && cell.health !== "")
                             // Qt.application is a QQuickApplication here, which has `font`; the
                             // 6.4 qmllint types it as QQmlApplication, which has not.
-                            font.family: cell.column >= 1 && cell.column <= 3 ? Theme.monoFont
+                            font.family: cell.column >= 2 && cell.column <= 4 ? Theme.monoFont
                                                                               : Qt.application.font.family // qmllint disable type
-                            font.pixelSize: cell.column >= 1 && cell.column <= 3 ? 12 : 13
+                            font.pixelSize: cell.column >= 2 && cell.column <= 4 ? 12 : 13
                         }
                         TapHandler {
                             onTapped: {

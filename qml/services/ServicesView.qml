@@ -5,7 +5,8 @@ import QtQuick.Layouts
 import Portolan.Dashboard
 import Portolan.Models
 
-// Services grouped by name: "redis: 3 instances on core-01, core-02", with each instance.
+// Services grouped by name: "redis: 3 instances on core-01, core-02", where balancers route it,
+// and each instance with its health.
 Item {
     id: view
     required property ClusterConnection connection
@@ -69,6 +70,8 @@ Item {
                 required property string summary
                 required property int instanceCount
                 required property var instances
+                required property string routedBy
+                required property string healthSummary
                 readonly property bool shown: search.text === ""
                     || summary.toLowerCase().indexOf(search.text.toLowerCase()) >= 0
                 visible: shown
@@ -82,13 +85,33 @@ Item {
                     anchors.fill: parent
                     anchors.margins: 10
                     spacing: 6
-                    Label {
-                        textFormat: Text.PlainText
-                        objectName: "groupSummary"
-                        text: group.summary
-                        color: Theme.text
-                        font.pixelSize: 14
-                        font.bold: true
+                    RowLayout {
+                        spacing: 12
+                        Label {
+                            textFormat: Text.PlainText
+                            objectName: "groupSummary"
+                            text: group.summary
+                            color: Theme.text
+                            font.pixelSize: 14
+                            font.bold: true
+                        }
+                        Label {
+                            textFormat: Text.PlainText
+                            objectName: "groupHealth"
+                            visible: text !== ""
+                            text: group.healthSummary
+                            color: group.healthSummary.indexOf("unhealthy") >= 0 ? Theme.bad : Theme.warn
+                            font.bold: true
+                        }
+                        Label {
+                            textFormat: Text.PlainText
+                            objectName: "groupRoutedBy"
+                            Layout.fillWidth: true
+                            elide: Text.ElideRight
+                            text: group.routedBy !== "" ? qsTr("routed by %1").arg(group.routedBy)
+                                                        : qsTr("not routed")
+                            color: group.routedBy !== "" ? Theme.accent : Theme.subtext
+                        }
                     }
                     Flow {
                         Layout.fillWidth: true
@@ -102,15 +125,31 @@ Item {
                                 radius: 4
                                 width: chip.implicitWidth + 14
                                 height: chip.implicitHeight + 8
-                                Label {
-                                    textFormat: Text.PlainText
+                                readonly property string health: modelData.health
+                                objectName: "instanceChip"
+                                Row {
                                     id: chip
                                     anchors.centerIn: parent
-                                    text: instanceChip.modelData.host + "  " + instanceChip.modelData.address + "  "
-                                          + instanceChip.modelData.containerName
-                                    color: Theme.subtext
-                                    font.family: Theme.monoFont
-                                    font.pixelSize: 12
+                                    spacing: 8
+                                    Label {
+                                        textFormat: Text.PlainText
+                                        text: instanceChip.modelData.host + "  " + instanceChip.modelData.address + "  "
+                                              + instanceChip.modelData.containerName
+                                        color: Theme.subtext
+                                        font.family: Theme.monoFont
+                                        font.pixelSize: 12
+                                    }
+                                    Label { // nothing for an agent too old to report health
+                                        textFormat: Text.PlainText
+                                        objectName: "instanceHealth"
+                                        visible: text !== ""
+                                        text: instanceChip.modelData.healthText
+                                        color: instanceChip.health === "healthy" ? Theme.good
+                                             : instanceChip.health === "unhealthy" ? Theme.bad
+                                             : instanceChip.health === "starting" ? Theme.warn : Theme.subtext
+                                        font.bold: instanceChip.health !== "none"
+                                        font.pixelSize: 12
+                                    }
                                 }
                             }
                         }

@@ -13,4 +13,4 @@ if [ ! -d node_modules/playwright-core ] || [ ! -d node_modules/ws ]; then
 fi
 echo "browser tests: screenshots in $PORTOLAN_TEST_OUT"
 # --test-force-exit: a failed assertion must end the run, not leave a stub server holding it open.
-exec node --test --test-force-exit --test-concurrency=1 --test-reporter=spec "$@" view.test.mjs
+exec node --test --test-force-exit --test-concurrency=1 --test-reporter=spec "$@" view.test.mjs balancers.test.mjs

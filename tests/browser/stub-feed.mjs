@@ -47,6 +47,7 @@ export class StubCluster {
     this.hosts = new Map();
     this.services = new Map();
     this.events = [];
+    this.balancers = new Map(); // name -> Balancer (docs/feed.md); tests put them
     this.eventLimit = 1000;
     this.nextPort = 32768;
     this.instance = new Map();
@@ -93,7 +94,7 @@ export class StubCluster {
       key: `/portolan/services/${host}/${id}`, id, name, host, ip, port, address: `${ip}:${port}`, protocol: 'tcp',
       tags: [...new Set(tags)], attributes: { env: tags.includes('staging') ? 'staging' : 'prod' }, containerId, containerName,
       image: `example/${name.split('-')[0]}:latest`, registryKey: `/services/${name}/${id}`,
-      registeredAt: iso(registeredAt), ...extra,
+      registeredAt: iso(registeredAt), health: ['healthy', 'none', 'healthy', ''][port % 4], ...extra,
     };
   }
 
@@ -141,7 +142,7 @@ export class StubCluster {
   snapshot(reason) {
     return { type: 'snapshot', protocol: 1, revision: this.revision, reason,
       hosts: [...this.hosts.values()].sort((a, b) => (a.hostname < b.hostname ? -1 : 1)),
-      services: [...this.services.values()], events: this.events };
+      services: [...this.services.values()], events: this.events, balancers: [...this.balancers.values()] };
   }
 
   keys() {
@@ -333,6 +334,18 @@ export async function startStubFeed(options = {}) {
       cluster.putHost(h);
       broadcast({ type: 'host', host: h });
       emitEvent({ action: 'host-gone', host: hostname });
+    },
+    // A portolan-lb record written (or replaced), or gone (its lease expired).
+    putBalancer(b) {
+      cluster.balancers.set(b.name, { up: true, ...b });
+      cluster.putKv(`/portolan/balancers/${b.name}`, JSON.stringify(b));
+      broadcast({ type: 'balancer', balancer: { up: true, ...b } });
+    },
+    removeBalancer(name) {
+      const b = cluster.balancers.get(name);
+      cluster.balancers.delete(name);
+      cluster.deleteKv(`/portolan/balancers/${name}`);
+      if (b) broadcast({ type: 'balancer', balancer: { ...b, up: false } });
     },
     setEtcdStatus(status, error = '') {
       cluster.etcd = { status, error };

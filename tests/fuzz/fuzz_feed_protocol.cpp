@@ -89,12 +89,16 @@ void checkRecords(const QByteArray &value)
           "the host object survives the message");
     const QJsonObject snapshot = parseMessage(
         FeedProtocol::snapshotMessage(7, QJsonArray{host}, QJsonArray{service}, QJsonArray{},
-                                      FeedProtocol::SnapshotReason::Resync),
+                                      QJsonArray{}, FeedProtocol::SnapshotReason::Resync),
         "snapshot");
     check(snapshot.value(QLatin1String("services")).toArray() == QJsonArray{service},
           "snapshot services");
     check(snapshot.value(QLatin1String("reason")).toString() == QLatin1String("resync"),
           "snapshot reason");
+    const BalancerRecord b = BalancerRecord::fromEtcdValue(value).value_or(BalancerRecord());
+    check(parseMessage(FeedProtocol::balancerMessage(b.toJson()), "balancer")
+                  .value(QLatin1String("balancer")) == b.toJson(),
+          "the balancer object survives the message");
     // Strings from etcd in the other messages.
     const QJsonObject hello = parseMessage(FeedProtocol::helloMessage(s.name, s.host), "hello");
     check(hello.value(QLatin1String("protocol")).toInt() == FeedProtocol::Version, "version");

@@ -28,6 +28,12 @@ TestCase {
     readonly property string ip: "<s>10.9.9.9</s>"
     readonly property string dockerVersion: "<img src=x>"
     readonly property string rawKey: prefix + "/raw/<img src=x>&lt;<b>b"
+    readonly property string health: "<b>sick</b>"
+    // A portolan-lb record: its name is a key segment too.
+    readonly property string lbName: "<b>lb&lt;"
+    readonly property string lbHost: "<i>edge</i>"
+    readonly property string lbError: "<b>refused</b> &amp; <img src=x>"
+    readonly property string backend: "<u>be</u>"
 
     ClusterConnection { id: hostile; portolanPrefix: test.prefix }
     Component { id: overview; OverviewView { width: 780; height: 560; connection: hostile } }
@@ -35,6 +41,7 @@ TestCase {
     Component { id: services; ServicesView { width: 780; height: 560; connection: hostile } }
     Component { id: events; EventsView { width: 780; height: 560; connection: hostile } }
     Component { id: tree; KeyTreeView { width: 780; height: 560; connection: hostile } }
+    Component { id: balancers; BalancersView { width: 780; height: 560; connection: hostile } }
     TextMetrics { id: metrics }
 
     function hostRecord(name) {
@@ -46,7 +53,7 @@ TestCase {
                                 tags: [tag], attributes: { "<b>k</b>": "<i>v</i>" },
                                 containerId: "<b>8f1c</b>", containerName: container,
                                 image: image, key: "/services/x/" + id,
-                                registeredAt: "2026-11-27T05:00:01.000Z" })
+                                registeredAt: "2026-11-27T05:00:01.000Z", health: health })
     }
 
     function initTestCase() {
@@ -56,6 +63,11 @@ TestCase {
         verify(testEtcd.put(prefix + "/services/" + hostA + "/1", serviceRecord(serviceId, serviceName)))
         verify(testEtcd.put(prefix + "/services/" + hostA + "/2", serviceRecord("long:80", longName)))
         verify(testEtcd.put(rawKey, serviceRecord(serviceId, serviceName)))
+        verify(testEtcd.put(prefix + "/balancers/" + lbName, JSON.stringify({
+            name: lbName, host: lbHost, driver: dockerVersion, driverVersion: tag, version: image,
+            lastApplyAt: "2026-11-27T05:00:02.000Z", lastApplyMethod: tag, lastError: lbError,
+            lastErrorAt: "2026-11-27T05:00:03.000Z", startedAt: "2026-11-27T05:00:00.000Z",
+            routes: [{ service: serviceName, backend: backend, servers: 1, ready: 0 }] })))
         hostile.connectToEtcd(testConnection.target)
         tryCompare(hostile, "statusName", "ready", 10000)
     }
@@ -126,7 +138,8 @@ TestCase {
         tryCompare(findChild(view, "hostPicker"), "count", 2)
         waitForRendering(view)
         checkTexts(textItems(view), [], [hostA, hostB, serviceName, longName, serviceId, tag,
-                                        container, image, ip])
+                                        container, image, ip, health,
+                                        "no traffic · " + lbName + " as " + backend])
         // A host without services: its name in the title and in the banner.
         view.host = hostB
         tryCompare(table, "rows", 0)
@@ -141,7 +154,8 @@ TestCase {
         tryCompare(findChild(view, "serviceGroups"), "count", 2)
         waitForRendering(view)
         checkTexts(textItems(view), [hostA + "  " + ip + ":80  " + container],
-                   [serviceName + ": 1 instance on " + hostA, longName + ": 1 instance on " + hostA])
+                   [serviceName + ": 1 instance on " + hostA, longName + ": 1 instance on " + hostA,
+                    health, "routed by " + lbName + " as " + backend + " (0 of 1 ready)"])
     }
 
     function test_events() {
@@ -173,5 +187,14 @@ TestCase {
         waitForRendering(view)
         checkTexts(textItems(view), ['"name": "' + serviceName + '"'],
                    [rawKey, "<img src=x>&lt;<b>b"])
+    }
+
+    function test_balancers() {
+        const view = createTemporaryObject(balancers, test)
+        tryCompare(findChild(view, "balancerList"), "count", 1)
+        waitForRendering(view)
+        checkTexts(textItems(view), [],
+                   [lbName, "on " + lbHost, dockerVersion + " " + tag, lbError, serviceName, backend,
+                    "portolan-lb " + image])
     }
 }

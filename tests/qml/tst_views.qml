@@ -59,7 +59,7 @@ TestCase {
         const view = createTemporaryObject(hosts, test)
         const table = findChild(view, "serviceTable")
         tryCompare(table, "rows", 3)
-        compare(table.columns, 9)
+        compare(table.columns, 11)
         view.filterText = "redis"
         tryCompare(table, "rows", 2)
         waitForItemPolished(view)
@@ -92,20 +92,27 @@ TestCase {
         const header = findChild(view, "serviceTableHeader")
         verify(header)
         const titles = []
-        for (const key of ["name", "id", "address", "port", "protocol", "tags", "container", "image", "age"]) {
+        for (const key of ["name", "health", "id", "address", "port", "protocol", "tags", "container",
+                           "image", "routed", "age"]) {
             const h = findChild(view, "header_" + key)
             verify(h, "header_" + key)
             titles.push(h.display)
         }
-        compare(titles, ["Name", "ID", "Address", "Port", "Protocol", "Tags", "Container", "Image", "Age"])
+        compare(titles, ["Name", "Health", "ID", "Address", "Port", "Protocol", "Tags", "Container",
+                         "Image", "Routed by", "Age"])
         // Default sort by name: postgres, redis, redis; the first row's cells say so.
         const cell = table.itemAtCell(Qt.point(0, 0))
         compare(cell.objectName, "serviceCell")
         compare(cell.display, "postgres")
-        compare(table.itemAtCell(Qt.point(3, 0)).display, "49170")
-        compare(table.itemAtCell(Qt.point(5, 0)).display, "db")
-        compare(table.itemAtCell(Qt.point(7, 0)).display, "example/postgres:1")
-        verify(table.itemAtCell(Qt.point(8, 0)).display.length > 0)
+        compare(table.itemAtCell(Qt.point(1, 0)).display, "no check")
+        compare(table.itemAtCell(Qt.point(4, 0)).display, "49170")
+        compare(table.itemAtCell(Qt.point(6, 0)).display, "db")
+        compare(table.itemAtCell(Qt.point(8, 0)).display, "example/postgres:1")
+        compare(table.itemAtCell(Qt.point(9, 0)).display, "lb-2 as pg_upstream")
+        // Age is the last of 11 columns: at this width it is reached by scrolling.
+        table.positionViewAtColumn(10, TableView.Contain)
+        tryVerify(() => table.itemAtCell(Qt.point(10, 0)) !== null)
+        verify(table.itemAtCell(Qt.point(10, 0)).display.length > 0)
         // Ages are counted against the clock the view is given (WallClock.now in the cells).
         const t = new Date(2026, 10, 27, 12, 0, 0)
         compare(view.age(t, new Date(t.getTime() + 5000)), "5 s")

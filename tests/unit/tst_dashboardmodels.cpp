@@ -545,12 +545,20 @@ void tst_DashboardModels::feedFramesFeedTheState()
         feed.handleMessage(QString::fromUtf8(QJsonDocument(o).toJson()));
     };
     send({{"type", "hello"}, {"protocol", 1}, {"hostname", "core-01"}});
+    BalancerRecord lb;
+    lb.name = "lb-1";
+    lb.host = "edge-01";
+    lb.driver = "nginx";
+    lb.routes = {BalancerRoute{"redis", "portolan_redis", 1, 1}};
+    BalancerRecord misnamed = lb;
+    misnamed.name = "lb/2"; // no key segment: nowhere in etcd it could live
     send({{"type", "snapshot"},
           {"revision", 42},
           {"reason", "initial"},
           {"hosts", QJsonArray{host}},
           {"services", QJsonArray{service}},
-          {"events", QJsonArray{}}});
+          {"events", QJsonArray{}},
+          {"balancers", QJsonArray{lb.toJson(), misnamed.toJson()}}});
     send({{"type", "status"}, {"status", "ready"}, {"error", QJsonValue::Null}});
     hosts.flush();
     services.flush();
@@ -562,6 +570,20 @@ void tst_DashboardModels::feedFramesFeedTheState()
     QCOMPARE(services.record(0).address(), "10.0.0.5:49153");
     QCOMPARE(services.record(0), redis); // every field, no forged etcd key on the way
     QCOMPARE(state.host("core-01"), hostRecord("core-01", "10.0.0.5"));
+    QCOMPARE(state.balancers(), QList<BalancerRecord>{lb});
+
+    // A balancer changes, another appears, one with a bad name is dropped, the first goes.
+    lb.lastError = "nginx -t refused the new upstreams; the previous file stays";
+    BalancerRecord second = lb;
+    second.name = "lb-2";
+    send({{"type", "balancer"}, {"balancer", lb.toJson()}});
+    send({{"type", "balancer"}, {"balancer", second.toJson()}});
+    send({{"type", "balancer"}, {"balancer", misnamed.toJson()}});
+    QCOMPARE(state.balancers(), (QList<BalancerRecord>{lb, second}));
+    QJsonObject lbGone = lb.toJson();
+    lbGone.insert("up", false);
+    send({{"type", "balancer"}, {"balancer", lbGone}});
+    QCOMPARE(state.balancers(), QList<BalancerRecord>{second});
 
     send({{"type", "service"}, {"op", "removed"}, {"service", service}});
     QJsonObject gone = host;

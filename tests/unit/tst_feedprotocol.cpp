@@ -59,6 +59,22 @@ ServiceRecord sampleService()
     return service;
 }
 
+BalancerRecord sampleBalancer()
+{
+    BalancerRecord balancer;
+    balancer.name = QStringLiteral("lb-1");
+    balancer.host = QStringLiteral("edge-01");
+    balancer.driver = QStringLiteral("haproxy");
+    balancer.driverVersion = QStringLiteral("2.6.12");
+    balancer.version = QStringLiteral("0.1.0");
+    balancer.startedAt = QDateTime(QDate(2026, 11, 27), QTime(5, 0), Qt::UTC);
+    balancer.lastApplyAt = QDateTime(QDate(2026, 11, 27), QTime(5, 0, 2), Qt::UTC);
+    balancer.lastApplyMethod = QStringLiteral("runtime");
+    balancer.routes = {
+        BalancerRoute{QStringLiteral("redis"), QStringLiteral("portolan_redis"), 2, 1}};
+    return balancer;
+}
+
 ClusterEvent sampleEvent()
 {
     ClusterEvent event;
@@ -78,6 +94,10 @@ const QStringList kHostKeys = sorted({"hostname", "address", "agentVersion", "do
 const QStringList kServiceKeys =
     sorted({"key", "id", "name", "host", "ip", "port", "address", "protocol", "tags", "attributes",
             "containerId", "containerName", "image", "registryKey", "registeredAt", "health"});
+const QStringList kBalancerKeys =
+    sorted({"name", "host", "driver", "driverVersion", "version", "startedAt", "lastApplyAt",
+            "lastApplyMethod", "lastError", "lastErrorAt", "routes", "up"});
+const QStringList kRouteKeys = sorted({"service", "backend", "servers", "ready"});
 const QStringList kEventKeys =
     sorted({"seq", "action", "host", "service", "serviceId", "address", "revision", "time"});
 
@@ -105,27 +125,31 @@ void TestFeedProtocol::serverMessage_data()
     const QJsonArray hosts{sampleHost().toJson()};
     const QJsonArray services{sampleService().toJson()};
     const QJsonArray events{sampleEvent().toJson()};
+    const QJsonArray balancers{sampleBalancer().toJson()};
 
     QTest::newRow("hello") << helloMessage("0.1.0", "core-01") << "hello"
                            << sorted({"type", "protocol", "agent", "hostname"})
                            << QJsonObject{
                                   {"protocol", 1}, {"agent", "0.1.0"}, {"hostname", "core-01"}};
     const QStringList snapshotKeys =
-        sorted({"type", "revision", "hosts", "services", "events", "reason"});
+        sorted({"type", "revision", "hosts", "services", "events", "balancers", "reason"});
     QTest::newRow("snapshot initial")
-        << snapshotMessage(77, hosts, services, events, SnapshotReason::Initial) << "snapshot"
-        << snapshotKeys
-        << QJsonObject{{"revision", 77},
-                       {"reason", "initial"},
-                       {"hosts", hosts},
-                       {"services", services},
-                       {"events", events}};
+        << snapshotMessage(77, hosts, services, events, balancers, SnapshotReason::Initial)
+        << "snapshot" << snapshotKeys
+        << QJsonObject{{"revision", 77},       {"reason", "initial"}, {"hosts", hosts},
+                       {"services", services}, {"events", events},    {"balancers", balancers}};
     QTest::newRow("snapshot resync")
-        << snapshotMessage(78, {}, {}, {}, SnapshotReason::Resync) << "snapshot" << snapshotKeys
-        << QJsonObject{{"revision", 78}, {"reason", "resync"}, {"hosts", QJsonArray()}};
+        << snapshotMessage(78, {}, {}, {}, {}, SnapshotReason::Resync) << "snapshot" << snapshotKeys
+        << QJsonObject{{"revision", 78},
+                       {"reason", "resync"},
+                       {"hosts", QJsonArray()},
+                       {"balancers", QJsonArray()}};
     QTest::newRow("snapshot overflow")
-        << snapshotMessage(79, {}, {}, {}, SnapshotReason::Overflow) << "snapshot" << snapshotKeys
-        << QJsonObject{{"reason", "overflow"}};
+        << snapshotMessage(79, {}, {}, {}, {}, SnapshotReason::Overflow) << "snapshot"
+        << snapshotKeys << QJsonObject{{"reason", "overflow"}};
+    QTest::newRow("balancer") << balancerMessage(sampleBalancer().toJson()) << "balancer"
+                              << sorted({"type", "balancer"})
+                              << QJsonObject{{"balancer", sampleBalancer().toJson()}};
     QTest::newRow("host") << hostMessage(sampleHost().toJson()) << "host"
                           << sorted({"type", "host"})
                           << QJsonObject{{"host", sampleHost().toJson()}};
@@ -183,6 +207,11 @@ void TestFeedProtocol::objectsMatchTheDocumentedShapes()
     QCOMPARE(sortedKeys(sampleHost().toJson()), kHostKeys);
     QCOMPARE(sortedKeys(sampleService().toJson()), kServiceKeys);
     QCOMPARE(sortedKeys(sampleEvent().toJson()), kEventKeys);
+    const QJsonObject balancer = sampleBalancer().toJson();
+    QCOMPARE(sortedKeys(balancer), kBalancerKeys);
+    QCOMPARE(sortedKeys(balancer.value("routes").toArray().at(0).toObject()), kRouteKeys);
+    QCOMPARE(balancer.value("up").toBool(), true);
+    QCOMPARE(balancer.value("lastApplyAt").toString(), QStringLiteral("2026-11-27T05:00:02.000Z"));
     const QJsonObject event = sampleEvent().toJson();
     QCOMPARE(event.value("time").toString(), QStringLiteral("2026-11-27T05:00:01.123Z"));
     QCOMPARE(event.value("action").toString(), QStringLiteral("added"));

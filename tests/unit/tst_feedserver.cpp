@@ -121,6 +121,7 @@ private Q_SLOTS:
     void init();
     void cleanup();
     void webSocketGetsHelloSnapshotThenDeltas();
+    void balancersAreInTheSnapshotAndSentAsTheyChange();
     void pingAndResync();
     void clientsShareOneSnapshotPerRevision();
     void jsonEndpoints_data();
@@ -274,6 +275,44 @@ void TestFeedServer::webSocketGetsHelloSnapshotThenDeltas()
 
     client.socket.close();
     QTRY_COMPARE(m_server->clientCount(), 0);
+}
+
+void TestFeedServer::balancersAreInTheSnapshotAndSentAsTheyChange()
+{
+    BalancerRecord lb;
+    lb.name = "lb-1";
+    lb.host = "edge-01";
+    lb.driver = "haproxy";
+    lb.driverVersion = "2.6.12";
+    lb.version = "0.1.0";
+    lb.startedAt = QDateTime(QDate(2026, 11, 27), QTime(5, 0), Qt::UTC);
+    lb.routes = {BalancerRoute{"redis", "portolan_redis", 2, 1}};
+    m_state->upsertBalancer(lb, 13);
+    start();
+    FeedTestClient client;
+    QVERIFY(openClient(client));
+    QTRY_VERIFY(!client.ofType("snapshot").isEmpty());
+    const QJsonArray listed = client.ofType("snapshot").first().value("balancers").toArray();
+    QCOMPARE(listed.size(), 1);
+    QCOMPARE(BalancerRecord::fromJson(listed.at(0).toObject()), lb);
+    QCOMPARE(request("GET", "/api/v1/snapshot").json.value("balancers").toArray(), listed);
+
+    client.messages.clear();
+    lb.lastError = "haproxy -c refused portolan.cfg: line 3: unknown keyword";
+    m_state->upsertBalancer(lb, 14);
+    QTRY_COMPARE(client.ofType("balancer").size(), 1);
+    QCOMPARE(BalancerRecord::fromJson(client.ofType("balancer").at(0).value("balancer").toObject()),
+             lb);
+    m_state->removeBalancer("lb-1", 15);
+    QTRY_COMPARE(client.ofType("balancer").size(), 2);
+    const QJsonObject gone = client.ofType("balancer").at(1).value("balancer").toObject();
+    QCOMPARE(gone.value("name").toString(), QStringLiteral("lb-1"));
+    QCOMPARE(gone.value("up").toBool(true), false);
+    // A client connecting now no longer sees it.
+    FeedTestClient late;
+    QVERIFY(openClient(late));
+    QTRY_VERIFY(!late.ofType("snapshot").isEmpty());
+    QCOMPARE(late.ofType("snapshot").first().value("balancers").toArray().size(), 0);
 }
 
 void TestFeedServer::pingAndResync()

@@ -1,5 +1,6 @@
-// Wiring: one feed connection fills one store; the header and the four views read from it.
+// Wiring: one feed connection fills one store; the header and the five views read from it.
 
+import { BalancersView } from './balancers-view.js';
 import { ClusterStore } from './cluster-store.js';
 import { formatAgo, formatClock, formatCount, setAttr, setText } from './dom.js';
 import { EventsView } from './events-view.js';
@@ -8,7 +9,7 @@ import { HostsView } from './hosts-view.js';
 import { ServicesView } from './services-view.js';
 import { TreeView } from './tree-view.js';
 
-const TABS = ['hosts', 'services', 'events', 'tree'];
+const TABS = ['hosts', 'services', 'balancers', 'events', 'tree'];
 const $ = (sel) => document.querySelector(sel);
 
 const store = new ClusterStore();
@@ -34,6 +35,7 @@ function emptyReason() {
 const views = {
   hosts: new HostsView($('#view-hosts'), store, emptyReason),
   services: new ServicesView($('#view-services'), store, emptyReason),
+  balancers: new BalancersView($('#view-balancers'), store, emptyReason),
   events: new EventsView($('#view-events'), store, emptyReason),
   tree: new TreeView($('#view-tree'), store, emptyReason),
 };
@@ -63,6 +65,13 @@ function renderSummary(now = Date.now()) {
   const last = store.lastEvent();
   setText($('#summary-last-event'), last ? formatAgo(last.time, now) : '—');
   $('#summary-last-event').title = last ? `${last.time} · ${last.action} ${last.serviceId || last.host}` : 'No events yet';
+  // The Balancers tab says how many run, and turns red while one reports an error.
+  const badge = $('#balancers-badge');
+  const errors = store.balancerErrors();
+  badge.hidden = !live || store.balancers.size === 0;
+  setText(badge, errors ? `${store.balancers.size} · ${errors} failing` : formatCount(store.balancers.size));
+  badge.classList.toggle('is-bad', errors > 0);
+  badge.title = errors ? `${errors} balancer(s) report an error` : 'Running balancers';
   setText($('#agent-name'), store.agent.hostname ? `${store.agent.hostname}${store.agent.version ? ` · ${store.agent.version}` : ''}` : '');
   const etcd = store.etcd;
   const etcdEl = $('#etcd-state');

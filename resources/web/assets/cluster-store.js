@@ -1,6 +1,6 @@
 // The cluster picture as the feed describes it, indexed for the views: services by id, by host
-// and by name (each kept sorted, updated in place by deltas), hosts, a bounded event log and
-// the agent's etcd status. Changes are collected as topics and announced once per frame.
+// and by name (each kept sorted, updated in place by deltas), hosts, the load balancers and
+// which services they route, a bounded event log and the agent's etcd status. Changes are collected as topics and announced once per frame.
 
 import { compareStrings, lowerBound } from './dom.js';
 
@@ -30,6 +30,8 @@ export class ClusterStore {
     this.byName = new Map(); // name -> Service[] sorted by host, id
     this.names = []; // sorted service names
     this.hostnames = []; // sorted union of host records and hosts that have services
+    this.balancers = new Map(); // name -> Balancer (running ones only)
+    this.routes = new Map(); // service name -> [{ balancer, backend, servers, ready }] by balancer
     this.events = []; // oldest first
     this.revision = 0;
     this.hasSnapshot = false;
@@ -81,6 +83,13 @@ export class ClusterStore {
       case 'service':
         this.applyService(msg.op, msg.service);
         break;
+      case 'balancer':
+        if (msg.balancer && typeof msg.balancer.name === 'string' && msg.balancer.name) {
+          if (msg.balancer.up === false) this.balancers.delete(msg.balancer.name);
+          else this.balancers.set(msg.balancer.name, msg.balancer);
+          this.indexRoutes();
+        }
+        break;
       case 'event':
         if (msg.event) this.appendEvent(msg.event);
         break;
@@ -113,8 +122,38 @@ export class ClusterStore {
     this.names = [...this.byName.keys()].sort(compareStrings);
     this.hostnames = [...new Set([...this.hosts.keys(), ...this.byHost.keys()])].sort(compareStrings);
     this.events = (msg.events || []).slice(-EVENT_LIMIT);
+    // An agent older than the balancer records sends no list: then there are none.
+    this.balancers = new Map((Array.isArray(msg.balancers) ? msg.balancers : [])
+      .filter((b) => b && typeof b.name === 'string' && b.name && b.up !== false).map((b) => [b.name, b]));
+    this.indexRoutes();
     this.hasSnapshot = true;
     for (const t of ['snapshot', 'hosts', 'services', 'events']) this.touch(t);
+  }
+
+  // Balancers are few and change rarely: the service -> routes index is simply rebuilt.
+  indexRoutes() {
+    this.routes = new Map();
+    const names = [...this.balancers.keys()].sort(compareStrings);
+    for (const name of names) {
+      const routes = this.balancers.get(name).routes;
+      for (const r of Array.isArray(routes) ? routes : []) {
+        if (!r || typeof r.service !== 'string') continue;
+        let list = this.routes.get(r.service);
+        if (!list) this.routes.set(r.service, (list = []));
+        list.push({ balancer: name, backend: String(r.backend || ''), servers: Number(r.servers) || 0, ready: Number(r.ready) || 0 });
+      }
+    }
+    this.touch('balancers');
+  }
+
+  routesOf(serviceName) {
+    return this.routes.get(serviceName) || [];
+  }
+
+  balancerErrors() {
+    let n = 0;
+    for (const b of this.balancers.values()) if (b.lastError) n += 1;
+    return n;
   }
 
   noteHostname(hostname) {

@@ -23,7 +23,7 @@ export class HostsView {
       gap: 10,
       itemKey: (s) => s.id,
       createRow: () => createServiceRow('service-row'),
-      renderRow: (row, s) => renderServiceRow(row, s, 'name', this.now),
+      renderRow: (row, s) => renderServiceRow(row, s, 'name', this.now, store.routesOf(s.name)),
       decorateCard: (card, g) => {
         setAttr(card, 'data-testid', 'host-card');
         setAttr(card, 'data-host', g.key);
@@ -87,6 +87,7 @@ export class HostsView {
   update(topics) {
     if (topics.has('hosts') || topics.has('services') || topics.has('status') || topics.has('connection')) this.dirty = true;
     if (this.dirty && this.visible) this.rebuild();
+    else if (topics.has('balancers') && this.visible) this.list.refresh();
   }
 
   setVisible(visible) {

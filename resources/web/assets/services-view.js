@@ -2,7 +2,7 @@
 
 import { debounce, el, plural, setAttr, setText } from './dom.js';
 import { GroupedList } from './grouped-list.js';
-import { SERVICE_ROW_HEIGHT, columnHeader, createServiceRow, renderServiceRow, serviceMatches } from './service-rows.js';
+import { SERVICE_ROW_HEIGHT, columnHeader, createServiceRow, renderServiceRow, routesText, serviceMatches } from './service-rows.js';
 
 const HEADER_HEIGHT = 34;
 
@@ -23,7 +23,7 @@ export class ServicesView {
       gap: 8,
       itemKey: (s) => s.id,
       createRow: () => createServiceRow('instance-row'),
-      renderRow: (row, s) => renderServiceRow(row, s, 'host', this.now),
+      renderRow: (row, s) => renderServiceRow(row, s, 'host', this.now, store.routesOf(s.name)),
       decorateCard: (card, g) => {
         setAttr(card, 'data-testid', 'service-group');
         setAttr(card, 'data-service-name', g.key);
@@ -45,10 +45,12 @@ export class ServicesView {
         toggle: el('button', { class: 'collapse-toggle', type: 'button', 'aria-label': 'Collapse' }),
         name: el('span', { class: 'group-name mono' }),
         count: el('span', { class: 'group-count' }),
+        health: el('span', { class: 'group-health', 'data-testid': 'group-health' }),
+        routed: el('span', { class: 'group-routed', 'data-testid': 'group-routed' }),
         ports: el('span', { class: 'group-ports mono' }),
       };
       header.classList.add('group-header');
-      header.append(p.toggle, p.name, p.count, p.ports);
+      header.append(p.toggle, p.name, p.count, p.health, p.routed, p.ports);
       header.addEventListener('click', () => this.toggle(header._key));
       header._parts = p;
     }
@@ -57,6 +59,15 @@ export class ServicesView {
     setText(p.name, g.key);
     const hosts = new Set(g.all.map((s) => s.host)).size;
     setText(p.count, `${plural(g.all.length, 'instance')} on ${plural(hosts, 'host')}`);
+    const unhealthy = g.all.filter((s) => s.health === 'unhealthy').length;
+    const starting = g.all.filter((s) => s.health === 'starting').length;
+    setText(p.health, [unhealthy && `${unhealthy} unhealthy`, starting && `${starting} starting`].filter(Boolean).join(', '));
+    setAttr(p.health, 'data-health', unhealthy ? 'unhealthy' : starting ? 'starting' : '');
+    const routes = this.store.routesOf(g.key);
+    setText(p.routed, routes.length
+      ? `routed by ${routes.map((r) => `${routesText([r])} (${r.ready} of ${r.servers} ready)`).join(', ')}`
+      : 'not routed');
+    p.routed.classList.toggle('is-routed', routes.length > 0);
     const images = [...new Set(g.all.map((s) => s.image).filter(Boolean))];
     setText(p.ports, images.length === 1 ? images[0] : images.length ? `${images.length} images` : '');
     setText(p.toggle, g.collapsed ? '▸' : '▾');
@@ -72,6 +83,7 @@ export class ServicesView {
   update(topics) {
     if (topics.has('services') || topics.has('status') || topics.has('connection')) this.dirty = true;
     if (this.dirty && this.visible) this.rebuild();
+    else if (topics.has('balancers') && this.visible) this.list.refresh();
   }
 
   setVisible(visible) {
