@@ -297,6 +297,36 @@ private slots:
         QCOMPARE(proc().reloads, reloads);
     }
 
+    void aFailedReloadPutsTheFileBack()
+    {
+        // haproxy -c binds nothing, so a frontend on a port that is taken passes the check and
+        // fails the reload: the operator's edit, found only by `show proc`.
+        QTcpServer taken;
+        QVERIFY(taken.listen(QHostAddress::LocalHost, 0));
+        const QString mainGood = readAll(m_opt.mainConfigPath);
+        writeAll(m_opt.mainConfigPath, (mainGood + QStringLiteral("frontend taken\n    bind "
+                                                                  "127.0.0.1:%1\n")
+                                                       .arg(taken.serverPort()))
+                                           .toUtf8());
+        const QString fileBefore = readAll(m_opt.configPath);
+        const HaproxyProcesses before = proc();
+        BalancerDriver::Result r = m_driver->apply(plan({2, 4}, {5}, false)); // api goes
+        QVERIFY(!r.ok);
+        QCOMPARE(r.method, BalancerDriver::Change::Reload);
+        QVERIFY(!r.configRefused);
+        QVERIFY(!r.reloaded);
+        QVERIFY2(r.error.contains("haproxy refused to reload"), qPrintable(r.error));
+        QCOMPARE(readAll(m_opt.configPath), fileBefore);
+        const HaproxyProcesses after = proc();
+        QCOMPARE(after.workerPid, before.workerPid); // the old worker serves on
+        QCOMPARE(get(m_feApi), QStringLiteral("srv-5"));
+        QCOMPARE(answers(m_fe), (QSet<QString>{"srv-2", "srv-4"}));
+        writeAll(m_opt.mainConfigPath, mainGood.toUtf8());
+        QString error;
+        QVERIFY2(m_driver->verify(&error), qPrintable(error)); // it holds the old plan
+        QCOMPARE(m_driver->classify(plan({2, 4}, {5}, true)), BalancerDriver::Change::None);
+    }
+
     void anOutsideChangeIsFoundAndRepaired()
     {
         QString error;
