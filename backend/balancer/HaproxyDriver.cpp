@@ -1,10 +1,8 @@
 #include "balancer/HaproxyDriver.h"
 
-#include <QDeadlineTimer>
 #include <QFileInfo>
 #include <QProcess>
 #include <QRegularExpression>
-#include <QThread>
 
 HaproxyDriver::HaproxyDriver(const Options &options)
     : m_options(options),
