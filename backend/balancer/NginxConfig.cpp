@@ -1,5 +1,6 @@
 #include "balancer/NginxConfig.h"
 
+#include <QRegularExpression>
 #include <QStringList>
 #include <algorithm>
 
@@ -121,12 +122,14 @@ QString firstError(const QByteArray &output)
             lines.append(line);
     }
     // [emerg] is what made the check fail; an [alert] such as an unwritable default error
-    // log can come first and is only the fallback.
+    // log can come first and is only the fallback. With an error_log file in the config,
+    // nginx -t writes "2026/12/03 03:39:06 [emerg] 8166#8166: MESSAGE" instead.
+    static const QRegularExpression pidTid(QStringLiteral("^\\d+#\\d+: "));
     for (const char *level : {"[emerg] ", "[crit] ", "[error] ", "[alert] "}) {
         const QString tag = QString::fromLatin1(level);
         for (const QString &line : lines)
-            if (line.startsWith(tag))
-                return line.mid(tag.size());
+            if (const int at = line.indexOf(tag); at >= 0)
+                return line.mid(at + tag.size()).remove(pidTid);
     }
     return lines.value(0);
 }
