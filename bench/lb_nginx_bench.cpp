@@ -8,7 +8,10 @@
 
 #include <QCoreApplication>
 #include <QElapsedTimer>
+#include <QProcess>
+#include <QRegularExpression>
 #include <QTemporaryDir>
+#include <QThread>
 #include <algorithm>
 #include <cstdio>
 
@@ -41,6 +44,42 @@ double percentile(QList<double> v, double p)
     std::sort(v.begin(), v.end());
     const int i = std::min<int>(v.size() - 1, int(p * v.size()));
     return v.value(i);
+}
+
+// wrk for 10 s while portolan_web moves between a and b every second; the summary line.
+QString wrkAcrossReloads(NginxDriver &driver, const PrivateNginx &nginx, const IdentityBackend &a,
+                         const IdentityBackend &b, const IdentityBackend &redis, bool keepAlive,
+                         int round)
+{
+    QStringList args = {QStringLiteral("-t2"), QStringLiteral("-c8"), QStringLiteral("-d10s"),
+                        QStringLiteral("--timeout"), QStringLiteral("5s")};
+    if (!keepAlive)
+        args << QStringLiteral("-H") << QStringLiteral("Connection: close");
+    args << QStringLiteral("http://127.0.0.1:%1/").arg(nginx.httpPort());
+    QProcess wrk;
+    wrk.start(QStringLiteral("wrk"), args);
+    if (!wrk.waitForStarted(5000))
+        return QStringLiteral("wrk did not start: ") + wrk.errorString();
+    QThread::msleep(500);
+    int reloads = 0;
+    for (int i = 0; i < 9; ++i) {
+        const BalancerDriver::Result r = driver.apply(planFor((round + i) % 2 ? a : b, redis));
+        reloads += r.reloaded ? 1 : 0;
+        QThread::msleep(1000);
+    }
+    wrk.waitForFinished(20000);
+    const QString out = QString::fromUtf8(wrk.readAllStandardOutput());
+    auto number = [&out](const QString &pattern) {
+        const QRegularExpressionMatch m = QRegularExpression(pattern).match(out);
+        return m.hasMatch() ? m.captured(1) : QStringLiteral("0");
+    };
+    return QStringLiteral("%1 requests, %2 reloads, non-2xx %3, socket errors: connect %4 read %5 "
+                          "write %6 timeout %7")
+        .arg(number(QStringLiteral("(\\d+) requests in")))
+        .arg(reloads)
+        .arg(number(QStringLiteral("Non-2xx or 3xx responses: (\\d+)")))
+        .arg(number(QStringLiteral("connect (\\d+)")), number(QStringLiteral("read (\\d+)")),
+             number(QStringLiteral("write (\\d+)")), number(QStringLiteral("timeout (\\d+)")));
 }
 
 int fail(const QString &why)
@@ -95,6 +134,10 @@ int main(int argc, char **argv)
                 percentile(applyMs, 0.5), percentile(applyMs, 0.99), percentile(applyMs, 1.0));
     std::printf("apply() start -> new backend served: p50 %.1f ms  p99 %.1f ms  max %.1f ms\n",
                 percentile(servedMs, 0.5), percentile(servedMs, 0.99), percentile(servedMs, 1.0));
+    std::printf("wrk 10 s, 8 connections, keep-alive:        %s\n",
+                qPrintable(wrkAcrossReloads(driver, nginx, a, b, redis, true, rounds + 1)));
+    std::printf("wrk 10 s, 8 connections, Connection: close: %s\n",
+                qPrintable(wrkAcrossReloads(driver, nginx, a, b, redis, false, rounds + 10)));
     nginx.stop();
     return 0;
 }
