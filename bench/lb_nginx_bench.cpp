@@ -63,7 +63,7 @@ QString wrkAcrossReloads(NginxDriver &driver, const PrivateNginx &nginx, const I
     QThread::msleep(500);
     int reloads = 0;
     for (int i = 0; i < 9; ++i) {
-        const BalancerDriver::Result r = driver.apply(planFor((round + i) % 2 ? a : b, redis));
+        const BalancerDriver::Result r = driver.apply(planFor((round + i) % 2 ? b : a, redis));
         reloads += r.reloaded ? 1 : 0;
         QThread::msleep(1000);
     }

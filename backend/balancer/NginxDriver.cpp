@@ -124,9 +124,10 @@ QString NginxDriver::prepare()
         return QStringLiteral("nginx's main config %1 cannot be read: give the path of the "
                               "nginx.conf that includes portolan-lb's files")
             .arg(main);
-    if (m_options.httpConfigPath.isEmpty())
-        return QStringLiteral("no path for nginx's http upstreams file: give one, e.g. "
-                              "/etc/nginx/conf.d/portolan-upstreams.conf");
+    if (m_options.httpConfigPath.isEmpty() && m_options.streamConfigPath.isEmpty())
+        return QStringLiteral("no path for nginx's upstream files: give the http file (e.g. "
+                              "/etc/nginx/conf.d/portolan-upstreams.conf), the stream file, or "
+                              "both");
     if (m_options.streamConfigPath == m_options.httpConfigPath)
         return QStringLiteral("the http and stream upstream files are both %1: give the stream "
                               "file its own path, outside the http include directory")
@@ -290,8 +291,12 @@ BalancerDriver::Result NginxDriver::apply(const BalancerPlan &plan)
     Result r;
     r.method = Change::Reload;
     QList<File> files = render(plan, &r.error);
-    if (files.isEmpty())
+    if (files.isEmpty()) {
+        if (r.error.isEmpty())
+            r.error = QStringLiteral("no path for nginx's upstream files: give the http file, "
+                                     "the stream file, or both");
         return r;
+    }
 
     QString masterError;
     const qint64 master = NginxMaster::fromPidFile(m_options.pidFile, &masterError);

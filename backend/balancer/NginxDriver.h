@@ -13,8 +13,9 @@
 class NginxDriver : public BalancerDriver {
 public:
     struct Options {
-        // Upstreams of HTTP services, included in the operator's http block. Debian's
-        // nginx.conf already includes conf.d/*.conf there.
+        // Upstreams of HTTP services, included in the operator's http block (Debian's
+        // nginx.conf already includes conf.d/*.conf there); empty: HTTP services are not
+        // written. At least one of the two paths is needed.
         QString httpConfigPath = QStringLiteral("/etc/nginx/conf.d/portolan-upstreams.conf");
         // Upstreams of TCP services, included in a stream block; empty: TCP services are not
         // written.

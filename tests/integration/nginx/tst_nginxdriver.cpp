@@ -154,6 +154,11 @@ void tst_NginxDriver::prepare()
     QVERIFY2(e.contains(QLatin1String("was not written by portolan-lb")), qPrintable(e));
 
     o = m_nginx->options();
+    o.httpConfigPath.clear();
+    o.streamConfigPath.clear();
+    QVERIFY(NginxDriver(o).prepare().startsWith(QLatin1String("no path for nginx's upstream")));
+
+    o = m_nginx->options();
     o.streamConfigPath = m_dir->filePath(QStringLiteral("no-such-dir/stream.conf"));
     QVERIFY(NginxDriver(o).prepare().startsWith(QLatin1String("portolan-lb cannot write in")));
 }
@@ -224,11 +229,14 @@ void tst_NginxDriver::refusedByOperatorConfig()
     // The operator breaks their own config after nginx started.
     const QString main = m_nginx->mainConfig();
     const QByteArray good = readFile(main);
-    QFile f(main);
-    QVERIFY(f.open(QIODevice::WriteOnly | QIODevice::Truncate));
-    f.write(
-        QByteArray(good).replace("access_log off;", "access_log off;\n    bogus_directive on;"));
-    f.close();
+    auto writeMain = [&main](const QByteArray &bytes) {
+        QFile f(main);
+        return f.open(QIODevice::WriteOnly | QIODevice::Truncate) && f.write(bytes) == bytes.size();
+    };
+    // The good config comes back even when a check below fails, so later tests still run.
+    const std::shared_ptr<void> putBack(nullptr, [&](void *) { writeMain(good); });
+    QVERIFY(writeMain(
+        QByteArray(good).replace("access_log off;", "access_log off;\n    bogus_directive on;")));
 
     const QByteArray onDisk = readFile(m_nginx->options().httpConfigPath);
     const QList<qint64> workers = m_nginx->workers();
@@ -244,9 +252,7 @@ void tst_NginxDriver::refusedByOperatorConfig()
     QCOMPARE(curlCounts(m_nginx->httpPort(), 2).value(QStringLiteral("502")), 2); // old config
     QVERIFY(!m_driver->verify(nullptr)); // unverified now: the next apply reloads
 
-    QVERIFY(f.open(QIODevice::WriteOnly | QIODevice::Truncate));
-    f.write(good);
-    f.close();
+    QVERIFY(writeMain(good));
     const BalancerDriver::Result again = m_driver->apply(plan({m_a}));
     QVERIFY2(again.ok && again.reloaded, qPrintable(again.error));
     QCOMPARE(curlCounts(m_nginx->httpPort(), 3).value(QStringLiteral("a")), 3);
