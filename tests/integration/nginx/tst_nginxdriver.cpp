@@ -10,6 +10,7 @@
 #include <QProcess>
 #include <QRegularExpression>
 #include <QStandardPaths>
+#include <QTcpServer>
 #include <QTemporaryDir>
 #include <QTest>
 #include <memory>
@@ -82,6 +83,7 @@ private slots:
     void emptyIsPlaceholder();
     void refusedByOperatorConfig();
     void refusedByPlan();
+    void failedReload();
     void verifyAfterRestartAndEdit();
     void zeroFailedAcrossReloads();
     void cleanupTestCase();
@@ -127,7 +129,9 @@ void tst_NginxDriver::initTestCase()
     m_b = server(*m_backends[1]);
     m_redis = server(*m_backends[2]);
     m_nginx = std::make_unique<PrivateNginx>(m_dir->path());
-    m_driver = std::make_unique<NginxDriver>(m_nginx->options());
+    NginxDriver::Options o = m_nginx->options();
+    o.reloadTimeoutMs = 3000; // failedReload waits this long for workers that never come
+    m_driver = std::make_unique<NginxDriver>(o);
 }
 
 void tst_NginxDriver::prepare()
@@ -278,6 +282,38 @@ void tst_NginxDriver::refusedByPlan()
              qPrintable(r.error));
     QCOMPARE(readFile(m_nginx->options().httpConfigPath), onDisk);
     QCOMPARE(m_nginx->workers(), workers);
+    QCOMPARE(curlCounts(m_nginx->httpPort(), 3).value(QStringLiteral("a")), 3);
+}
+
+void tst_NginxDriver::failedReload()
+{
+    // nginx -t opens no listening sockets, so a port that another process holds passes the
+    // check and fails only in the master's reload, which then keeps its old workers and says
+    // nothing: the driver must see that no new workers came and put the old file back.
+    QTcpServer holder;
+    QVERIFY(holder.listen(QHostAddress::LocalHost, 0));
+    const QString main = m_nginx->mainConfig();
+    const QByteArray good = readFile(main);
+    auto writeMain = [&main](const QByteArray &bytes) {
+        QFile f(main);
+        return f.open(QIODevice::WriteOnly | QIODevice::Truncate) && f.write(bytes) == bytes.size();
+    };
+    const std::shared_ptr<void> putBack(nullptr, [&](void *) { writeMain(good); });
+    QVERIFY(writeMain(QByteArray(good).replace(
+        "access_log off;", QStringLiteral("access_log off;\n    server { listen 127.0.0.1:%1; }")
+                               .arg(holder.serverPort())
+                               .toUtf8())));
+
+    const QByteArray onDisk = readFile(m_nginx->options().httpConfigPath);
+    const QList<qint64> workers = m_nginx->workers();
+    const BalancerDriver::Result r = m_driver->apply(plan({m_b}));
+    QVERIFY(!r.ok && !r.configRefused && !r.reloaded);
+    QVERIFY2(r.error.contains(QLatin1String("started no new workers within 3 s")),
+             qPrintable(r.error));
+    qInfo().noquote() << "failed reload:" << r.error;
+    QCOMPARE(readFile(m_nginx->options().httpConfigPath), onDisk);
+    QCOMPARE(m_nginx->workers(), workers);
+    QVERIFY(readFile(m_nginx->errorLog()).contains("Address already in use"));
     QCOMPARE(curlCounts(m_nginx->httpPort(), 3).value(QStringLiteral("a")), 3);
 }
 
