@@ -84,6 +84,7 @@ private slots:
     void refusedByOperatorConfig();
     void refusedByPlan();
     void failedReload();
+    void notIncluded();
     void verifyAfterRestartAndEdit();
     void zeroFailedAcrossReloads();
     void cleanupTestCase();
@@ -315,6 +316,24 @@ void tst_NginxDriver::failedReload()
     QCOMPARE(m_nginx->workers(), workers);
     QVERIFY(readFile(m_nginx->errorLog()).contains("Address already in use"));
     QCOMPARE(curlCounts(m_nginx->httpPort(), 3).value(QStringLiteral("a")), 3);
+}
+
+void tst_NginxDriver::notIncluded()
+{
+    // A path the operator's nginx.conf does not include: nginx -t passes, nothing would route.
+    NginxDriver::Options o = m_nginx->options();
+    o.httpConfigPath = m_dir->filePath(QStringLiteral("not-included.conf"));
+    NginxDriver driver(o);
+    QCOMPARE(driver.prepare(), QString());
+    const QList<qint64> workers = m_nginx->workers();
+    const BalancerDriver::Result r = driver.apply(plan({m_a}));
+    QVERIFY(!r.ok && !r.reloaded);
+    QVERIFY2(r.error.contains(QStringLiteral("does not include %1: add `include %1;` to its http "
+                                             "block")
+                                  .arg(o.httpConfigPath)),
+             qPrintable(r.error));
+    QVERIFY(!QFile::exists(o.httpConfigPath)); // it did not exist before: removed again
+    QCOMPARE(m_nginx->workers(), workers);
 }
 
 void tst_NginxDriver::verifyAfterRestartAndEdit()
