@@ -3,6 +3,7 @@
 #include "core/AgentMetrics.h"
 #include "docker/ContainerSource.h"
 #include "registry/Registry.h"
+#include "service/ContainerHealth.h"
 
 #include <QLoggingCategory>
 
@@ -155,6 +156,12 @@ void RegistrationBridge::onEvent(const ContainerEvent &event)
         handleDie(id, event.attributes.value(QStringLiteral("exitCode")));
     } else if (event.isHealthStatus()) {
         handleHealth(id, event.healthStatus());
+    } else if (event.action == QLatin1String("kill") &&
+               ContainerHealth::isStopSignal(event.attributes.value(QStringLiteral("signal")))) {
+        // Drained from now on: the app may serve on for its stop timeout, but balancers stop
+        // sending it new requests before it exits (docs/load-balancing.md).
+        m_eventHealth.insert(id, ContainerHealth::stopping());
+        applyHealth(id, ContainerHealth::stopping());
     }
 }
 

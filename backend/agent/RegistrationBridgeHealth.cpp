@@ -8,6 +8,9 @@
 
 void RegistrationBridge::handleHealth(const QString &id, const QString &status)
 {
+    // A stopping container stays drained whatever its healthcheck says until it dies.
+    if (m_eventHealth.value(id) == ContainerHealth::stopping())
+        return;
     const QString health = ContainerHealth::normalized(status);
     if (health.isEmpty()) {
         inspectHealth(id); // the event names no state Portolan knows: ask Docker once

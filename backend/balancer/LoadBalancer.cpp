@@ -25,7 +25,13 @@ LoadBalancer::~LoadBalancer() = default;
 bool LoadBalancer::start(QString *error)
 {
     RegistryConfig config;
-    if (!RegistryConfig::parseUri(m_options.registryUri, &config, error))
+    // The agents' URI names their registrator prefix; portolan-lb reads only the records under
+    // -portolan-prefix, so the path may be left out.
+    QString uri = m_options.registryUri;
+    const int scheme = uri.indexOf(QLatin1String("://"));
+    if (scheme > 0 && uri.indexOf(QLatin1Char('/'), scheme + 3) < 0)
+        uri += QLatin1String("/services");
+    if (!RegistryConfig::parseUri(uri, &config, error))
         return false;
     if (config.backend != RegistryConfig::Backend::EtcdV3) {
         *error = QStringLiteral("portolan-lb reads etcd v3: give etcd://HOST:PORT or "

@@ -46,7 +46,7 @@ bool DockerEventStream::isRunning() const
 QByteArray DockerEventStream::eventsTarget(const QString &apiVersion)
 {
     static const QByteArray filters = QUrl::toPercentEncoding(
-        R"({"type":["container"],"event":["start","die","health_status"]})");
+        R"({"type":["container"],"event":["start","die","kill","health_status"]})");
     return '/' + apiVersion.toLatin1() + "/events?filters=" + filters;
 }
 

@@ -24,5 +24,18 @@ QString ContainerHealth::normalized(const QString &status)
 
 bool ContainerHealth::withholdsKey(const QString &health)
 {
-    return health == QLatin1String("starting") || health == QLatin1String("unhealthy");
+    return health == QLatin1String("starting") || health == QLatin1String("unhealthy") ||
+           health == stopping();
+}
+
+QString ContainerHealth::stopping()
+{
+    return QStringLiteral("stopping");
+}
+
+bool ContainerHealth::isStopSignal(const QString &signal)
+{
+    // Docker's kill event carries the number ("15"); a name is accepted too.
+    static const QStringList stops{"2", "3", "9", "15", "SIGINT", "SIGQUIT", "SIGKILL", "SIGTERM"};
+    return stops.contains(signal.trimmed());
 }

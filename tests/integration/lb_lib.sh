@@ -111,13 +111,14 @@ wait_servers() { # BACKEND COUNT [TIMEOUT_S]
         fail "portolan-lb did not hold $2 server(s) in $1 within ${3:-15} s (has '$(lb_metric "portolan_lb_backend_servers{backend=\"$1\"}")')"
 }
 
-unix_cmd() { # SOCKET COMMAND: one exchange with an HAProxy CLI socket
+unix_cmd() { # SOCKET COMMAND: one exchange with an HAProxy CLI socket (the master CLI stays
+    # open for more commands until `quit`)
     "$IT_PY" - "$1" "$2" <<'EOF'
 import socket, sys
 s = socket.socket(socket.AF_UNIX)
 s.settimeout(3)
 s.connect(sys.argv[1])
-s.sendall(sys.argv[2].encode() + b"\n")
+s.sendall(sys.argv[2].encode() + (b";quit" if "master" in sys.argv[1] else b"") + b"\n")
 out = b""
 while True:
     b = s.recv(65536)

@@ -89,12 +89,21 @@ private Q_SLOTS:
         QTest::newRow("starting") << QStringLiteral("starting") << true;
         QTest::newRow("healthy") << QStringLiteral("healthy") << false;
         QTest::newRow("unhealthy") << QStringLiteral("unhealthy") << true;
+        QTest::newRow("stopping") << QStringLiteral("stopping") << true;
     }
     void withholdsKey()
     {
         QFETCH(QString, health);
         QFETCH(bool, withheld);
         QCOMPARE(ContainerHealth::withholdsKey(health), withheld);
+    }
+
+    void stopSignals()
+    {
+        for (const char *s : {"2", "3", "9", "15", "SIGTERM"})
+            QVERIFY2(ContainerHealth::isStopSignal(QLatin1String(s)), s);
+        for (const char *s : {"1", "10", "12", "28", "", "SIGHUP", "150"})
+            QVERIFY2(!ContainerHealth::isStopSignal(QLatin1String(s)), s);
     }
 
     // What dockerd 20.10 sent for one container: start, health_status: unhealthy,

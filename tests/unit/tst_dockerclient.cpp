@@ -566,7 +566,7 @@ void TestDockerClient::eventsTarget()
 {
     QCOMPARE(DockerEventStream::eventsTarget(QStringLiteral("v1.41")),
              QByteArray("/v1.41/events?filters=%7B%22type%22%3A%5B%22container%22%5D%2C%22event%22"
-                        "%3A%5B%22start%22%2C%22die%22%2C%22health_status%22%5D%7D"));
+                        "%3A%5B%22start%22%2C%22die%22%2C%22kill%22%2C%22health_status%22%5D%7D"));
 }
 
 void TestDockerClient::eventStream_data()

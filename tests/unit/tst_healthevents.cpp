@@ -159,6 +159,25 @@ private Q_SLOTS:
                                              "unhealthy)")}));
     }
 
+    // docker stop's SIGTERM (a kill event) drains the container at once: health "stopping",
+    // which later health_status events do not undo; a reload signal changes nothing.
+    void stopSignalDrains()
+    {
+        startBridge(false);
+        m_docker->sendEvent(QStringLiteral("health_status: healthy"), m_id);
+        QCOMPARE(held().health, QStringLiteral("healthy"));
+        const int inspects = m_docker->inspects;
+        m_docker->sendEvent(QStringLiteral("kill"), m_id, {{QStringLiteral("signal"), "1"}});
+        QCOMPARE(held().health, QStringLiteral("healthy"));
+        m_docker->sendEvent(QStringLiteral("kill"), m_id, {{QStringLiteral("signal"), "15"}});
+        QCOMPARE(held().health, QStringLiteral("stopping"));
+        QVERIFY(!held().keyWithheld); // registrator's key stays until the container dies
+        m_docker->sendEvent(QStringLiteral("health_status: healthy"), m_id);
+        settle();
+        QCOMPARE(held().health, QStringLiteral("stopping"));
+        QCOMPARE(m_docker->inspects, inspects);
+    }
+
     // An event that names no state Portolan knows costs one inspect, which decides.
     void unknownStateInspectsOnce()
     {
