@@ -136,7 +136,7 @@ wait_until 15 sh -c "ETCDCTL_API=3 etcdctl --endpoints=http://127.0.0.1:$ETCD_PO
     fail "web4 is not recorded unhealthy"
 sleep 1
 assert_eq "$(answers 6)" "web2" "answers while web4 is unhealthy"
-dk exec web4 touch /tmp/ok
+dk exec web4 sh -c ': >/tmp/ok'
 wait_servers portolan_web 2 15
 assert_eq "$(answers 12)" "web2 web4" "answers once web4 is healthy"
 say "step 6: unhealthy web4 got no traffic; healthy, it did"

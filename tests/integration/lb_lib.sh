@@ -17,8 +17,12 @@ write_haproxy_main() {
 global
     stats socket $LB_DIR/admin.sock level admin
     hard-stop-after 10s
+    log stdout format raw local0
 defaults
     mode http
+    log global
+    option httplog
+    option dontlog-normal
     timeout connect 1s
     timeout client 10s
     timeout server 10s
@@ -149,7 +153,8 @@ wrk_result() { # waits for wrk; sets WRK_REQUESTS WRK_FAILED
     WRK_REQUESTS=$(awk '/requests in/ { print $1 }' "$WRK_OUT")
     local non2xx sock
     non2xx=$(awk -F': ' '/Non-2xx/ { print $2 }' "$WRK_OUT")
-    sock=$(grep -o 'Socket errors:.*' "$WRK_OUT" | grep -oE '[0-9]+' | awk '{ s += $1 } END { print s + 0 }')
+    sock=$({ grep -o 'Socket errors:.*' "$WRK_OUT" || true; } | { grep -oE '[0-9]+' || true; } |
+        awk '{ s += $1 } END { print s + 0 }')
     WRK_FAILED=$((${non2xx:-0} + ${sock:-0}))
     [ -n "$WRK_REQUESTS" ] || { cat "$WRK_OUT"; fail "wrk printed no result"; }
 }
