@@ -5,7 +5,8 @@
 # 9 reloads with keep-alive and with a connection per request (failed requests counted).
 # A private Debian nginx and busybox httpd backends on loopback, under a temp dir.
 #
-#   bench/lb_nginx.sh [ROUNDS]          (default 30; PORTOLAN_BUILD_DIR defaults to ./build)
+#   bench/lb_nginx.sh [ROUNDS]          (default 30; PORTOLAN_BUILD_DIR defaults to ./build;
+#                                        PORTOLAN_TEST_KEEP=1 keeps the dir with nginx's error.log)
 #
 # The debounce of portolan-lb's controller comes on top of these figures.
 set -euo pipefail

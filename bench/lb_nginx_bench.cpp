@@ -95,6 +95,7 @@ int main(int argc, char **argv)
     QCoreApplication app(argc, argv);
     const int rounds = argc > 1 ? QString::fromLocal8Bit(argv[1]).toInt() : 30;
     QTemporaryDir dir(QStringLiteral("/tmp/portolan-lb-nginx-bench.XXXXXX"));
+    dir.setAutoRemove(qEnvironmentVariable("PORTOLAN_TEST_KEEP") != QLatin1String("1"));
     IdentityBackend a(dir.path(), QStringLiteral("a")), b(dir.path(), QStringLiteral("b")),
         redis(dir.path(), QStringLiteral("redis"));
     for (IdentityBackend *x : {&a, &b, &redis})
