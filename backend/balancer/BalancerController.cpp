@@ -20,12 +20,15 @@ BalancerController::BalancerController(ClusterState *state, BalancerDriver *driv
                                        BalancerPlanner planner, Options options, QObject *parent)
     : QObject(parent), m_state(state), m_driver(driver), m_planner(std::move(planner)),
       m_options(options), m_applyTimer(new QTimer(this)), m_verifyTimer(new QTimer(this)),
+      m_persistTimer(new QTimer(this)),
       m_applySeconds({0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10})
 {
     m_applyTimer->setSingleShot(true);
     connect(m_applyTimer, &QTimer::timeout, this, &BalancerController::applyNow);
     m_verifyTimer->setInterval(m_options.verifyMs);
     connect(m_verifyTimer, &QTimer::timeout, this, &BalancerController::verifyNow);
+    m_persistTimer->setSingleShot(true);
+    connect(m_persistTimer, &QTimer::timeout, this, &BalancerController::persistNow);
 }
 
 BalancerController::~BalancerController() = default;
@@ -100,6 +103,8 @@ void BalancerController::applyNow()
         m_retryMs = 0;
         m_forced = false;
         m_dirtySince.invalidate();
+        if (m_driver->hasUnpersisted())
+            m_persistTimer->start(qMax(200, m_options.reloadQuietMs)); // restarted by each apply
         Q_EMIT appliedChanged();
         // Changes that came in while applying are picked up here.
         if (m_driver->classify(m_planner.plan(m_state->services())) != BalancerDriver::Change::None)
@@ -121,6 +126,35 @@ void BalancerController::applyNow()
     }
     Q_EMIT appliedChanged();
     m_applyTimer->start(m_retryMs);
+}
+
+void BalancerController::persistNow()
+{
+    if (m_applyTimer->isActive()) {
+        m_persistTimer->start(qMax(200, m_options.reloadQuietMs)); // after the pending apply
+        return;
+    }
+    const BalancerDriver::Result result = m_driver->persist();
+    if (result.ok) {
+        if (!m_loggedError.isEmpty() && m_stats.lastError == m_loggedError) {
+            m_stats.lastError.clear();
+            m_loggedError.clear();
+            Q_EMIT appliedChanged();
+        }
+        return;
+    }
+    ++m_stats.failures;
+    if (result.configRefused)
+        ++m_stats.configRefusals;
+    m_stats.lastError = result.error;
+    m_stats.lastErrorAt = QDateTime::currentDateTimeUtc();
+    if (result.error != m_loggedError) {
+        qCWarning(lcBalancer, "%s (the balancer runs the new servers; retrying the file)",
+                  qPrintable(result.error));
+        m_loggedError = result.error;
+    }
+    Q_EMIT appliedChanged();
+    m_persistTimer->start(qMin(MaxRetryMs, qMax(MinRetryMs, m_persistTimer->interval() * 2)));
 }
 
 void BalancerController::verifyNow()

@@ -64,6 +64,7 @@ private:
     void schedule();
     void applyNow();
     void verifyNow();
+    void persistNow();
 
     QPointer<ClusterState> m_state;
     BalancerDriver *m_driver;
@@ -80,5 +81,6 @@ private:
     QString m_loggedError;
     QTimer *m_applyTimer;
     QTimer *m_verifyTimer;
+    QTimer *m_persistTimer; // writes runtime-only changes to the file once changes are quiet
     Metrics::Histogram m_applySeconds;
 };

@@ -43,4 +43,11 @@ public:
     // or reloaded by someone else). False makes the controller apply the plan again in full:
     // the next apply() must then redo everything, not trust what the driver believed applied.
     virtual bool verify(QString *error) = 0;
+
+    // Changes apply() made at runtime only and has not yet written to its file (HAProxy: the
+    // file's check takes tens of milliseconds, so it is not done while a server waits to be
+    // ready). The controller calls persist() once changes have been quiet for a moment; until
+    // then a reload made by the driver itself writes the full state anyway.
+    virtual bool hasUnpersisted() const { return false; }
+    virtual Result persist() { return {true, Change::None, {}, false, false}; }
 };

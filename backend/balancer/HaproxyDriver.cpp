@@ -54,8 +54,8 @@ BalancerDriver::Change HaproxyDriver::classify(const BalancerPlan &plan) const
     const HaproxyState desired = HaproxyConfig::fromPlan(plan, &error);
     if (!error.isEmpty() || !desired.sameStructure(m_applied))
         return Change::Reload;
-    if (!m_synced || desired != m_applied || HaproxyConfig::render(m_applied) != m_file.text() ||
-        !m_file.exists())
+    if (!m_synced || desired != m_applied ||
+        (!m_filePending && HaproxyConfig::render(m_applied) != m_file.text()) || !m_file.exists())
         return Change::Runtime;
     return Change::None;
 }
@@ -75,6 +75,7 @@ BalancerDriver::Result HaproxyDriver::apply(const BalancerPlan &plan)
             r.method = desired.sameStructure(m_applied) ? Change::Runtime : Change::Reload;
             m_applied = desired;
             writeFile(&r);
+            m_filePending = m_filePending && !r.error.isEmpty();
             r.error = r.error.isEmpty()
                           ? error + QStringLiteral(" (%1 is written for haproxy's next start)")
                                         .arg(m_options.configPath)
@@ -160,7 +161,24 @@ void HaproxyDriver::applyRuntime(const HaproxyState &desired, Result *r)
         return;
     }
     deleteDrained();
-    writeFile(r);
+    // The file follows in persist(), once changes are quiet: its check must not delay the next
+    // server's readiness. A first apply (no file yet) writes it at once.
+    if (m_file.exists() && r->method == Change::Runtime)
+        m_filePending = true;
+    else if (!m_filePending)
+        writeFile(r);
+}
+
+BalancerDriver::Result HaproxyDriver::persist()
+{
+    Result r;
+    r.method = Change::None;
+    if (m_filePending)
+        writeFile(&r);
+    r.ok = r.error.isEmpty();
+    if (r.ok)
+        m_filePending = false;
+    return r;
 }
 
 void HaproxyDriver::deleteDrained()

@@ -32,6 +32,8 @@ public:
     Change classify(const BalancerPlan &plan) const override;
     Result apply(const BalancerPlan &plan) override;
     bool verify(QString *error) override;
+    bool hasUnpersisted() const override { return m_filePending; }
+    Result persist() override;
 
 private:
     // Reads what HAProxy holds in the portolan_* backends (and the servers still draining).
@@ -53,5 +55,6 @@ private:
     QString m_version;
     HaproxyState m_applied;                  // what HAProxy holds, as far as the driver knows
     QMap<QString, QSet<QString>> m_draining; // backend -> servers in maint awaiting `del server`
-    bool m_synced = false; // m_applied was confirmed from HAProxy (else re-read first)
+    bool m_synced = false;      // m_applied was confirmed from HAProxy (else re-read first)
+    bool m_filePending = false; // runtime changes not yet in the file (persist() writes them)
 };

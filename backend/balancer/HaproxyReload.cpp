@@ -50,7 +50,8 @@ void HaproxyDriver::applyReload(const HaproxyState &desired, Result *r)
     }
     r->reloaded = true;
     m_applied = desired;
-    m_draining.clear(); // the new worker started without them; the old one finishes their work
+    m_filePending = false; // the file holds the whole plan now
+    m_draining.clear();    // the new worker started without them; the old one finishes their work
     // The new worker takes over the stats socket shortly after it starts: wait until it
     // answers with the new backends.
     QDeadlineTimer deadline(m_options.reloadTimeoutMs);

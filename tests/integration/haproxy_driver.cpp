@@ -195,7 +195,7 @@ private slots:
         QCOMPARE(m_driver->prepare(), QString());
         QCOMPARE(m_driver->version(), QStringLiteral("2.6.12"));
         // HAProxy is not running yet: the first apply writes the checked file it starts with.
-        const BalancerDriver::Result first = m_driver->apply(plan({}));
+        const BalancerDriver::Result first = applied(plan({}));
         QVERIFY(!first.ok);
         QVERIFY2(first.error.contains("is written for haproxy's next start"),
                  qPrintable(first.error));
@@ -216,6 +216,20 @@ private slots:
         }
     }
 
+    // What the controller does: apply, then (once changes are quiet) persist() writes runtime
+    // changes to the file.
+    BalancerDriver::Result applied(const BalancerPlan &p)
+    {
+        BalancerDriver::Result r = m_driver->apply(p);
+        if (r.ok && m_driver->hasUnpersisted()) {
+            const BalancerDriver::Result w = m_driver->persist();
+            r.ok = w.ok;
+            r.error = w.error;
+            r.configRefused = r.configRefused || w.configRefused;
+        }
+        return r;
+    }
+
     void membershipGoesThroughTheRuntimeApi()
     {
         const int reloads = proc().reloads;
@@ -226,11 +240,15 @@ private slots:
         QVERIFY(!r.reloaded);
         QCOMPARE(answers(m_fe), (QSet<QString>{"srv-1", "srv-2"}));
         QCOMPARE(m_driver->classify(plan({1, 2})), BalancerDriver::Change::None);
-        // The file follows the runtime state, so a reload would keep it.
+        // The file follows the runtime state once persisted, so a reload would keep it.
+        QVERIFY(m_driver->hasUnpersisted());
+        r = m_driver->persist();
+        QVERIFY2(r.ok, qPrintable(r.error));
+        QVERIFY(!m_driver->hasUnpersisted());
         const QString file = readAll(m_opt.configPath);
         QVERIFY(file.contains(srv(1).address()) && file.contains(srv(2).address()));
         // Leaving: maintenance, then `del server` (no connection is left on it).
-        r = m_driver->apply(plan({2}));
+        r = applied(plan({2}));
         QVERIFY2(r.ok, qPrintable(r.error));
         QCOMPARE(answers(m_fe), (QSet<QString>{"srv-2"}));
         QVERIFY(!cli("show servers state portolan_web").contains(srv(1).id.left(10) + ":80-"));
@@ -238,10 +256,10 @@ private slots:
         // An address change of the same id: the new address is added, the old one leaves.
         BalancerPlan moved = plan({2});
         moved.backends[0].servers[0].port = m_ports.at(3);
-        r = m_driver->apply(moved);
+        r = applied(moved);
         QVERIFY2(r.ok, qPrintable(r.error));
         QCOMPARE(answers(m_fe), (QSet<QString>{"srv-3"}));
-        r = m_driver->apply(plan({2}));
+        r = applied(plan({2}));
         QVERIFY2(r.ok, qPrintable(r.error));
         QCOMPARE(proc().reloads, reloads); // no reload for any of it
         QString error;
@@ -255,7 +273,7 @@ private slots:
         QCOMPARE(m_driver->classify(plan({2}, {5}, true)), BalancerDriver::Change::Reload);
         QElapsedTimer t;
         t.start();
-        const BalancerDriver::Result r = m_driver->apply(plan({2}, {5}, true));
+        const BalancerDriver::Result r = applied(plan({2}, {5}, true));
         qInfo("reload path apply took %lld ms", t.elapsed());
         QVERIFY2(r.ok, qPrintable(r.error));
         QCOMPARE(r.method, BalancerDriver::Change::Reload);
@@ -275,7 +293,7 @@ private slots:
         const int reloads = proc().reloads;
         // The operator's config on disk now has an error: no new file passes haproxy -c.
         writeAll(m_opt.mainConfigPath, (mainGood + "    bogus_keyword 1\n").toUtf8());
-        BalancerDriver::Result r = m_driver->apply(plan({2}));
+        BalancerDriver::Result r = applied(plan({2}));
         QVERIFY(!r.ok);
         QVERIFY(r.configRefused);
         QVERIFY(!r.reloaded);
@@ -285,13 +303,13 @@ private slots:
         QCOMPARE(proc().reloads, reloads);
         QCOMPARE(get(m_feApi), QStringLiteral("srv-5")); // the old config keeps serving
         // A runtime change is still applied, but the file cannot follow: said, and retried.
-        r = m_driver->apply(plan({2, 4}, {5}, true));
+        r = applied(plan({2, 4}, {5}, true));
         QVERIFY(!r.ok);
         QVERIFY(r.configRefused);
         QCOMPARE(answers(m_fe), (QSet<QString>{"srv-2", "srv-4"}));
-        QCOMPARE(m_driver->classify(plan({2, 4}, {5}, true)), BalancerDriver::Change::Runtime);
+        QVERIFY(m_driver->hasUnpersisted()); // the controller calls persist() again later
         writeAll(m_opt.mainConfigPath, mainGood.toUtf8());
-        r = m_driver->apply(plan({2, 4}, {5}, true));
+        r = applied(plan({2, 4}, {5}, true));
         QVERIFY2(r.ok, qPrintable(r.error));
         QVERIFY(readAll(m_opt.configPath).contains(srv(4).address()));
         QCOMPARE(proc().reloads, reloads);
@@ -310,7 +328,7 @@ private slots:
                                            .toUtf8());
         const QString fileBefore = readAll(m_opt.configPath);
         const HaproxyProcesses before = proc();
-        BalancerDriver::Result r = m_driver->apply(plan({2, 4}, {5}, false)); // api goes
+        BalancerDriver::Result r = applied(plan({2, 4}, {5}, false)); // api goes
         QVERIFY(!r.ok);
         QCOMPARE(r.method, BalancerDriver::Change::Reload);
         QVERIFY(!r.configRefused);
@@ -336,7 +354,7 @@ private slots:
         cli(QStringLiteral("set server portolan_web/%1 state maint").arg(name));
         QVERIFY(!m_driver->verify(&error));
         QVERIFY2(error.contains("no longer holds"), qPrintable(error));
-        BalancerDriver::Result r = m_driver->apply(plan({2, 4}, {5}, true));
+        BalancerDriver::Result r = applied(plan({2, 4}, {5}, true));
         QVERIFY2(r.ok, qPrintable(r.error));
         QVERIFY2(m_driver->verify(&error), qPrintable(error));
         QCOMPARE(answers(m_fe), (QSet<QString>{"srv-2", "srv-4"}));
@@ -349,7 +367,7 @@ private slots:
         startHaproxy();
         QCOMPARE(answers(m_fe), (QSet<QString>{"srv-1"}));
         QVERIFY(!m_driver->verify(&error));
-        r = m_driver->apply(plan({2, 4}, {5}, true));
+        r = applied(plan({2, 4}, {5}, true));
         QVERIFY2(r.ok, qPrintable(r.error));
         QCOMPARE(r.method, BalancerDriver::Change::Reload);
         QVERIFY(m_driver->verify(&error));
@@ -360,12 +378,12 @@ private slots:
 
     void aLeavingServerFinishesItsRequests()
     {
-        QVERIFY(m_driver->apply(plan({4}, {5}, true)).ok);
+        QVERIFY(applied(plan({4}, {5}, true)).ok);
         QProcess slow;
         slow.start("curl",
                    {"-s", "-m", "5", QStringLiteral("http://127.0.0.1:%1/cgi-bin/slow").arg(m_fe)});
         QThread::msleep(400); // the request is on srv-4
-        const BalancerDriver::Result r = m_driver->apply(plan({2}, {5}, true));
+        const BalancerDriver::Result r = applied(plan({2}, {5}, true));
         QVERIFY2(r.ok, qPrintable(r.error));
         QCOMPARE(answers(m_fe), (QSet<QString>{"srv-2"})); // no new request goes to srv-4
         // `del server` was refused while the request runs: srv-4 waits in maintenance.
@@ -382,7 +400,7 @@ private slots:
 
     void churnUnderLoadLosesNoRequest()
     {
-        QVERIFY(m_driver->apply(plan({2}, {5}, true)).ok);
+        QVERIFY(applied(plan({2}, {5}, true)).ok);
         const int reloads = proc().reloads;
         QProcess wrk;
         wrk.setProcessChannelMode(QProcess::MergedChannels);
@@ -396,14 +414,14 @@ private slots:
         for (int cycle = 0; cycle < 20; ++cycle) {
             const int a = cycle % 2 ? 1 : 3;
             const int b = cycle % 2 ? 3 : 1;
-            QVERIFY(m_driver->apply(plan({2, a, b}, {5}, true)).ok);
+            QVERIFY(applied(plan({2, a, b}, {5}, true)).ok);
             QThread::msleep(200);
             const bool vanish = cycle % 4 == 3;
             if (vanish) {
                 stopHttpd(b);
                 QThread::msleep(100);
             }
-            const BalancerDriver::Result r = m_driver->apply(plan({2, a}, {5}, true));
+            const BalancerDriver::Result r = applied(plan({2, a}, {5}, true));
             QVERIFY2(r.ok, qPrintable(r.error));
             applies += 2;
             if (vanish)
