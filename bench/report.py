@@ -420,6 +420,16 @@ run under the same load.
 {extra}
 {dash}
 {notes}"""
+    # Sections written by hand or by other benches (portolan-lb, issue 14) follow this marker in
+    # the file and survive a new run.
+    marker = "<!-- below: kept by bench/report.py -->"
+    try:
+        with open(a.out) as f:
+            old = f.read()
+        if marker in old:
+            doc = doc.rstrip("\n") + "\n\n" + old[old.index(marker):]
+    except FileNotFoundError:
+        pass
     with open(a.out, "w") as f:
         f.write(doc)
 
