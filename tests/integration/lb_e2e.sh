@@ -16,7 +16,7 @@ source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/lb_lib.sh"
 
 DRIVER=${1:?usage: lb_e2e.sh haproxy|nginx}
-need_tools "$DRIVER" wrk
+need_tools "$DRIVER" wrk promtool
 [ -x "${PORTOLAN_LB_BIN:-}" ] || fail "PORTOLAN_LB_BIN is not set to the built portolan-lb"
 H=lbhost
 start_dockerd
@@ -153,4 +153,8 @@ assert_eq "$(answers 12)" "web2 web4" "answers once web4 is healthy"
 say "step 6: unhealthy web4 got no traffic; healthy, it did"
 
 kill -0 "$LB_PID" || fail "portolan-lb exited"
-result "PASS $DRIVER: seed flow; churn $churn; burst $burst; refused config kept the old one; etcd outage $outage; health respected"
+# portolan-lb's own metrics, as Prometheus reads them
+curl -s -m 3 "http://127.0.0.1:$LB_METRICS_PORT/metrics" >"$IT_DIR/lb-metrics.txt"
+promtool check metrics <"$IT_DIR/lb-metrics.txt" || fail "promtool check metrics refused portolan-lb's /metrics"
+applies=$(lb_metric 'portolan_lb_applies_total{method="runtime"}')+$(lb_metric 'portolan_lb_applies_total{method="reload"}')
+result "PASS $DRIVER: seed flow; applies $applies (runtime+reload), /metrics passes promtool; churn $churn; burst $burst; refused config kept the old one; etcd outage $outage; health respected"
