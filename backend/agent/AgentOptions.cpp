@@ -206,18 +206,10 @@ AgentArguments AgentArguments::parse(const QStringList &args)
         bound.append(
             {f.name, f.help, f.isBool, [&o, f](const QString &v) { return f.apply(o, v); }});
     const CommandLine::Parsed parsed = CommandLine::parse(args, bound);
-    switch (parsed.outcome) {
-    case CommandLine::Parsed::Outcome::Help:
-        result.outcome = Outcome::Help;
+    result.outcome = parsed.outcome;
+    result.error = parsed.error;
+    if (parsed.outcome != Outcome::Run)
         return result;
-    case CommandLine::Parsed::Outcome::Version:
-        result.outcome = Outcome::Version;
-        return result;
-    case CommandLine::Parsed::Outcome::Error:
-        return fail(parsed.error);
-    case CommandLine::Parsed::Outcome::Run:
-        break;
-    }
 
     const QStringList &rest = parsed.positional;
     if (rest.isEmpty())

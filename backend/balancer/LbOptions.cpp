@@ -120,18 +120,10 @@ LbArguments LbArguments::parse(const QStringList &args)
         return result;
     };
     const CommandLine::Parsed parsed = CommandLine::parse(args, flags(result.options));
-    switch (parsed.outcome) {
-    case CommandLine::Parsed::Outcome::Help:
-        result.outcome = Outcome::Help;
+    result.outcome = parsed.outcome;
+    result.error = parsed.error;
+    if (parsed.outcome != Outcome::Run)
         return result;
-    case CommandLine::Parsed::Outcome::Version:
-        result.outcome = Outcome::Version;
-        return result;
-    case CommandLine::Parsed::Outcome::Error:
-        return fail(parsed.error);
-    case CommandLine::Parsed::Outcome::Run:
-        break;
-    }
     if (parsed.positional.isEmpty())
         return fail(QStringLiteral("missing required argument for the etcd URI, e.g. "
                                    "etcd://127.0.0.1:2379"));

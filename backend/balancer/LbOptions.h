@@ -1,5 +1,6 @@
 #pragma once
 
+#include "core/CommandLine.h"
 #include "records/Keyspace.h"
 
 #include <QString>
@@ -41,7 +42,7 @@ struct LbOptions {
 };
 
 struct LbArguments {
-    enum class Outcome { Run, Help, Version, Error };
+    using Outcome = CommandLine::Outcome;
     Outcome outcome = Outcome::Run;
     QString error; // one line, for Outcome::Error
     LbOptions options;

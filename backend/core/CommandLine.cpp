@@ -71,7 +71,7 @@ Parsed parse(const QStringList &args, const QList<Flag> &flags)
 {
     Parsed result;
     auto fail = [&result](const QString &error) {
-        result.outcome = Parsed::Outcome::Error;
+        result.outcome = Outcome::Error;
         result.error = printable(error); // values are quoted raw; the error is one line
         return result;
     };
@@ -96,11 +96,11 @@ Parsed parse(const QStringList &args, const QList<Flag> &flags)
             body.truncate(eq);
         }
         if (body == QLatin1String("h") || body == QLatin1String("help")) {
-            result.outcome = Parsed::Outcome::Help;
+            result.outcome = Outcome::Help;
             return result;
         }
         if (body == QLatin1String("version") || body == QLatin1String("v")) {
-            result.outcome = Parsed::Outcome::Version;
+            result.outcome = Outcome::Version;
             return result;
         }
         const Flag *flag = nullptr;

@@ -18,8 +18,9 @@ struct Flag {
     std::function<QString(const QString &value)> apply;
 };
 
+enum class Outcome { Run, Help, Version, Error };
+
 struct Parsed {
-    enum class Outcome { Run, Help, Version, Error };
     Outcome outcome = Outcome::Run;
     QString error;          // one line, for Outcome::Error
     QStringList positional; // what follows the flags
