@@ -222,7 +222,8 @@ Item {
                             if (column === 1)
                                 return health === "healthy" ? Theme.good
                                      : health === "unhealthy" ? Theme.bad
-                                     : health === "starting" ? Theme.warn : Theme.subtext
+                                     : health === "starting" || health === "stopping" ? Theme.warn
+                                     : Theme.subtext
                             if (column === 9 && display.startsWith("no traffic"))
                                 return Theme.bad
                             return column === 0 || selected ? Theme.text : Theme.subtext

@@ -146,7 +146,8 @@ Item {
                                         text: instanceChip.modelData.healthText
                                         color: instanceChip.health === "healthy" ? Theme.good
                                              : instanceChip.health === "unhealthy" ? Theme.bad
-                                             : instanceChip.health === "starting" ? Theme.warn : Theme.subtext
+                                             : instanceChip.health === "starting" || instanceChip.health === "stopping"
+                                               ? Theme.warn : Theme.subtext
                                         font.bold: instanceChip.health !== "none"
                                         font.pixelSize: 12
                                     }

@@ -29,11 +29,14 @@ export function createServiceRow(testid) {
 
 // What a health value shows: Docker's three states as words; "none" as "no check"; nothing for
 // an agent too old to say. Anything else is shown as sent (as text).
-const HEALTH_LABELS = { healthy: 'healthy', unhealthy: 'unhealthy', starting: 'starting', none: 'no check' };
+const HEALTH_LABELS = {
+  healthy: 'healthy', unhealthy: 'unhealthy', starting: 'starting', stopping: 'stopping', none: 'no check',
+};
 const HEALTH_TITLES = {
   healthy: 'Docker health check: healthy',
   unhealthy: 'Docker health check: unhealthy; balancers send it no traffic',
   starting: 'Docker health check: starting; balancers send it no traffic yet',
+  stopping: 'Docker sent it its stop signal; balancers drain it until it exits',
   none: 'The container has no health check',
   '': 'The agent that registered it does not report health',
 };
