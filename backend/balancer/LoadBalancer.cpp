@@ -77,12 +77,13 @@ bool LoadBalancer::start(QString *error)
     m_startedAt = QDateTime::currentDateTimeUtc();
     connect(m_controller, &BalancerController::appliedChanged, this, &LoadBalancer::publishRecord);
     connect(m_state, &ClusterState::statusChanged, this, [this] {
-        const ClusterState::Status s = m_state->status();
-        if (s == ClusterState::Status::Ready)
+        const bool ready = m_state->status() == ClusterState::Status::Ready;
+        if (ready)
             qCInfo(lcBalancer, "etcd: watching %s", qPrintable(m_source->watchedPrefix()));
-        else if (s == ClusterState::Status::Error)
-            qCWarning(lcBalancer, "etcd: %s; keeping every server until etcd answers again",
-                      qPrintable(m_state->errorString()));
+        else if (m_etcdWasReady) // once per outage, however often the source retries
+            qCWarning(lcBalancer, "%s; %s keeps every server until etcd answers again",
+                      qPrintable(m_state->errorString()), qPrintable(m_driver->kind()));
+        m_etcdWasReady = ready;
     });
 
     if (!m_options.metrics.isEmpty()) {

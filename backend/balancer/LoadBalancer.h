@@ -44,6 +44,7 @@ private:
     MetricsServer *m_metrics = nullptr;
     UnixSignalWatcher *m_signals = nullptr;
     bool m_stopping = false;
+    bool m_etcdWasReady = false;
 };
 
 // The driver -driver names, set up from the options (BalancerDrivers.cpp).
