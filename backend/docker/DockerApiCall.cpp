@@ -118,6 +118,13 @@ bool DockerApiCall::isStreamingBody() const
 
 void DockerApiCall::start()
 {
+    m_inStart = true;
+    startCall();
+    m_inStart = false;
+}
+
+void DockerApiCall::startCall()
+{
     HttpLimits limits = m_limits;
     if (m_streaming)
         limits.maxBodyBytes = -1; // each chunk stays bounded by maxChunkSize
@@ -250,6 +257,11 @@ void DockerApiCall::onConnected()
         return;
     }
     m_socket->write(bytes);
+    // Out now, not on the next pass of the event loop: saves a poll round on the hot path.
+    if (auto *local = qobject_cast<QLocalSocket *>(m_socket))
+        local->flush();
+    else if (auto *tcp = qobject_cast<QAbstractSocket *>(m_socket))
+        tcp->flush();
 }
 
 void DockerApiCall::onReadyRead()
@@ -364,10 +376,13 @@ void DockerApiCall::complete(const QString &error)
     } else {
         closeSocket();
     }
-    // Always asynchronous: a socket may fail inside connectToServer(), and a caller must never
-    // see its callback run before start() has returned.
-    QMetaObject::invokeMethod(
-        this, [this, error] { emit finished(error); }, Qt::QueuedConnection);
+    // A socket may fail inside connectToServer(), and a caller must never see its callback run
+    // before start() has returned; an answer read from the socket is handed on at once.
+    if (m_inStart)
+        QMetaObject::invokeMethod(
+            this, [this, error] { emit finished(error); }, Qt::QueuedConnection);
+    else
+        emit finished(error);
 }
 
 void DockerApiCall::closeSocket()

@@ -58,6 +58,7 @@ Q_SIGNALS:
     void finished(const QString &error);
 
 private:
+    void startCall();
     void connectUnix();
     void watchUnixSocket(QLocalSocket *socket);
     // A kept-alive connection failed before any answer: connect anew once. True when it did.
@@ -82,6 +83,7 @@ private:
     QIODevice *m_socket = nullptr;
     QTimer *m_timer = nullptr;
     bool m_done = false;
+    bool m_inStart = false; // inside start(): finished() must wait for the event loop
     bool m_sawHeaders = false;
     bool m_keepAlive = false;
     bool m_reusedConnection = false; // the request went out on an adopted connection

@@ -66,6 +66,7 @@ void EtcdConnection::send(const QByteArray &request, qint64 maxBodyBytes, bool s
 void EtcdConnection::connectSocket()
 {
     closeSocket();
+    m_lowDelay = false;
     const quint16 port = quint16(m_url.port(m_tls ? 443 : 80));
     QTcpSocket *socket = nullptr;
     if (m_tls) {
@@ -101,8 +102,12 @@ void EtcdConnection::onConnected()
 {
     if (!m_busy || !m_socket)
         return;
-    m_socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
+    if (!m_lowDelay) {
+        m_socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
+        m_lowDelay = true;
+    }
     m_socket->write(m_request);
+    m_socket->flush(); // out now, not on the next pass of the event loop
 }
 
 void EtcdConnection::gather(QByteArrayView bytes)

@@ -94,4 +94,5 @@ private:
     bool m_inSend = false; // finished() must wait for the event loop
     bool m_reused = false; // the request went out on a connection that carried one before
     bool m_sawBytes = false;
+    bool m_lowDelay = false; // TCP_NODELAY is set once per connection
 };
