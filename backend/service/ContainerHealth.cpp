@@ -35,7 +35,9 @@ QString ContainerHealth::stopping()
 
 bool ContainerHealth::isStopSignal(const QString &signal)
 {
-    // Docker's kill event carries the number ("15"); a name is accepted too.
-    static const QStringList stops{"2", "3", "9", "15", "SIGINT", "SIGQUIT", "SIGKILL", "SIGTERM"};
+    // Docker's kill event carries the number ("15"); a name is accepted too. Not SIGKILL: the
+    // container dies at once, so there is nothing to drain, and a "stopping" put would only be
+    // one more write that the removal waits behind (its keys are in flight).
+    static const QStringList stops{"2", "3", "15", "SIGINT", "SIGQUIT", "SIGTERM"};
     return stops.contains(signal.trimmed());
 }

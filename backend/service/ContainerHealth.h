@@ -15,7 +15,7 @@ QString normalized(const QString &status);
 // it is healthy; one without a healthcheck is not affected.
 bool withholdsKey(const QString &health);
 // "stopping": Docker sent the container a signal that ends it (a `kill` event with SIGINT,
-// SIGQUIT, SIGKILL or SIGTERM, as `docker stop` does). Balancers drain it while the app finishes
+// SIGQUIT or SIGTERM, as `docker stop` does). Balancers drain it while the app finishes
 // its requests; the service is removed when it dies. Other signals (HUP, USR1 ...) change nothing.
 QString stopping();
 bool isStopSignal(const QString &signal);

@@ -160,7 +160,7 @@ private Q_SLOTS:
     }
 
     // docker stop's SIGTERM (a kill event) drains the container at once: health "stopping",
-    // which later health_status events do not undo; a reload signal changes nothing.
+    // which later health_status events do not undo; a reload signal or SIGKILL changes nothing.
     void stopSignalDrains()
     {
         startBridge(false);
@@ -168,6 +168,9 @@ private Q_SLOTS:
         QCOMPARE(held().health, QStringLiteral("healthy"));
         const int inspects = m_docker->inspects;
         m_docker->sendEvent(QStringLiteral("kill"), m_id, {{QStringLiteral("signal"), "1"}});
+        QCOMPARE(held().health, QStringLiteral("healthy"));
+        // SIGKILL: the die follows at once; no put for the removal to wait behind.
+        m_docker->sendEvent(QStringLiteral("kill"), m_id, {{QStringLiteral("signal"), "9"}});
         QCOMPARE(held().health, QStringLiteral("healthy"));
         m_docker->sendEvent(QStringLiteral("kill"), m_id, {{QStringLiteral("signal"), "15"}});
         QCOMPARE(held().health, QStringLiteral("stopping"));
