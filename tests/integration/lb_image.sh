@@ -13,7 +13,8 @@
 #    container in the HAProxy that kept running;
 # 4. nginx: an nginx container and a portolan-lb container, both --pid=host (portolan-lb reads
 #    nginx's pid file and /proc, and signals the master): a new web container is served after a
-#    reload.
+#    reload;
+# 5. the same with portolan-lb in nginx's PID namespace (--pid=container:NGINX) instead.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/lb_lib.sh"
 
@@ -27,7 +28,7 @@ REC=/portolan/balancers/lb-image
 eval "$(declare -f fail | sed '1s/^fail/it_fail/')"
 fail() {
     local c
-    for c in portolan-lb haproxy portolan-lb-nginx nginx; do
+    for c in portolan-lb haproxy portolan-lb-nginx nginx portolan-lb-nginx2 nginx2; do
         timeout 10 docker logs "$c" >"$IT_DIR/docker-logs-$c.txt" 2>&1 || rm -f "$IT_DIR/docker-logs-$c.txt"
     done
     it_fail "$@"
@@ -88,7 +89,8 @@ assert_eq "$(answers 6)" "web2" "answers after docker stop web1"
 dk logs portolan-lb >"$IT_DIR/lb.txt" 2>&1
 grep -q "portolan-lb $version driving haproxy 2\.6" "$IT_DIR/lb.txt" ||
     fail "docker logs portolan-lb has no start line: $(tail -n 5 "$IT_DIR/lb.txt")"
-ectl get "$REC" --print-value-only | grep -q '"driver":"haproxy"' || fail "no balancer record $REC"
+record=$(ectl get "$REC" --print-value-only)
+[[ $record == *'"driver":"haproxy"'* ]] || fail "no balancer record $REC (got '$record')"
 say "step 2: both web containers answered through HAProxy, then only web2"
 
 # ---- 3. docker stop portolan-lb: the record goes at once, HAProxy serves on; then a restart
@@ -98,7 +100,8 @@ stop_ms=$(($(now_ms) - t))
 assert_eq "$(dk inspect -f '{{.State.ExitCode}}' portolan-lb)" 0 "portolan-lb's exit status after docker stop"
 [ "$stop_ms" -lt 5000 ] || fail "docker stop portolan-lb took $stop_ms ms: SIGTERM did not stop it"
 wait_for_no_key "$REC" 2 || fail "$REC is still there 2 s after docker stop (its lease was not revoked)"
-dk logs portolan-lb 2>&1 | grep -q "withdrawing the balancer record" || fail "no withdrawal line in docker logs portolan-lb"
+dk logs portolan-lb >"$IT_DIR/lb.txt" 2>&1
+grep -q "withdrawing the balancer record" "$IT_DIR/lb.txt" || fail "no withdrawal line in docker logs portolan-lb"
 assert_eq "$(answers 6)" "web2" "answers through HAProxy with portolan-lb stopped"
 dk start portolan-lb >/dev/null
 run_web web3
@@ -143,12 +146,32 @@ _nginx_serves() { [ "$(nginx_answers 6)" = "$1" ]; }
 wait_until 10 _nginx_serves "web2 web3" || fail "the nginx container answers '$(nginx_answers 6)', not 'web2 web3'"
 run_web web4
 wait_until 15 _nginx_serves "web2 web3 web4" || fail "nginx did not take web4 (answers '$(nginx_answers 9)')"
-dk logs nginx 2>&1 | grep -q "reconfiguring" || fail "no reload in docker logs nginx"
+dk logs nginx >"$IT_DIR/nginx.txt" 2>&1
+grep -q "reconfiguring" "$IT_DIR/nginx.txt" || fail "no reload in docker logs nginx"
 dk stop portolan-lb-nginx >/dev/null
 assert_eq "$(dk inspect -f '{{.State.ExitCode}}' portolan-lb-nginx)" 0 "portolan-lb (nginx) exit status after docker stop"
 assert_eq "$(nginx_answers 9)" "web2 web3 web4" "answers through nginx with portolan-lb stopped"
 say "step 4: nginx container reloaded by portolan-lb (--pid=host) for web4"
 
+# ---- 5. nginx: portolan-lb in nginx's PID namespace (--pid=container:nginx2): nginx first (the
+# include file is there from step 4), then portolan-lb; nginx's stop takes portolan-lb with it
+dk stop nginx >/dev/null
+NGINX_ARGS=(--entrypoint nginx "$IMG" -c "$N/nginx.conf" -g 'daemon off;')
+dk run -d --name nginx2 --net=host -v "$LB_DIR:$LB_DIR" "${NGINX_ARGS[@]}" >/dev/null
+wait_until 10 _nginx_serves "web2 web3 web4" || fail "nginx2 answers '$(nginx_answers 6)', not 'web2 web3 web4'"
+dk run -d --name portolan-lb-nginx2 --net=host --pid=container:nginx2 -v "$LB_DIR:$LB_DIR" "$IMG" \
+    -driver nginx -route web -name lb-image-nginx2 -reload-quiet 100 -reload-interval 500 \
+    -nginx-main-config "$N/nginx.conf" -nginx-http-config "$N/portolan-upstreams.conf" \
+    -nginx-pid-file "$N/nginx.pid" "etcd://127.0.0.1:$ETCD_PORT" >/dev/null
+run_web web5
+wait_until 15 _nginx_serves "web2 web3 web4 web5" || fail "nginx2 did not take web5 (answers '$(nginx_answers 12)')"
+dk stop nginx2 >/dev/null
+_lb_gone() { [ "$(dk inspect -f '{{.State.Running}}' portolan-lb-nginx2)" = false ]; }
+wait_until 5 _lb_gone || fail "portolan-lb-nginx2 still runs after nginx2 (its PID namespace's first process) stopped"
+say "step 5: --pid=container:nginx2 reloaded nginx2 for web5; stopping nginx2 ended portolan-lb too" \
+    "(exit $(dk inspect -f '{{.State.ExitCode}}' portolan-lb-nginx2))"
+
 result "PASS image portolan-lb:$version ${size_mb} MB built offline in ${image_ms} ms; HAProxy and" \
     "portolan-lb containers served the agent's web containers; docker stop portolan-lb in ${stop_ms} ms" \
-    "(exit 0, record revoked, HAProxy kept serving), restarted it added web3; nginx (--pid=host) reloaded for web4"
+    "(exit 0, record revoked, HAProxy kept serving), restarted it added web3; nginx reloaded for web4" \
+    "(--pid=host) and web5 (--pid=container:nginx2)"
