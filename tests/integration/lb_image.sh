@@ -9,8 +9,8 @@
 #    (native) registers `docker run -P` web containers; curl through HAProxy on 127.0.0.1 reaches
 #    them; one stopped leaves HAProxy; `docker logs portolan-lb` has portolan-lb's lines;
 # 3. `docker stop portolan-lb`: exit 0 at once, its record /portolan/balancers/<name> gone before
-#    its lease (-ttl 30) could expire, HAProxy serving on; started again, it picks up a new
-#    container in the HAProxy that kept running;
+#    its lease (-ttl 30) could expire, HAProxy serving on; a container started meanwhile is
+#    added, without a reload, once portolan-lb runs again;
 # 4. nginx: an nginx container and a portolan-lb container, both --pid=host (portolan-lb reads
 #    nginx's pid file and /proc, and signals the master): a new web container is served after a
 #    reload;
@@ -102,13 +102,19 @@ assert_eq "$(dk inspect -f '{{.State.ExitCode}}' portolan-lb)" 0 "portolan-lb's 
 wait_for_no_key "$REC" 2 || fail "$REC is still there 2 s after docker stop (its lease was not revoked)"
 dk logs portolan-lb >"$IT_DIR/lb.txt" 2>&1
 grep -q "withdrawing the balancer record" "$IT_DIR/lb.txt" || fail "no withdrawal line in docker logs portolan-lb"
+# web3 comes while portolan-lb is away: HAProxy serves on without it, and gets it, with no
+# reload, once portolan-lb is back.
+reloads0=$(reload_count haproxy)
+run_web web3
+expect_value "/services/web/$H:web3:80" "127.0.0.1:$(host_port web3 80)" 10
 assert_eq "$(answers 6)" "web2" "answers through HAProxy with portolan-lb stopped"
 dk start portolan-lb >/dev/null
-run_web web3
 wait_servers portolan_web 2
 assert_eq "$(answers 12)" "web2 web3" "answers after portolan-lb's restart"
+assert_eq "$(reload_count haproxy)" "$reloads0" "HAProxy reloads across portolan-lb's restart"
 wait_for_key "$REC" 5 || fail "no $REC after portolan-lb's restart"
-say "step 3: docker stop in $stop_ms ms, exit 0, record revoked, HAProxy kept serving; restarted, web3 added"
+say "step 3: docker stop in $stop_ms ms, exit 0, record revoked, HAProxy kept serving; web3, started" \
+    "meanwhile, added after the restart without a reload"
 
 # ---- 4. nginx: both containers --pid=host
 NGINX_FE=$("$IT_PY" "$IT_LIB_DIR/ittool.py" free-ports 1)
@@ -173,5 +179,5 @@ say "step 5: --pid=container:nginx2 reloaded nginx2 for web5; stopping nginx2 en
 
 result "PASS image portolan-lb:$version ${size_mb} MB built offline in ${image_ms} ms; HAProxy and" \
     "portolan-lb containers served the agent's web containers; docker stop portolan-lb in ${stop_ms} ms" \
-    "(exit 0, record revoked, HAProxy kept serving), restarted it added web3; nginx reloaded for web4" \
+    "(exit 0, record revoked, HAProxy kept serving), restarted it added web3 without a reload; nginx reloaded for web4" \
     "(--pid=host) and web5 (--pid=container:nginx2)"
