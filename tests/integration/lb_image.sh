@@ -50,6 +50,8 @@ assert_eq "$(dk image inspect -f '{{.Id}}' "$IMG")" "$(dk image inspect -f '{{.I
     "portolan-lb:latest vs portolan-lb:$version"
 size_mb=$(($(dk image inspect -f '{{.Size}}' "$IMG") / 1000000))
 assert_eq "$(dk image inspect -f '{{json .Config.Entrypoint}}' "$IMG")" '["/usr/bin/portolan-lb"]' "the image's entrypoint"
+assert_eq "$(dk image inspect -f '{{index .Config.Labels "org.opencontainers.image.title"}}' "$IMG")" portolan-lb \
+    "the image's title label"
 computed=$("$ROOT/packaging/docker/build-image.sh" --packages --lb --binary "$PORTOLAN_LB_BIN" | tr '\n' ' ')
 dockerfile=$(sed -n '/^FROM debian:bookworm-slim/,/^COPY/p' "$ROOT/packaging/docker/lb.Dockerfile" |
     tr -s ' \\\n' '\n' | sed -n '/^--no-install-recommends$/,/^&&$/p' | sed '1d;$d' | sort -u | tr '\n' ' ')
