@@ -129,11 +129,15 @@ def build_rows(R):
                      f"{ms(p['delete']['p50'])} / {ms(p['delete']['p99'])}", "", "", "", "", ""))
         if "plain" in R:
             ps, pd = summary(R["plain"]["start_to_key_ns"]), summary(R["plain"]["die_to_removal_ns"])
+            # The ratio column here is the agent's p50 over the plain client's: what Qt, the
+            # agent's bookkeeping and its txns cost beyond the least any client can do.
             rows.append((f"↳ a plain client doing the least an agent can (`bench/floor react`: inspect + put on "
                          f"`start`, delete on `die`), measured like the agent: `start` → key, p50 / p99 (n={ps['n']})",
-                         f"{ms(ps['p50'])} / {ms(ps['p99'])}", "", "", "", "", ""))
+                         f"{ms(ps['p50'])} / {ms(ps['p99'])}", "", f"agent {ratio(st['p50'], ps['p50'])}",
+                         "", "", ""))
             rows.append(("↳ the same plain client, `die` → key gone, p50 / p99",
-                         f"{ms(pd['p50'])} / {ms(pd['p99'])}", "", "", "", "", ""))
+                         f"{ms(pd['p50'])} / {ms(pd['p99'])}", "", f"agent {ratio(die['p50'], pd['p50'])}",
+                         "", "", ""))
     else:   # results of a run before issue 14: the put floor only
         for q in ("p50", "p90", "p99"):
             tgt = "≤ 5 ms" if q == "p99" else "—"
@@ -157,9 +161,12 @@ def build_rows(R):
         med, fmed = statistics.median(runs), statistics.median(floors)
         rng = f" ({ms(min(runs))}–{ms(max(runs))})" if len(runs) > 1 else ""
         tgt = targets.get(N)
+        # Two targets: issue 6's absolute one, and issue 14's "no slower than the plain-client
+        # floor in the same run" (the floor runs under the same load).
         rows.append((f"Startup sync of {N} running containers: agent start → all {N} keys seen, "
                      f"median of {len(runs)}", ms(med) + rng, ms(fmed), ratio(med, fmed),
-                     f"≤ {tgt} ms" if tgt else "—", met(med <= tgt) if tgt else "",
+                     f"≤ floor; ≤ {tgt} ms" if tgt else "≤ floor",
+                     f"{met(med <= fmed)}; {met(med <= tgt)}" if tgt else met(med <= fmed),
                      REGISTRATOR.get(f"sync{N}", "—")))
     rows.append(("Agent RSS idle (started, 0 containers)", mib(lat["rss_idle_kb"]), "—", "", "—", "", "—"))
     if mem_detail(lat.get("mem_idle_kb")):
