@@ -1,12 +1,15 @@
 #include "registry/Etcd2Registry.h"
 
+#include "etcd/EtcdConnectionPool.h"
+
 #include <QJsonArray>
 #include <QRegularExpression>
 #include <QTimer>
 #include <QUrl>
 
 namespace {
-constexpr int MaxInFlight = 6; // QNetworkAccessManager's connections per host
+// One request per keep-alive connection: more in flight would only queue in the pool.
+constexpr int MaxInFlight = EtcdConnectionPool::MaxConnections;
 
 EtcdClientOptions withoutV3Auth(EtcdClientOptions o)
 {

@@ -6,7 +6,8 @@
 
 // etcd2://: registrator's v2 layout, PUT /v2/keys<prefix>/<name>/<id> value=<ip:port>&ttl=<ttl>.
 // v2 has no leases, so every key is put again with its TTL every refreshSeconds (0: ttl/3).
-// etcd 3.4 serves this API only with --enable-v2.
+// etcd 3.4 serves this API only with --enable-v2. Requests take the same EtcdClient as the v3
+// registry (own keep-alive connections, failover, per-attempt timeout, TLS), without v3 auth.
 //
 // Declarative and fault-tolerant like EtcdV3Registry: writes are queued (a few in flight at a
 // time), a fault is reported once, retried every 100..500 ms, and on recovery everything is put

@@ -1,9 +1,12 @@
 #include "EtcdTestServer.h"
 #include "RegistryTestSupport.h"
+#include "etcd/EtcdConnectionPool.h"
 #include "registry/Etcd2Registry.h"
 #include "registry/RegistryFactory.h"
 
+#include <QDir>
 #include <QElapsedTimer>
+#include <QFile>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QNetworkAccessManager>
@@ -27,6 +30,32 @@ ServiceDefinition service(const QString &container, int port)
 RegistryConfig config(const QString &endpoint, int ttl = 30, int refresh = 0)
 {
     return testRegistryConfig(RegistryConfig::Backend::EtcdV2, endpoint, ttl, refresh);
+}
+
+// The local ports of this process's established IPv4 connections to 127.0.0.1:port, read from
+// /proc: which of our sockets (by inode) /proc/net/tcp lists with that peer.
+QSet<int> ownConnectionsTo(int port)
+{
+    QSet<QString> inodes;
+    const QDir fds(QStringLiteral("/proc/self/fd"));
+    for (const QFileInfo &fd : fds.entryInfoList(QDir::System | QDir::NoDotAndDotDot)) {
+        const QString target = fd.symLinkTarget().section(QLatin1Char('/'), -1);
+        if (target.startsWith(QLatin1String("socket:[")))
+            inodes.insert(target.mid(8).chopped(1));
+    }
+    QFile tcp(QStringLiteral("/proc/net/tcp"));
+    if (!tcp.open(QIODevice::ReadOnly))
+        return {};
+    const QString peer = QStringLiteral("0100007F:%1").arg(port, 4, 16, QLatin1Char('0')).toUpper();
+    QSet<int> ports;
+    tcp.readLine(); // header
+    while (!tcp.atEnd()) {
+        const QStringList f = QString::fromLatin1(tcp.readLine()).simplified().split(' ');
+        // sl local rem st tx:rx tr:when retrnsmt uid timeout inode
+        if (f.size() > 9 && f[2] == peer && f[3] == QLatin1String("01") && inodes.contains(f[9]))
+            ports.insert(f[1].section(QLatin1Char(':'), 1).toInt(nullptr, 16));
+    }
+    return ports;
 }
 } // namespace
 
@@ -159,6 +188,78 @@ private Q_SLOTS:
         QVERIFY(done.wait(5000));
         QCOMPARE(reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt(), 200);
         delete reply;
+    }
+
+    // Our own transport keeps one connection alive for requests sent one after another: puts,
+    // deletes and the listing all travel on it. A burst uses at most the pool's connections, as
+    // many as the registry keeps in flight.
+    void keepAliveAcrossRequests()
+    {
+        EtcdTestServer etcd(EtcdTestServer::Options::v2()); // no other client of ours on it
+        QVERIFY2(etcd.start(), qPrintable(etcd.lastError()));
+        const int port = QUrl(etcd.endpoint()).port();
+        Etcd2Registry reg(config(etcd.endpoint())); // TTL 30: no refresh within the test
+        QSignalSpy registered(&reg, &Registry::serviceRegistered);
+        QSignalSpy deregistered(&reg, &Registry::serviceDeregistered);
+        reg.start();
+        QSet<int> seen;
+        for (int i = 1; i <= 8; ++i) {
+            reg.registerService(service(QStringLiteral("seq.%1").arg(i), 80));
+            QVERIFY(registered.wait(5000));
+            seen += ownConnectionsTo(port);
+        }
+        for (int i = 2; i <= 8; ++i) {
+            reg.deregisterService(service(QStringLiteral("seq.%1").arg(i), 80));
+            QVERIFY(deregistered.wait(5000));
+            seen += ownConnectionsTo(port);
+        }
+        reg.reconcile({service(QStringLiteral("seq.1"), 80)}); // a listing, nothing to delete
+        QVERIFY(waitIdle(reg));
+        const QSet<int> now = ownConnectionsTo(port);
+        seen += now;
+        QCOMPARE(now.size(), 1);
+        QVERIFY2(seen.size() == 1, qPrintable(QStringLiteral("%1 connections for requests sent "
+                                                             "one at a time")
+                                                  .arg(seen.size())));
+
+        for (int i = 1; i <= 3 * EtcdConnectionPool::MaxConnections; ++i)
+            reg.registerService(service(QStringLiteral("burst.%1").arg(i), 80));
+        QVERIFY(waitIdle(reg));
+        const int burst = ownConnectionsTo(port).size();
+        QVERIFY2(burst >= 1 && burst <= EtcdConnectionPool::MaxConnections,
+                 qPrintable(QStringLiteral("%1 connections after a burst").arg(burst)));
+        qInfo("one connection for 8 puts, 7 deletes and a listing; %d after a burst of %d puts",
+              burst, 3 * EtcdConnectionPool::MaxConnections);
+    }
+
+    // Nothing listens: one sentence naming the endpoint. With a second endpoint the request
+    // moves on and the key is written there.
+    void refusedEndpointAndFailover()
+    {
+        const QString dead = QStringLiteral("http://127.0.0.1:%1").arg(EtcdTestServer::freePort());
+        {
+            Etcd2Registry reg(config(dead));
+            QSignalSpy conn(&reg, &Registry::connectionChanged);
+            reg.start();
+            reg.registerService(service(QStringLiteral("refused.1"), 80));
+            QVERIFY(conn.wait(5000));
+            QCOMPARE(conn.first().at(0).toBool(), false);
+            QCOMPARE(conn.first().at(1).toString(),
+                     QStringLiteral("etcd at %1 refused the connection").arg(dead.mid(7)));
+        }
+        RegistryConfig c = config(dead);
+        c.endpoints << m_etcd.endpoint();
+        Etcd2Registry reg(c);
+        QVERIFY(reg.describe().contains(dead.mid(7) + QLatin1Char(',')));
+        QSignalSpy conn(&reg, &Registry::connectionChanged);
+        QSignalSpy registered(&reg, &Registry::serviceRegistered);
+        reg.start();
+        reg.registerService(service(QStringLiteral("failover.1"), 80));
+        QVERIFY(registered.wait(5000));
+        QCOMPARE(conn.size(), 1);
+        QCOMPARE(conn.first().at(0).toBool(), true);
+        QCOMPARE(valueOf(QStringLiteral("/services/redis/core-01:failover.1:80")),
+                 QStringLiteral("10.0.0.5:49153"));
     }
 
     void factory()
