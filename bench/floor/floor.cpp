@@ -4,6 +4,9 @@
 //
 //   floor watch  --etcd PORT --prefix P   etcd v3 watch (JSON gateway): "READY", then per event
 //                                         "<recv ns> PUT|DELETE <key>"
+//   floor watch2 --etcd PORT --prefix P   the same for etcd's v2 keys API (a streamed recursive
+//                                         wait; needs etcd --enable-v2): "READY" once the
+//                                         stream's headers are in, then the same lines
 //   floor events --sock S                 Docker /events (container start/die): "READY", then
 //                                         "<timeNano> <recv ns> <action> <name>"
 //   floor etcd   --etcd PORT --n N        put -> watch and delete -> watch, N keys one by one:
@@ -79,6 +82,32 @@ int watchMain(int argc, char **argv)
             std::printf("READY\n");
         for (const auto &[isDelete, key] : watchEvents(msg))
             std::printf("%lld %s %s\n", (long long)t, isDelete ? "DELETE" : "PUT", key.c_str());
+        std::fflush(stdout);
+    }
+    return 0;
+}
+
+// A v2 stream sends its headers at once and then one JSON event per line:
+// {"action":"set","node":{"key":"/services/redis/x",...},"prevNode":{...}}.
+int watch2Main(int argc, char **argv)
+{
+    const std::string prefix = arg(argc, argv, "--prefix");
+    Conn w = Conn::tcp(std::atoi(arg(argc, argv, "--etcd")));
+    w.send(request("GET", "/v2/keys" + prefix + "?wait=true&recursive=true&stream=true", ""));
+    w.startStream();
+    std::printf("READY\n");
+    std::fflush(stdout);
+    std::string msg;
+    int64_t t = 0;
+    while (w.nextLine(msg, t)) {
+        const std::string action = jsonString(msg, "\"action\":\"");
+        const bool isDelete =
+            action == "delete" || action == "expire" || action == "compareAndDelete";
+        const size_t node = msg.find("\"node\":{");
+        if (node == std::string::npos)
+            continue;
+        std::printf("%lld %s %s\n", (long long)t, isDelete ? "DELETE" : "PUT",
+                    jsonString(msg.substr(node), "\"key\":\"").c_str());
         std::fflush(stdout);
     }
     return 0;
@@ -240,12 +269,14 @@ int reactMain(int argc, char **argv)
 int main(int argc, char **argv)
 {
     if (argc < 2) {
-        std::fprintf(stderr, "usage: floor watch|events|etcd|inspect|react ...\n");
+        std::fprintf(stderr, "usage: floor watch|watch2|events|etcd|inspect|react ...\n");
         return 2;
     }
     const std::string mode = argv[1];
     if (mode == "watch")
         return watchMain(argc, argv);
+    if (mode == "watch2")
+        return watch2Main(argc, argv);
     if (mode == "events")
         return eventsMain(argc, argv);
     if (mode == "etcd")
