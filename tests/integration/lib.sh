@@ -405,15 +405,22 @@ _teardown_extra_dockerds() {
 # Docker picks -P host ports from a range that other sockets on this machine share (other
 # dockerds, the loopback load of the balancer tests): a port taken between Docker's choice and
 # its bind fails `docker run` with "address already in use". Then the run is made again, after
-# removing what it created; Docker picks another port.
+# removing what it created; Docker picks another port. `run -d` prints no id when the start
+# fails, so a named container is removed by its --name.
 dk() {
     [ "${1:-}" = run ] || { timeout 60 docker "$@"; return; }
-    local attempt out rc id err=$IT_DIR/dk-run.err
+    local attempt out rc id name='' prev='' a err=$IT_DIR/dk-run.err
+    for a in "$@"; do
+        [ "$prev" = --name ] && name=$a
+        [[ $a == --name=* ]] && name=${a#--name=}
+        prev=$a
+    done
     for attempt in 1 2 3 4 5; do
         rc=0
         out=$(timeout 60 docker "$@" 2>"$err") || rc=$?
         if [ "$rc" != 0 ] && [ "$attempt" -lt 5 ] && grep -q 'address already in use' "$err"; then
             id=$(grep -oE '^[0-9a-f]{64}$' <<<"$out" | head -n 1 || true)
+            [ -n "$id" ] || id=$name
             [ -z "$id" ] || timeout 30 docker rm -f "$id" >/dev/null 2>&1 || true
             continue
         fi
