@@ -1,5 +1,6 @@
 #include "EtcdTestServer.h"
 #include "RegistryTestSupport.h"
+#include "TestPki.h"
 #include "etcd/EtcdConnectionPool.h"
 #include "registry/Etcd2Registry.h"
 #include "registry/RegistryFactory.h"
@@ -260,6 +261,45 @@ private Q_SLOTS:
         QCOMPARE(conn.first().at(0).toBool(), true);
         QCOMPARE(valueOf(QStringLiteral("/services/redis/core-01:failover.1:80")),
                  QStringLiteral("10.0.0.5:49153"));
+    }
+
+    // etcd2:// over TLS with a client certificate (-etcd-cacert/-etcd-cert/-etcd-key): the key
+    // is written; without the certificate etcd refuses the handshake and the sentence says why.
+    void tlsWithClientCertificate()
+    {
+        TestPki pki;
+        QVERIFY(pki.make());
+        EtcdTestServer::Options so = EtcdTestServer::Options::v2();
+        so.certFile = pki.path("server.pem");
+        so.keyFile = pki.path("server.key");
+        so.clientCaFile = pki.path("ca.pem");
+        EtcdTestServer etcd(so);
+        QVERIFY2(etcd.start(), qPrintable(etcd.lastError()));
+        RegistryConfig c = config(etcd.endpoint());
+        c.tls = true;
+        c.caFile = pki.path("ca.pem");
+        c.certFile = pki.path("client.pem");
+        c.keyFile = pki.path("client.key");
+        {
+            Etcd2Registry reg(c);
+            QSignalSpy registered(&reg, &Registry::serviceRegistered);
+            reg.start();
+            reg.registerService(service(QStringLiteral("tls.1"), 80));
+            QVERIFY(registered.wait(5000));
+        }
+        c.certFile.clear();
+        c.keyFile.clear();
+        Etcd2Registry anonymous(c);
+        QSignalSpy conn(&anonymous, &Registry::connectionChanged);
+        anonymous.start();
+        anonymous.registerService(service(QStringLiteral("tls.2"), 80));
+        QVERIFY(conn.wait(5000));
+        QCOMPARE(conn.first().at(0).toBool(), false);
+        const QString why = conn.first().at(1).toString();
+        QVERIFY2(why.startsWith(
+                     QStringLiteral("etcd at %1: TLS handshake failed: ").arg(etcd.endpoint())) &&
+                     why.contains(QLatin1String("requires a client certificate")),
+                 qPrintable(why));
     }
 
     void factory()

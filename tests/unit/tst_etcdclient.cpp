@@ -1,4 +1,5 @@
 #include "EtcdTestServer.h"
+#include "TestPki.h"
 #include "etcd/EtcdClient.h"
 #include "etcd/EtcdConnection.h"
 
@@ -155,50 +156,6 @@ QJsonObject fixture(const QString &name)
         return {};
     return QJsonDocument::fromJson(f.readAll()).object();
 }
-
-// A throwaway CA, a server certificate for 127.0.0.1 (also usable as a client certificate) and
-// a client certificate, made with openssl. EC keys: quick to make.
-struct TestPki {
-    QTemporaryDir dir;
-    QString path(const char *name) const { return dir.filePath(QLatin1String(name)); }
-    bool make()
-    {
-        auto run = [this](const QStringList &args) {
-            QProcess p;
-            p.setWorkingDirectory(dir.path());
-            p.setProcessChannelMode(QProcess::MergedChannels);
-            p.start(QStringLiteral("openssl"), args);
-            const bool ok = p.waitForFinished(20000) && p.exitCode() == 0;
-            if (!ok)
-                qWarning() << "openssl" << args << p.readAll();
-            return ok;
-        };
-        const QStringList ec{"-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"};
-        QFile ext(path("server.ext"));
-        ext.open(QIODevice::WriteOnly);
-        ext.write("subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth,clientAuth\n");
-        ext.close();
-        QFile cext(path("client.ext"));
-        cext.open(QIODevice::WriteOnly);
-        cext.write("extendedKeyUsage=clientAuth\n");
-        cext.close();
-        return run(QStringList{"req", "-x509"} + ec +
-                   QStringList{"-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj",
-                               "/CN=portolan-test-ca"}) &&
-               run(QStringList{"req"} + ec +
-                   QStringList{"-keyout", "server.key", "-out", "server.csr", "-subj",
-                               "/CN=127.0.0.1"}) &&
-               run({"x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
-                    "-CAcreateserial", "-out", "server.pem", "-days", "2", "-extfile",
-                    "server.ext"}) &&
-               run(QStringList{"req"} + ec +
-                   QStringList{"-keyout", "client.key", "-out", "client.csr", "-subj",
-                               "/CN=portolan-agent"}) &&
-               run({"x509", "-req", "-in", "client.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
-                    "-CAcreateserial", "-out", "client.pem", "-days", "2", "-extfile",
-                    "client.ext"});
-    }
-};
 
 EtcdClientOptions options(const QStringList &endpoints, int timeoutMs)
 {
