@@ -63,10 +63,26 @@ bool parseEndpoint(const QString &text, const QString &scheme, QString *url, QSt
 
 } // namespace
 
+// The URI as it may be shown: a password in its userinfo becomes ***.
+QString RegistryConfig::maskedUri(const QString &uri)
+{
+    const int sep = uri.indexOf(QLatin1String("://"));
+    if (sep <= 0)
+        return uri;
+    const int slash = uri.indexOf(QLatin1Char('/'), sep + 3);
+    const QString authority = slash < 0 ? uri.mid(sep + 3) : uri.mid(sep + 3, slash - sep - 3);
+    const int at = authority.lastIndexOf(QLatin1Char('@'));
+    const int colon = at < 0 ? -1 : authority.left(at).indexOf(QLatin1Char(':'));
+    if (colon < 0)
+        return uri;
+    return uri.left(sep + 3) + authority.left(colon) + QStringLiteral(":***") +
+           uri.mid(sep + 3 + at);
+}
+
 bool RegistryConfig::parseUri(const QString &uri, RegistryConfig *out, QString *error)
 {
     auto fail = [&](const QString &why) {
-        *error = QStringLiteral("bad registry URI \"%1\": %2").arg(uri, why);
+        *error = QStringLiteral("bad registry URI \"%1\": %2").arg(maskedUri(uri), why);
         return false;
     };
     const int sep = uri.indexOf(QLatin1String("://"));
@@ -100,19 +116,20 @@ bool RegistryConfig::parseUri(const QString &uri, RegistryConfig *out, QString *
     QString path = slash < 0 ? QString() : rest.mid(slash);
 
     const int at = authority.lastIndexOf(QLatin1Char('@'));
-    QString masked = uri;
+    const QString masked = maskedUri(uri);
     if (at >= 0) {
         const QString userinfo = authority.left(at);
         authority = authority.mid(at + 1);
         const int colon = userinfo.indexOf(QLatin1Char(':'));
         c.username = QUrl::fromPercentEncoding(userinfo.left(colon).toUtf8());
-        if (colon >= 0) {
+        if (colon >= 0)
             c.password = QUrl::fromPercentEncoding(userinfo.mid(colon + 1).toUtf8());
-            masked = scheme + QStringLiteral("://") + userinfo.left(colon) +
-                     QStringLiteral(":***@") + rest.mid(at + 1);
-        }
         if (c.username.isEmpty())
             return fail(QStringLiteral("empty user name before '@'"));
+        if (c.backend == Backend::EtcdV2)
+            return fail(QStringLiteral("etcd2:// takes no user name: etcd's v2 API has an auth "
+                                       "scheme of its own, which Portolan does not use; "
+                                       "etcd:// (v3) does"));
     }
 
     c.endpoints.clear();
@@ -186,6 +203,12 @@ bool RegistryConfig::applyEtcdAccess(const EtcdAccessFlags &a, QString *error)
             e.replace(QLatin1String("http://"), QLatin1String("https://"));
     }
 
+    if (backend == Backend::EtcdV2 && (!a.user.isEmpty() || !a.passwordFile.isEmpty())) {
+        // Ignoring them would leave the agent writing without the credentials it was given.
+        *error = QStringLiteral("-etcd-user and -etcd-password-file need etcd:// or etcds:// "
+                                "(v3 auth); etcd2:// does not use them");
+        return false;
+    }
     if (!a.user.isEmpty()) {
         const int colon = a.user.indexOf(QLatin1Char(':'));
         username = colon < 0 ? a.user : a.user.left(colon);

@@ -35,6 +35,7 @@ struct RegistryConfig {
 
     // Parses "etcd://host[:port][,host2[:port]]/prefix" and friends into *out (other fields of
     // *out are kept). On error returns false with one clear sentence in *error.
+    static QString maskedUri(const QString &uri); // a password in it becomes ***
     static bool parseUri(const QString &uri, RegistryConfig *out, QString *error);
     // Checks and applies the TLS files (which turn the endpoints to https) and the user and
     // password; false with one sentence naming the flag in *error.

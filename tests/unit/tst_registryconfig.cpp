@@ -9,6 +9,7 @@ private Q_SLOTS:
     void parses();
     void rejects_data();
     void rejects();
+    void etcd2RefusesAuthFlags();
 };
 
 void tst_RegistryConfig::parses_data()
@@ -110,6 +111,10 @@ void tst_RegistryConfig::rejects_data()
                                << "key prefix is required";
     QTest::newRow("empty user") << "etcd://:pw@127.0.0.1/x"
                                 << "empty user";
+    QTest::newRow("password in a bad URI") << "etcd://agent:pw@127.0.0.1:2379/services?x"
+                                           << "\"etcd://agent:***@127.0.0.1:2379/services?x\"";
+    QTest::newRow("etcd2 with a user") << "etcd2://agent:pw@127.0.0.1:2379/services"
+                                       << "etcd2:// takes no user name";
 }
 
 void tst_RegistryConfig::rejects()
@@ -120,6 +125,24 @@ void tst_RegistryConfig::rejects()
     QString error;
     QVERIFY(!RegistryConfig::parseUri(uri, &c, &error));
     QVERIFY2(error.contains(errorContains), qPrintable(error));
+    QVERIFY2(!error.contains(QLatin1String(":pw@")), qPrintable(error)); // never the password
+}
+
+// etcd2:// has no v3 auth: the flags are refused, not dropped.
+void tst_RegistryConfig::etcd2RefusesAuthFlags()
+{
+    RegistryConfig c;
+    QString error;
+    QVERIFY(
+        RegistryConfig::parseUri(QStringLiteral("etcd2://127.0.0.1:2379/services"), &c, &error));
+    QVERIFY(!c.applyEtcdAccess({{}, {}, {}, QStringLiteral("agent:pw"), {}}, &error));
+    QVERIFY2(error.contains(QLatin1String("-etcd-user")), qPrintable(error));
+    RegistryConfig v3;
+    QVERIFY(
+        RegistryConfig::parseUri(QStringLiteral("etcd://127.0.0.1:2379/services"), &v3, &error));
+    QVERIFY2(v3.applyEtcdAccess({{}, {}, {}, QStringLiteral("agent:pw"), {}}, &error),
+             qPrintable(error));
+    QCOMPARE(v3.username, QStringLiteral("agent"));
 }
 
 QTEST_GUILESS_MAIN(tst_RegistryConfig)
