@@ -11,13 +11,6 @@ namespace {
 // One request per keep-alive connection: more in flight would only queue in the pool.
 constexpr int MaxInFlight = EtcdConnectionPool::MaxConnections;
 
-EtcdClientOptions withoutV3Auth(EtcdClientOptions o)
-{
-    o.username.clear(); // v2 has its own auth scheme; not supported here
-    o.password.clear();
-    return o;
-}
-
 bool isKeyNotFound(const EtcdResponse &r)
 {
     return r.httpStatus == 404 && r.json.value(QLatin1String("errorCode")).toInt() == 100;
@@ -36,7 +29,7 @@ void collectLeaves(const QJsonObject &node, QStringList *out)
 } // namespace
 
 Etcd2Registry::Etcd2Registry(const RegistryConfig &config, QObject *parent)
-    : DeclarativeRegistry(config, withoutV3Auth(clientOptions(config)), parent)
+    : DeclarativeRegistry(config, clientOptions(config), parent)
 {
 }
 

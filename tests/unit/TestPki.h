@@ -35,20 +35,18 @@ struct TestPki {
         cext.open(QIODevice::WriteOnly);
         cext.write("extendedKeyUsage=clientAuth\n");
         cext.close();
+        // A key and a request for CN, signed by the CA with the extensions in EXT.
+        const auto issue = [&](const QString &name, const QString &cn, const QString &ext) {
+            return run(QStringList{"req"} + ec +
+                       QStringList{"-keyout", name + ".key", "-out", name + ".csr", "-subj",
+                                   "/CN=" + cn}) &&
+                   run({"x509", "-req", "-in", name + ".csr", "-CA", "ca.pem", "-CAkey", "ca.key",
+                        "-CAcreateserial", "-out", name + ".pem", "-days", "2", "-extfile", ext});
+        };
         return run(QStringList{"req", "-x509"} + ec +
                    QStringList{"-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj",
                                "/CN=portolan-test-ca"}) &&
-               run(QStringList{"req"} + ec +
-                   QStringList{"-keyout", "server.key", "-out", "server.csr", "-subj",
-                               "/CN=127.0.0.1"}) &&
-               run({"x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
-                    "-CAcreateserial", "-out", "server.pem", "-days", "2", "-extfile",
-                    "server.ext"}) &&
-               run(QStringList{"req"} + ec +
-                   QStringList{"-keyout", "client.key", "-out", "client.csr", "-subj",
-                               "/CN=portolan-agent"}) &&
-               run({"x509", "-req", "-in", "client.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
-                    "-CAcreateserial", "-out", "client.pem", "-days", "2", "-extfile",
-                    "client.ext"});
+               issue("server", "127.0.0.1", "server.ext") &&
+               issue("client", "portolan-agent", "client.ext");
     }
 };
