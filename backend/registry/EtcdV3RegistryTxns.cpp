@@ -50,6 +50,10 @@ void EtcdV3Registry::fillBatch(TxnBatch &batch, qint64 lease)
         if (!batch.taken(it.key()))
             batch.removeOrphan(it.key(), it.value());
     }
+    // A put replaces a detail record, and an earlier run's record may name a registrator key that
+    // only the listing can tell us to remove: no put goes out before the listing has answered.
+    if (m_needListing || m_listingInFlight)
+        return;
     for (auto it = m_dirty.cbegin(); it != m_dirty.cend() && batch.hasRoomFor(2); ++it) {
         if (m_putIdsInFlight.contains(it.key()))
             continue; // sent again once that put is acknowledged
