@@ -1,7 +1,7 @@
 #!/bin/sh
 # Usage: tests/fuzz/run.sh [seconds]   Builds the libFuzzer targets (tests/fuzz/fuzz_*.cpp) with
 # clang in build-fuzz and runs each for the given time (default 30 s): ctest's fuzz.short passes
-# 20, so six targets take 120 s of fuzzing. Seeds: tests/fuzz/corpus/<target without fuzz_>/,
+# 10, so six targets take 60 s of fuzzing (the long runs are by hand). Seeds: tests/fuzz/corpus/<target without fuzz_>/,
 # plus tests/fuzz/dict/<same>.dict when present. Exits non-zero when a target finds a crash or
 # breaks an invariant; the reproducer is in build-fuzz/artifacts/<target>/.
 set -eu
