@@ -129,6 +129,8 @@ QVariant ServiceTableModel::data(const QModelIndex &index, int role) const
         return s.health;
     case RoutedByRole:
         return m_routing.instanceText(s);
+    case HealthTextRole:
+        return ServiceRouting::healthText(s.health);
     default:
         return {};
     }
@@ -136,7 +138,7 @@ QVariant ServiceTableModel::data(const QModelIndex &index, int role) const
 
 QHash<int, QByteArray> ServiceTableModel::roleNames() const
 {
-    return {{Qt::DisplayRole, "display"}, // the column's text, for TableView
+    return {{Qt::DisplayRole, "display"}, // the column's text
             {NameRole, "name"},
             {ServiceIdRole, "serviceId"},
             {HostRole, "host"},
@@ -153,7 +155,8 @@ QHash<int, QByteArray> ServiceTableModel::roleNames() const
             {RegistryKeyRole, "registryKey"},
             {KeyRole, "key"},
             {HealthRole, "health"},
-            {RoutedByRole, "routedBy"}};
+            {RoutedByRole, "routedBy"},
+            {HealthTextRole, "healthText"}};
 }
 
 QList<ServiceRecord> ServiceTableModel::readRows() const
@@ -197,35 +200,11 @@ void ServiceTableModel::refresh()
 
 void ServiceTableModel::rowReplaced(int row, const Row &was, const Row &now)
 {
-    const ServiceRecord &a = *was, &b = *now;
-    // Every cell binds the id and registration time: then all columns change. Otherwise column
-    // 0 (where the roles a sort proxy compares live) and the columns whose text changed.
-    if (a.id != b.id || a.registeredAt != b.registeredAt) {
-        Q_EMIT dataChanged(index(row, 0), index(row, ColumnCount - 1));
-        return;
-    }
-    const bool changed[ColumnCount] = {true,
-                                       a.health != b.health,
-                                       false,
-                                       a.ip != b.ip,
-                                       a.port != b.port,
-                                       a.protocol != b.protocol,
-                                       a.tags != b.tags,
-                                       a.containerName != b.containerName,
-                                       a.image != b.image,
-                                       a.name != b.name || a.health != b.health,
-                                       false};
-    for (int c = 0; c < ColumnCount;) {
-        if (!changed[c]) {
-            ++c;
-            continue;
-        }
-        int end = c;
-        while (end + 1 < ColumnCount && changed[end + 1])
-            ++end;
-        Q_EMIT dataChanged(index(row, c), index(row, end));
-        c = end + 1;
-    }
+    Q_UNUSED(was);
+    Q_UNUSED(now);
+    // One signal for the whole row: the view shows a row as one delegate (HostsView.qml), which
+    // takes every role again on any change, so naming the changed columns would only add signals.
+    Q_EMIT dataChanged(index(row, 0), index(row, ColumnCount - 1));
 }
 
 namespace {
@@ -299,7 +278,8 @@ void ServiceTableModel::routingChanged()
 {
     m_routing.reset(cluster() ? cluster()->balancers() : QList<BalancerRecord>());
     if (!m_rows.isEmpty())
-        Q_EMIT dataChanged(index(0, RoutedColumn), index(int(m_rows.size()) - 1, RoutedColumn));
+        Q_EMIT dataChanged(index(0, 0), index(int(m_rows.size()) - 1, ColumnCount - 1),
+                           {Qt::DisplayRole, RoutedByRole});
 }
 
 void ServiceTableModel::reload()

@@ -7,7 +7,7 @@
 
 // Services as table rows, for one host (`host` set) or all. Rows keep the cluster's order (host,
 // then id); ServiceFilterModel sorts and filters them for a view. Every role works on any column;
-// Qt::DisplayRole and headerData() give a TableView the text of each Column.
+// Qt::DisplayRole and headerData() give the text and title of each Column.
 class ServiceTableModel : public ClusterListModel {
     Q_OBJECT
     Q_PROPERTY(QString host READ host WRITE setHost NOTIFY hostChanged)
@@ -28,8 +28,9 @@ public:
         AgeSecondsRole, // seconds since registeredAt, -1 when unknown; sorts like age
         RegistryKeyRole,
         KeyRole,
-        HealthRole,   // as recorded: "healthy", "unhealthy", "starting", "none" or empty
-        RoutedByRole, // "lb-1 as portolan_web"; "no traffic · …" when not taking it
+        HealthRole,     // as recorded: "healthy", "unhealthy", "starting", "none" or empty
+        RoutedByRole,   // "lb-1 as portolan_web"; "no traffic · …" when not taking it
+        HealthTextRole, // the Health column's text: "no check" for none
     };
     Q_ENUM(Role)
     enum Column {
@@ -78,8 +79,7 @@ public:
     // A row is held by pointer: inserting or removing one of 10k rows moves 8-byte pointers, not
     // ~300-byte records.
     using Row = std::shared_ptr<const ServiceRecord>;
-    // applyRowChanges' hook: dataChanged for the columns whose text changed (a table view
-    // updates its cells per signalled column, so an update of a port touches one column).
+    // applyRowChanges' hook: dataChanged for every column of the row.
     void rowReplaced(int row, const Row &was, const Row &now);
 
 Q_SIGNALS:

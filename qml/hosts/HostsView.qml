@@ -35,17 +35,43 @@ Item {
     property var userWidths: [] // set once a column was resized by hand
     property string selectedId: "" // the selected service; survives sorting and updates
 
-    function columnWidth(c) {
-        if (userWidths.length === columnKeys.length)
-            return userWidths[c]
-        return Math.max(48, Math.floor((table.width - 1) * columnShares[c]))
-    }
-    function resizeColumn(c, w) {
-        const widths = []
+    // Each column's width: its share of the table until a column edge was dragged.
+    readonly property var widths: {
+        const w = []
         for (let i = 0; i < columnKeys.length; ++i)
-            widths.push(i === c ? Math.max(40, Math.round(w)) : columnWidth(i))
-        userWidths = widths
-        table.forceLayout()
+            w.push(userWidths.length === columnKeys.length
+                   ? userWidths[i] : Math.max(48, Math.floor((table.width - 1) * columnShares[i])))
+        return w
+    }
+    readonly property real tableWidth: widths.reduce((sum, w) => sum + w, 0)
+    // The cells' fonts, shared: one binding per cell. Qt.application is a QQuickApplication
+    // here, which has `font`; the 6.4 qmllint types it as QQmlApplication, which has not.
+    readonly property font plainFont: Qt.font({family: Qt.application.font.family, pixelSize: 13}) // qmllint disable type
+    readonly property font boldFont: Qt.font({family: Qt.application.font.family, pixelSize: 13, bold: true}) // qmllint disable type
+    readonly property font monoFont: Qt.font({family: Theme.monoFont, pixelSize: 12})
+
+    function columnWidth(c) { return widths[c] }
+    function resizeColumn(c, w) {
+        const next = widths.slice()
+        next[c] = Math.max(40, Math.round(w))
+        userWidths = next
+    }
+    // The cell of a column in a row that is shown, or null (tests read cells through it).
+    function cellAt(column, row) {
+        const item = table.itemAtIndex(row)
+        // itemAtIndex() is typed as Item; the row delegate below has cell().
+        return item ? item.cell(column) : null // qmllint disable type
+    }
+    // Scrolls sideways until the whole column is in view.
+    function positionViewAtColumn(column) {
+        let left = 0
+        for (let i = 0; i < column; ++i)
+            left += widths[i]
+        const right = left + widths[column]
+        if (right > table.contentX + table.width)
+            table.contentX = Math.min(right - table.width, Math.max(0, tableWidth - table.width))
+        if (left < table.contentX)
+            table.contentX = left
     }
     // Up/Down/PageUp/PageDown/Home/End: moves the selection by `delta` rows and keeps it in view.
     function moveSelection(delta) {
@@ -55,7 +81,7 @@ Item {
         const next = current < 0 ? (delta > 0 ? 0 : proxy.count - 1)
                                  : Math.max(0, Math.min(proxy.count - 1, current + delta))
         selectedId = proxy.get(next, "serviceId")
-        table.positionViewAtRow(next, TableView.Contain)
+        table.positionViewAtIndex(next, ListView.Contain)
     }
     // `now` is WallClock.now, so a cell's age re-evaluates when the shared clock ticks.
     function age(t, now) {
@@ -162,22 +188,34 @@ Item {
                 border.color: Theme.border
                 radius: Theme.radius
                 clip: true
-                HorizontalHeaderView {
+                Item { // the column titles, scrolled sideways with the rows
                     id: tableHeader
                     objectName: "serviceTableHeader"
                     anchors.left: parent.left
                     anchors.right: parent.right
                     anchors.top: parent.top
                     anchors.margins: 1
-                    syncView: table
+                    height: 30
                     clip: true
-                    delegate: ServiceTableHeader {
-                        proxy: view.proxy
-                        key: view.columnKeys[column] || ""
-                        onResizeRequested: (c, w) => view.resizeColumn(c, w)
+                    Row {
+                        x: -table.contentX
+                        Repeater {
+                            model: view.columnKeys.length
+                            delegate: ServiceTableHeader {
+                                required property int index
+                                column: index
+                                display: view.proxy.headerData(index, Qt.Horizontal)
+                                width: view.widths[index]
+                                proxy: view.proxy
+                                key: view.columnKeys[index]
+                                onResizeRequested: (c, w) => view.resizeColumn(c, w)
+                            }
+                        }
                     }
                 }
-                TableView {
+                // A list of rows, not a TableView: Qt 6.4's TableView rebuilds every visible
+                // cell after a row is inserted or removed (up to 200 ms at 1000 events/s).
+                ListView {
                     id: table
                     objectName: "serviceTable"
                     anchors.left: parent.left
@@ -189,10 +227,11 @@ Item {
                     clip: true
                     focus: true
                     activeFocusOnTab: true
+                    reuseItems: true
                     boundsBehavior: Flickable.StopAtBounds
+                    flickableDirection: Flickable.AutoFlickIfNeeded
+                    contentWidth: view.tableWidth
                     model: proxy
-                    columnWidthProvider: column => view.columnWidth(column)
-                    onWidthChanged: forceLayout()
                     ScrollBar.vertical: ScrollBar {}
                     ScrollBar.horizontal: ScrollBar {}
                     Keys.onUpPressed: view.moveSelection(-1)
@@ -208,58 +247,62 @@ Item {
                         event.accepted = true
                     }
                     delegate: Rectangle {
-                        id: cell
-                        required property int row
-                        required property int column
-                        required property string display
-                        required property string serviceId
-                        required property var registeredAt
+                        id: row
+                        required property int index
+                        required property string name
                         required property string health
+                        required property string healthText
+                        required property string serviceId
+                        required property string ip
+                        required property int port
+                        required property string protocol
+                        required property string tags
+                        required property string containerName
+                        required property string image
+                        required property string routedBy
+                        required property var registeredAt
                         readonly property bool selected: serviceId === view.selectedId
-                        // Health (column 1) and a routed instance that gets no traffic (column
-                        // 9) in their colours; the rest in the table's.
-                        readonly property color textColor: {
-                            if (column === 1)
-                                return health === "healthy" ? Theme.good
-                                     : health === "unhealthy" ? Theme.bad
-                                     : health === "starting" || health === "stopping" ? Theme.warn
-                                     : Theme.subtext
-                            if (column === 9 && display.startsWith("no traffic"))
-                                return Theme.bad
-                            return column === 0 || selected ? Theme.text : Theme.subtext
-                        }
-                        objectName: "serviceCell"
-                        implicitHeight: 28
+                        function cell(column) { return cells.children[column] || null }
+                        width: view.tableWidth
+                        height: 28
                         // Transparent over the table's own surface colour: no scene graph node
-                        // for half the cells, which the software renderer redraws after each batch.
-                        color: selected ? Theme.selection : row % 2 ? Theme.surfaceAlt : "transparent"
+                        // for half the rows, which the software renderer redraws after each batch.
+                        color: selected ? Theme.selection : index % 2 ? Theme.surfaceAlt : "transparent"
+                        Row {
+                            id: cells
+                            height: parent.height
+                            ServiceCell { column: 0; display: row.name; serviceId: row.serviceId; selected: row.selected; width: view.widths[0]; textColor: Theme.text; font: view.boldFont }
+                            ServiceCell {
+                                column: 1; display: row.healthText; serviceId: row.serviceId; selected: row.selected; width: view.widths[1]
+                                textColor: row.health === "healthy" ? Theme.good
+                                         : row.health === "unhealthy" ? Theme.bad
+                                         : row.health === "starting" || row.health === "stopping" ? Theme.warn
+                                         : Theme.subtext
+                                font: row.health !== "none" && row.health !== "" ? view.boldFont : view.plainFont
+                            }
+                            ServiceCell { column: 2; display: row.serviceId; serviceId: row.serviceId; selected: row.selected; width: view.widths[2]; font: view.monoFont }
+                            ServiceCell { column: 3; display: row.ip; serviceId: row.serviceId; selected: row.selected; width: view.widths[3]; font: view.monoFont }
+                            ServiceCell { column: 4; display: row.port; serviceId: row.serviceId; selected: row.selected; width: view.widths[4]; font: view.monoFont }
+                            ServiceCell { column: 5; display: row.protocol; serviceId: row.serviceId; selected: row.selected; width: view.widths[5]; font: view.plainFont }
+                            ServiceCell { column: 6; display: row.tags; serviceId: row.serviceId; selected: row.selected; width: view.widths[6]; font: view.plainFont }
+                            ServiceCell { column: 7; display: row.containerName; serviceId: row.serviceId; selected: row.selected; width: view.widths[7]; font: view.plainFont }
+                            ServiceCell { column: 8; display: row.image; serviceId: row.serviceId; selected: row.selected; width: view.widths[8]; font: view.plainFont }
+                            ServiceCell {
+                                column: 9; display: row.routedBy; serviceId: row.serviceId; selected: row.selected; width: view.widths[9]; font: view.plainFont
+                                textColor: row.routedBy.startsWith("no traffic") ? Theme.bad : row.selected ? Theme.text : Theme.subtext
+                            }
+                            // `now` is WallClock.now: the age re-evaluates when the shared clock ticks.
+                            ServiceCell { column: 10; display: view.age(row.registeredAt, WallClock.now); serviceId: row.serviceId; selected: row.selected; width: view.widths[10]; font: view.plainFont }
+                        }
                         Rectangle { // the selected row's marker, with focus in the table
-                            visible: cell.selected && cell.column === 0
+                            visible: row.selected
                             width: 3
                             height: parent.height
                             color: table.activeFocus ? Theme.accent : Theme.border
                         }
-                        Text { // not a Label: a plain Text is cheaper to re-bind when cells are reused
-                            anchors.fill: parent
-                            leftPadding: 8
-                            rightPadding: 6
-                            verticalAlignment: Text.AlignVCenter
-                            elide: Text.ElideRight
-                            textFormat: Text.PlainText
-                            text: cell.column === 10 ? view.age(cell.registeredAt, WallClock.now)
-                                                     : cell.display
-                            color: cell.textColor
-                            font.bold: cell.column === 0
-                                       || (cell.column === 1 && cell.health !== "none" && cell.health !== "")
-                            // Qt.application is a QQuickApplication here, which has `font`; the
-                            // 6.4 qmllint types it as QQmlApplication, which has not.
-                            font.family: cell.column >= 2 && cell.column <= 4 ? Theme.monoFont
-                                                                              : Qt.application.font.family // qmllint disable type
-                            font.pixelSize: cell.column >= 2 && cell.column <= 4 ? 12 : 13
-                        }
                         TapHandler {
                             onTapped: {
-                                view.selectedId = cell.serviceId
+                                view.selectedId = row.serviceId
                                 table.forceActiveFocus()
                             }
                         }
@@ -267,7 +310,7 @@ Item {
                 }
                 Placeholder {
                     anchors.centerIn: table
-                    hint: table.rows === 0 ? qsTr("No rows to show: see the banner above.") : ""
+                    hint: table.count === 0 ? qsTr("No rows to show: see the banner above.") : ""
                 }
             }
         }

@@ -28,26 +28,26 @@ TestCase {
     function test_hostTableShowsHealthAndRouting() {
         const view = createTemporaryObject(hosts, test)
         const table = findChild(view, "serviceTable")
-        tryCompare(table, "rows", 3)
+        tryCompare(table, "count", 3)
         waitForItemPolished(view)
         waitForRendering(view)
         mouseClick(findChild(view, "header_health"))
         compare(view.proxy.sortRoleName, "health")
         compare(view.proxy.get(0, "serviceId"), "core-02:redis.2:6379")
-        tryVerify(() => table.itemAtCell(Qt.point(1, 0)).display === "unhealthy", 2000,
+        tryVerify(() => view.cellAt(1, 0).display === "unhealthy", 2000,
                   "the table shows the sorted rows")
-        compare(table.itemAtCell(Qt.point(1, 0)).textColor, Theme.bad)
-        compare(table.itemAtCell(Qt.point(9, 0)).display, "no traffic · lb-1 as portolan_redis")
-        compare(table.itemAtCell(Qt.point(9, 0)).textColor, Theme.bad)
-        compare(table.itemAtCell(Qt.point(1, 1)).display, "healthy")
-        compare(table.itemAtCell(Qt.point(1, 1)).textColor, Theme.good)
-        compare(table.itemAtCell(Qt.point(9, 1)).display, "lb-1 as portolan_redis")
-        compare(table.itemAtCell(Qt.point(1, 2)).display, "no check")
+        compare(view.cellAt(1, 0).textColor, Theme.bad)
+        compare(view.cellAt(9, 0).display, "no traffic · lb-1 as portolan_redis")
+        compare(view.cellAt(9, 0).textColor, Theme.bad)
+        compare(view.cellAt(1, 1).display, "healthy")
+        compare(view.cellAt(1, 1).textColor, Theme.good)
+        compare(view.cellAt(9, 1).display, "lb-1 as portolan_redis")
+        compare(view.cellAt(1, 2).display, "no check")
         // The filter finds instances by health and by the balancer that routes them.
         view.filterText = "unhealthy"
-        tryCompare(table, "rows", 1)
+        tryCompare(table, "count", 1)
         view.filterText = "lb-2"
-        tryCompare(table, "rows", 1)
+        tryCompare(table, "count", 1)
         compare(view.proxy.get(0, "name"), "postgres")
     }
 

@@ -134,7 +134,7 @@ TestCase {
     function test_hostTableAndPicker() {
         const view = createTemporaryObject(hosts, test)
         const table = findChild(view, "serviceTable")
-        tryCompare(table, "rows", 2)
+        tryCompare(table, "count", 2)
         tryCompare(findChild(view, "hostPicker"), "count", 2)
         waitForRendering(view)
         checkTexts(textItems(view), [], [hostA, hostB, serviceName, longName, serviceId, tag,
@@ -142,7 +142,7 @@ TestCase {
                                         "no traffic · " + lbName + " as " + backend])
         // A host without services: its name in the title and in the banner.
         view.host = hostB
-        tryCompare(table, "rows", 0)
+        tryCompare(table, "count", 0)
         waitForRendering(view)
         const banner = findChild(view, "statusBannerText")
         compare(banner.text, hostB + " has no services registered.")
