@@ -86,14 +86,14 @@ QList<ServiceChange> ClusterListModel::takeServiceChanges(qsizetype max)
         m_serviceChanges.clear();
         return out;
     }
-    // A burst (a re-list after a reconnect, a view shown again after minutes) is spread over
-    // several batches, so no single one holds the GUI thread for long.
+    // A burst (a re-list after a reconnect, a view shown again after minutes, or only a busy
+    // interval) is spread over several batches, so no single one holds the GUI thread for long.
     out.reserve(max);
     for (auto it = m_serviceChanges.begin(); it != m_serviceChanges.end() && out.size() < max;) {
         out.append(*it);
         it = m_serviceChanges.erase(it);
     }
-    scheduleRefresh();
+    m_batcher->scheduleSoon();
     return out;
 }
 
@@ -120,7 +120,10 @@ void ClusterListModel::setActive(bool active)
 
 void ClusterListModel::flush()
 {
-    m_batcher->flushNow();
+    // A batch takes at most MaxChangesPerBatch; the rest is pending again until it is all in.
+    do
+        m_batcher->flushNow();
+    while (!m_serviceChanges.isEmpty() && m_batcher->isPending());
 }
 
 void ClusterListModel::syncStatus()

@@ -3,7 +3,7 @@
 #include "cluster/ClusterState.h"
 
 #include <QAbstractListModel>
-#include <QHash>
+#include <QMap>
 #include <QPointer>
 #include <algorithm>
 #include <utility>
@@ -41,12 +41,13 @@ public:
     QString errorString() const { return m_errorString; }
     int count() const { return rowCount(); }
     UpdateBatcher *batcher() const { return m_batcher; }
-    // The most service changes one batch applies; a larger burst takes several batches.
-    static constexpr qsizetype MaxChangesPerBatch = 500;
+    // The most service changes one batch applies (a few ms with 10k rows); a larger burst takes
+    // several batches, one per turn of the event loop, so frames are drawn in between.
+    static constexpr qsizetype MaxChangesPerBatch = 64;
     bool isActive() const;
     void setActive(bool active);
 
-    // Applies pending changes now instead of at the next batch (tests, user actions).
+    // Applies every pending change now instead of at the next batch (tests, user actions).
     Q_INVOKABLE void flush();
 
     static QString statusName(ClusterState::Status status); // "ready", "connecting", ...
@@ -95,7 +96,9 @@ private:
 
     QPointer<ClusterState> m_cluster;
     bool m_tracksServiceChanges = false;
-    QHash<QString, ServiceChange> m_serviceChanges; // by etcd key
+    // By etcd key, in order: a batch that takes only part of them takes neighbouring rows, which
+    // the views insert as one run.
+    QMap<QString, ServiceChange> m_serviceChanges;
     ClusterState::Status m_status = ClusterState::Status::Disconnected;
     QString m_errorString;
     UpdateBatcher *m_batcher;

@@ -5,10 +5,9 @@
 #include <utility>
 
 UpdateBatcher::UpdateBatcher(int intervalMs, QObject *parent)
-    : QObject(parent), m_timer(new QTimer(this))
+    : QObject(parent), m_timer(new QTimer(this)), m_intervalMs(intervalMs)
 {
     m_timer->setSingleShot(true);
-    m_timer->setInterval(intervalMs);
     connect(m_timer, &QTimer::timeout, this, &UpdateBatcher::emitFlush);
 }
 
@@ -20,7 +19,16 @@ void UpdateBatcher::schedule()
     }
     // Not restarted while running: a steady stream of changes must not postpone the update.
     if (!m_timer->isActive())
-        m_timer->start();
+        m_timer->start(m_intervalMs);
+}
+
+void UpdateBatcher::scheduleSoon()
+{
+    if (m_held) {
+        m_heldPending = true;
+        return;
+    }
+    m_timer->start(0);
 }
 
 void UpdateBatcher::hold()
@@ -72,10 +80,10 @@ bool UpdateBatcher::isPending() const
 
 int UpdateBatcher::intervalMs() const
 {
-    return m_timer->interval();
+    return m_intervalMs;
 }
 
 void UpdateBatcher::setIntervalMs(int ms)
 {
-    m_timer->setInterval(ms);
+    m_intervalMs = ms;
 }

@@ -13,6 +13,9 @@ public:
     explicit UpdateBatcher(int intervalMs = 100, QObject *parent = nullptr);
 
     void schedule(); // something changed; flush() follows within one interval
+    // The last flush() left work for another: it follows at the next turn of the event loop,
+    // after whatever the GUI thread has waiting (a frame), instead of one interval later.
+    void scheduleSoon();
     void flushNow(); // flushes at once when something is pending (tests, user actions)
     bool isPending() const;
     // While held, changes are only noted: nothing flushes until release(), which flushes what
@@ -34,6 +37,7 @@ private:
     void emitFlush();
 
     QTimer *m_timer;
+    int m_intervalMs;
     bool m_held = false;
     bool m_heldPending = false; // something changed while held
     int m_flushCount = 0;
