@@ -2,7 +2,17 @@
 
 #include <QElapsedTimer>
 #include <QTimer>
+#include <time.h>
 #include <utility>
+
+namespace {
+qint64 threadCpuNsecs()
+{
+    timespec ts{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return qint64(ts.tv_sec) * 1000000000 + ts.tv_nsec;
+}
+} // namespace
 
 UpdateBatcher::UpdateBatcher(int intervalMs, QObject *parent)
     : QObject(parent), m_timer(new QTimer(this)), m_intervalMs(intervalMs)
@@ -68,7 +78,9 @@ void UpdateBatcher::emitFlush()
     ++m_flushCount;
     QElapsedTimer t;
     t.start();
+    const qint64 cpuStart = threadCpuNsecs();
     Q_EMIT flush();
+    m_lastFlushCpuNsecs = threadCpuNsecs() - cpuStart;
     m_lastFlushNsecs = t.nsecsElapsed();
     Q_EMIT flushed(m_lastFlushNsecs);
 }

@@ -28,6 +28,9 @@ public:
     int flushCount() const { return m_flushCount; }
     // How long the receivers of the last flush() took (the benchmark and diagnostics read it).
     qint64 lastFlushNsecs() const { return m_lastFlushNsecs; }
+    // The GUI thread's CPU time in it: comparable on a busy machine, where the wall time above
+    // also counts waiting for a core.
+    qint64 lastFlushCpuNsecs() const { return m_lastFlushCpuNsecs; }
 
 Q_SIGNALS:
     void flush();
@@ -42,4 +45,5 @@ private:
     bool m_heldPending = false; // something changed while held
     int m_flushCount = 0;
     qint64 m_lastFlushNsecs = 0;
+    qint64 m_lastFlushCpuNsecs = 0;
 };
