@@ -12,6 +12,8 @@ std::unique_ptr<BalancerDriver> createBalancerDriver(const LbOptions &o)
         n.prefix = o.nginxPrefix;
         n.pidFile = o.nginxPidFile;
         n.nginxBinary = o.nginxBinary;
+        n.maxFails = o.nginxMaxFails;
+        n.failTimeoutSeconds = o.nginxFailTimeoutSeconds;
         return std::make_unique<NginxDriver>(n);
     }
     HaproxyDriver::Options h;

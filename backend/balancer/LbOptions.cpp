@@ -60,6 +60,11 @@ QList<Flag> flags(LbOptions &o)
         text("nginx-prefix", &o.nginxPrefix, "nginx's -p prefix (default: nginx's own)"),
         text("nginx-pid-file", &o.nginxPidFile, "nginx's pid file (default /run/nginx.pid)"),
         text("nginx-bin", &o.nginxBinary, "The nginx program (default nginx)"),
+        integer("nginx-max-fails", &o.nginxMaxFails, 0,
+                "Failed attempts before nginx rests a server, its max_fails; 0 never rests "
+                "it (default 1)"),
+        integer("nginx-fail-timeout", &o.nginxFailTimeoutSeconds, 1,
+                "Seconds nginx rests a failed server, its fail_timeout (default 10)"),
         integer("quiet", &o.quietMs, 0,
                 "Milliseconds a change waits for more before a runtime apply (default 5)"),
         integer("reload-quiet", &o.reloadQuietMs, 0,

@@ -31,6 +31,8 @@ struct LbOptions {
     QString nginxPrefix;
     QString nginxPidFile = QStringLiteral("/run/nginx.pid");
     QString nginxBinary = QStringLiteral("nginx");
+    int nginxMaxFails = 1;            // -nginx-max-fails: a server's max_fails (0: never rested)
+    int nginxFailTimeoutSeconds = 10; // -nginx-fail-timeout: its fail_timeout, seconds
 
     int quietMs = 5;             // -quiet: a change waits this long for more (runtime applies)
     int reloadQuietMs = 500;     // -reload-quiet: the same before a reload

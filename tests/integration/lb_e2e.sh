@@ -26,13 +26,18 @@ start_agent -ip 127.0.0.1 -hostname "$H" -ttl 10 "etcd://127.0.0.1:$ETCD_PORT/se
 # nginx reloads for every change: its pacing must drain a stopping container (the kill event)
 # well within the 1 s the test containers keep serving after SIGTERM.
 pacing=(-reload-quiet 200 -reload-interval 1000)
-[ "$DRIVER" = nginx ] && pacing=(-reload-quiet 100 -reload-interval 500)
+[ "$DRIVER" = nginx ] && pacing=(-reload-quiet 100 -reload-interval 500 -nginx-max-fails 2
+    -nginx-fail-timeout 5)
 start_lb "$DRIVER" -route web -route-tag lb "${pacing[@]}"
 
 # 1. the seed's flow
 run_web web1 -e LINGER=1
 run_web web2 -e LINGER=1
 wait_servers portolan_web 2
+if [ "$DRIVER" = nginx ]; then # the passive-failover flags reach every server line
+    servers=$(grep -c '^ *server 127\.0\.0\.1:[0-9]* max_fails=2 fail_timeout=5s;' "$LB_DIR/upstreams.conf" || true)
+    [ "$servers" -ge 2 ] || { cat "$LB_DIR/upstreams.conf"; fail "-nginx-max-fails 2 -nginx-fail-timeout 5 not in the upstreams"; }
+fi
 got=$(answers 12)
 assert_eq "$got" "web1 web2" "answers through $DRIVER with two containers"
 dk stop web1 >/dev/null
@@ -55,7 +60,8 @@ while [ "$cycles" -lt 20 ] && [ "$(now_ms)" -lt "$t_end" ]; do
     dk rm "c$cycles" >/dev/null
     cycles=$((cycles + 1))
 done
-wrk_result
+sleep 1 # the last container's linger, under load too
+wrk_stop # 70 s is the bound; the cycles take about half of it
 reloads1=$(reload_count "$DRIVER")
 say "step 2: $cycles cycles, wrk $WRK_REQUESTS requests, $WRK_FAILED failed; reloads $reloads0 -> $reloads1"
 [ "$cycles" -ge 20 ] || fail "only $cycles of 20 scale cycles fitted in 64 s"

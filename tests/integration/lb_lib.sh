@@ -144,7 +144,8 @@ reload_count() { # DRIVER
     fi
 }
 
-# wrk_start SECONDS: a bounded load run in the background; wrk_failures prints its failures.
+# wrk_start SECONDS: a bounded load run in the background; wrk_result waits for its end and
+# reads its figures, wrk_stop ends it first.
 wrk_start() {
     WRK_OUT=$IT_DIR/wrk.$(now_ms).txt
     # nginx: a connection per request. An nginx reload closes idle keep-alive connections, and
@@ -154,6 +155,10 @@ wrk_start() {
     [ "${LB_DRIVER:-}" = nginx ] && close=(-H 'Connection: close')
     wrk -t1 -c4 -d"$1"s --timeout 3s ${close[@]+"${close[@]}"} "$LB_URL" >"$WRK_OUT" 2>&1 &
     WRK_PID=$!
+}
+wrk_stop() { # ends the run early (wrk prints its figures on SIGINT); then as wrk_result
+    kill -INT "$WRK_PID" 2>/dev/null || true
+    wrk_result
 }
 wrk_result() { # waits for wrk; sets WRK_REQUESTS WRK_FAILED
     wait "$WRK_PID" || true

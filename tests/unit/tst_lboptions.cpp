@@ -27,6 +27,18 @@ private Q_SLOTS:
         QCOMPARE(a.outcome, LbArguments::Outcome::Run);
         QCOMPARE(a.options.routeNames, (QStringList{"web", "redis"}));
         QCOMPARE(a.options.tcpNames, (QStringList{"redis"}));
+        QCOMPARE(a.options.nginxMaxFails, 1);
+        QCOMPARE(a.options.nginxFailTimeoutSeconds, 10);
+    }
+
+    void nginxPassiveFailover()
+    {
+        const LbArguments a =
+            LbArguments::parse({"-driver=nginx", "-route", "web", "-nginx-max-fails", "0",
+                                "-nginx-fail-timeout=30", "etcd://127.0.0.1:2379"});
+        QCOMPARE(a.outcome, LbArguments::Outcome::Run);
+        QCOMPARE(a.options.nginxMaxFails, 0);
+        QCOMPARE(a.options.nginxFailTimeoutSeconds, 30);
     }
 
     void helpAndVersion()
@@ -61,6 +73,10 @@ private Q_SLOTS:
         QTest::newRow("bad number")
             << QStringList{"-driver", "haproxy", "-route", "web", "-quiet", "soon", "etcd://h:1"}
             << "invalid value \"soon\" for flag -quiet: not an integer";
+        QTest::newRow("fail timeout 0")
+            << QStringList{"-driver", "nginx",     "-route", "web", "-nginx-fail-timeout",
+                           "0",       "etcd://h:1"}
+            << "invalid value \"0\" for flag -nginx-fail-timeout: must be at least 1";
         QTest::newRow("max below quiet")
             << QStringList{"-driver", "nginx", "-route", "web", "-max-delay", "10", "etcd://h:1"}
             << "-max-delay (10 ms) must be at least -quiet and -reload-quiet";
