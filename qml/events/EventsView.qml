@@ -113,32 +113,40 @@ Item {
                     required property string serviceId
                     required property string address
                     required property var revision
+                    // Computed once per row: the badge and its text share it.
+                    readonly property color tone: Theme.actionColor(action)
                     width: feed.width
                     height: 30
                     color: index % 2 ? Theme.surfaceAlt : Theme.surface
-                    RowLayout {
-                        anchors.fill: parent
-                        anchors.leftMargin: 10
-                        anchors.rightMargin: 10
+                    // A Row of fixed widths, not a RowLayout: up to ten batches of rows a second
+                    // arrive at the top and re-bind every visible row; a layout would also be
+                    // polished for each.
+                    Row {
+                        x: 10
+                        height: parent.height
                         spacing: 12
-                        // Text, not Label: up to ten batches of rows a second arrive at the top.
-                        Text { textFormat: Text.PlainText; text: row.timeText; color: Theme.subtext; font.family: Theme.monoFont; Layout.preferredWidth: 70 }
+                        // Text, not Label: cheaper to re-bind.
+                        Text { textFormat: Text.PlainText; text: row.timeText; color: Theme.subtext; font.family: Theme.monoFont; width: 96; height: parent.height; verticalAlignment: Text.AlignVCenter; elide: Text.ElideRight }
                         Rectangle {
-                            Layout.preferredWidth: 84
+                            width: 84
                             height: 20
+                            y: 5
                             radius: 10
-                            color: Qt.rgba(Theme.actionColor(row.action).r, Theme.actionColor(row.action).g, Theme.actionColor(row.action).b, 0.18)
-                            Text { textFormat: Text.PlainText; anchors.centerIn: parent; text: row.action; color: Theme.actionColor(row.action); font.pixelSize: 12 }
+                            color: Qt.rgba(row.tone.r, row.tone.g, row.tone.b, 0.18)
+                            Text { textFormat: Text.PlainText; anchors.centerIn: parent; text: row.action; color: row.tone; font.pixelSize: 12 }
                         }
-                        Text { textFormat: Text.PlainText; text: row.host; color: Theme.text; font.bold: true; Layout.preferredWidth: 110; elide: Text.ElideRight }
+                        Text { textFormat: Text.PlainText; text: row.host; color: Theme.text; font.bold: true; width: 110; height: parent.height; verticalAlignment: Text.AlignVCenter; elide: Text.ElideRight }
                         Text {
                             textFormat: Text.PlainText
                             text: row.service !== "" ? row.service + "  (" + row.serviceId + ")" : qsTr("host")
                             color: Theme.text
-                            Layout.fillWidth: true
+                            // What the fixed columns (and the margins, spacing) leave.
+                            width: Math.max(60, row.width - 20 - 96 - 84 - 110 - 150 - 70 - 5 * 12)
+                            height: parent.height
+                            verticalAlignment: Text.AlignVCenter
                             elide: Text.ElideRight
                         }
-                        Text { textFormat: Text.PlainText; text: row.address; color: Theme.subtext; font.family: Theme.monoFont; Layout.preferredWidth: 150; elide: Text.ElideRight }
+                        Text { textFormat: Text.PlainText; text: row.address; color: Theme.subtext; font.family: Theme.monoFont; width: 150; height: parent.height; verticalAlignment: Text.AlignVCenter; elide: Text.ElideRight }
                         Text {
                             // The feed's service frames carry no revision (it follows in the
                             // event frame), so only etcd gives a true one per event.
@@ -146,7 +154,9 @@ Item {
                             text: view.connection.mode === "feed" ? "" : "rev " + row.revision
                             color: Theme.subtext
                             font.pixelSize: 11
-                            Layout.preferredWidth: 70
+                            width: 70
+                            height: parent.height
+                            verticalAlignment: Text.AlignVCenter
                         }
                     }
                 }
