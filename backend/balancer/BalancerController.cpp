@@ -71,7 +71,9 @@ void BalancerController::schedule()
     const bool reload = change == BalancerDriver::Change::Reload;
     qint64 delay = reload ? m_options.reloadQuietMs : m_options.quietMs;
     delay = qMin(delay, qMax<qint64>(0, m_options.maxDelayMs - m_dirtySince.elapsed()));
-    if (reload && m_lastReload.isValid())
+    // Two reloads are kept apart, except when a server must go: a stopping container serves
+    // only for its grace period.
+    if (reload && m_lastReload.isValid() && !(m_hasApplied && plan.drains(m_applied)))
         delay = qMax(delay, m_options.reloadIntervalMs - m_lastReload.elapsed());
     m_applyTimer->start(int(qMax<qint64>(0, delay)));
 }

@@ -18,7 +18,7 @@ class QTimer;
 //   changes through etcd's own events, so an etcd outage changes nothing (the picture stays);
 // - changes are batched by quiescence: a runtime apply waits `quietMs` for more, a reload
 //   `reloadQuietMs`, none longer than `maxDelayMs` since the first change; two reloads are at
-//   least `reloadIntervalMs` apart;
+//   least `reloadIntervalMs` apart unless the second takes a server away (a drain);
 // - a failed apply is logged once per distinct error, counted, and retried with backoff
 //   (1 s doubling to 30 s) while the balancer keeps what it had;
 // - every `verifyMs` the driver checks the balancer still holds the plan (restarted or reloaded

@@ -14,3 +14,19 @@ const PlannedBackend *BalancerPlan::find(const QString &backendName) const
             return &b;
     return nullptr;
 }
+
+bool BalancerPlan::drains(const BalancerPlan &before) const
+{
+    for (const PlannedBackend &was : before.backends) {
+        const PlannedBackend *now = find(was.name);
+        if (!now) {
+            if (!was.servers.isEmpty())
+                return true;
+            continue;
+        }
+        for (const PlannedServer &server : was.servers)
+            if (!now->servers.contains(server))
+                return true;
+    }
+    return false;
+}

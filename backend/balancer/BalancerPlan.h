@@ -40,6 +40,9 @@ struct BalancerPlan {
     QList<PlannedBackend> backends; // sorted by name
 
     const PlannedBackend *find(const QString &backendName) const;
+    // Some server of `before` is not here, or has moved: traffic must leave it (a stopping or
+    // unhealthy instance), which should not wait behind the pacing of reloads.
+    bool drains(const BalancerPlan &before) const;
     bool operator==(const BalancerPlan &o) const { return backends == o.backends; }
     bool operator!=(const BalancerPlan &o) const { return !(*this == o); }
 };

@@ -108,6 +108,24 @@ private Q_SLOTS:
         const QList<ServiceRecord> b{a.at(1), a.at(0)};
         QCOMPARE(p.plan(a), p.plan(b));
     }
+
+    // A plan that takes a server away drains (BalancerController reloads for it at once).
+    void drainsWhenAServerLeaves()
+    {
+        BalancerPlanner p({{"web", "api"}, {}, {}});
+        const QList<ServiceRecord> two{instance("h1", "web", 80), instance("h2", "web", 80)};
+        const BalancerPlan before = p.plan(two);
+        QVERIFY(!before.drains(before));
+        QVERIFY(!p.plan(two + QList<ServiceRecord>{instance("h3", "web", 80)}).drains(before));
+        QVERIFY(p.plan({two.at(0)}).drains(before)); // stopped
+        QVERIFY(p.plan({two.at(0), instance("h2", "web", 80, "unhealthy")})
+                    .drains(before)); // no traffic now
+        ServiceRecord moved = two.at(1);
+        moved.port += 1;
+        QVERIFY(p.plan({two.at(0), moved}).drains(before)); // same id, new port
+        QVERIFY(!BalancerPlan().drains(BalancerPlan()));
+        QVERIFY(BalancerPlan().drains(before));
+    }
 };
 
 QTEST_GUILESS_MAIN(TestBalancerPlanner)
