@@ -123,7 +123,7 @@ void HostListModel::refresh()
         this, m_rows, readRows(),
         [](const Row &a, const Row &b) { return a.host.hostname < b.host.hostname; },
         [](const Row &a, const Row &b) {
-            return a.host.toJson() == b.host.toJson() && a.serviceCount == b.serviceCount &&
+            return a.host == b.host && a.serviceCount == b.serviceCount &&
                    a.lastEventTime == b.lastEventTime && a.lastEvent == b.lastEvent;
         });
     updateCounts();
