@@ -1,6 +1,6 @@
 #pragma once
 
-// A throwaway PKI for TLS tests against a real etcd (tst_etcdclient, tst_etcd2registry).
+// A throwaway PKI for TLS tests against a real etcd (tst_etcdclient_security, tst_etcd2registry).
 // Header-only so each test includes what it needs.
 
 #include <QDebug>

@@ -1,0 +1,34 @@
+#pragma once
+
+// Setup shared by the EtcdClient tests (tst_etcdclient_kv, _faults, _security). Header-only.
+
+#include "etcd/EtcdClient.h"
+
+#include <QEventLoop>
+#include <QTimer>
+#include <functional>
+#include <optional>
+
+// Runs one client call and waits for its callback.
+inline std::optional<EtcdResponse> wait(const std::function<void(EtcdClient::Callback)> &call,
+                                        int timeoutMs = 10000)
+{
+    std::optional<EtcdResponse> result;
+    QEventLoop loop;
+    call([&](const EtcdResponse &r) {
+        result = r;
+        loop.quit();
+    });
+    QTimer::singleShot(timeoutMs, &loop, &QEventLoop::quit);
+    if (!result)
+        loop.exec();
+    return result;
+}
+
+inline EtcdClientOptions options(const QStringList &endpoints, int timeoutMs)
+{
+    EtcdClientOptions o;
+    o.endpoints = endpoints;
+    o.requestTimeoutMs = timeoutMs;
+    return o;
+}
