@@ -47,6 +47,12 @@ def dashboard_section(path):
                     f"{ms(v.get('frame_interval_ms_p99', 0))} / {ms(v['frame_interval_ms_max'])}; "
                     + (f"{ms(v['polish_cpu_ms_p99'])} / {ms(v['polish_cpu_ms_max'])}"
                        if "polish_cpu_ms_max" in v else "not measured"))
+            cpu = [(m["flush_cpu_ms_max"], name_) for name_, m in v.get("per_model", {}).items()
+                   if "flush_cpu_ms_max" in m]
+            if cpu:
+                worst, model = max(cpu)
+                row(f"↳ {name} view: GUI-thread CPU of the slowest model batch (one flush)",
+                    f"{ms(worst)} ({model})")
     if "models_loaded_ms" in ld:
         row("Load: connect → every model shows all services", ms(ld["models_loaded_ms"]))
     if "worst_ms" in tr:
