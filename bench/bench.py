@@ -669,8 +669,16 @@ def cmd_run(a):
         agent.stop()
     a.services = a.sync[-1]
     if "feed" in want:
-        R["feed"] = phase("feed", lambda: m_feed(a, docker, etcd, a.clients, a.probes))
-        R["feed"]["services"] = a.services
+        # BENCH_FEED_REPS: the feed phase again with a fresh agent, each under its own load;
+        # the table's feed rows are the first repetition's, every one is listed below them.
+        reps = []
+        for rep in range(a.feed_reps):
+            reps.append(phase("feed" if rep == 0 else f"feed{rep + 1}",
+                              lambda: m_feed(a, docker, etcd, a.clients, a.probes)))
+            reps[-1]["services"] = a.services
+        R["feed"] = reps[0]
+        if a.feed_reps > 1:
+            R["feed_reps"] = reps
     with open(a.out, "w") as f:
         json.dump(R, f, indent=1)
     log("results in", a.out)
@@ -697,6 +705,7 @@ def main():
     r.add_argument("--agent-before", default="",
                    help="an earlier build: its sync and latency are measured in the same run")
     r.add_argument("--before-latency-n", type=int, default=100)
+    r.add_argument("--feed-reps", type=int, default=1)
     r.add_argument("--phases", default="", help=f"comma-separated subset of {','.join(PHASES)} (default all)")
     a = ap.parse_args()
 

@@ -199,13 +199,7 @@ class Client:
         t_read = now_ns()
         if not data:
             raise ProbeError(f"client {self.id}: the agent closed the connection")
-        t_kernel = None
-        for level, kind, cdata in anc:
-            if level == socket.SOL_SOCKET and kind == SCM_TIMESTAMPNS and len(cdata) >= 16:
-                sec, nsec = struct.unpack_from("qq", cdata)
-                t_kernel = sec * 1_000_000_000 + nsec
-        if flags & socket.MSG_CTRUNC:
-            raise ProbeError(f"client {self.id}: control data truncated")
+        t_kernel = kernel_stamp(anc, flags, f"client {self.id}")
         if not self.upgraded:
             data = self._upgrade(data)
             if data is None:
@@ -221,6 +215,76 @@ class Client:
         return [p for op, p in msgs if op == 1], t_kernel, t_read
 
 
+def kernel_stamp(anc, flags, who):
+    if flags & socket.MSG_CTRUNC:
+        raise ProbeError(f"{who}: control data truncated")
+    for level, kind, cdata in anc:
+        if level == socket.SOL_SOCKET and kind == SCM_TIMESTAMPNS and len(cdata) >= 16:
+            sec, nsec = struct.unpack_from("qq", cdata)
+            return sec * 1_000_000_000 + nsec
+    return None
+
+
+class EtcdWatch:
+    """An independent etcd watch of the probe's prefix (JSON gateway), stamped by the kernel
+    like the feed sockets: put -> its stamp is etcd's share, the first feed socket's stamp minus
+    it the agent's."""
+
+    def __init__(self, host, port):
+        self.sock = socket.create_connection((host, port), timeout=10)
+        self.sock.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
+        body = json.dumps({"create_request": {"key": b64(PREFIX), "range_end": b64(PREFIX[:-1] + "0")}})
+        self.sock.sendall((f"POST /v3/watch HTTP/1.1\r\nHost: {host}:{port}\r\nContent-Type: application/json\r\n"
+                           f"Content-Length: {len(body)}\r\n\r\n{body}").encode())
+        self.sock.setblocking(False)
+        self.raw = bytearray()      # as read: head, then chunked framing
+        self.body = bytearray()     # de-chunked
+        self.head_done = self.chunked = self.created = False
+
+    def read(self):
+        """One recvmsg: [(key, kernel_ns)] of the PUT events it completed; None when nothing was there."""
+        try:
+            data, anc, flags, _ = self.sock.recvmsg(READ_BYTES, socket.CMSG_SPACE(16))
+        except BlockingIOError:
+            return None
+        if not data:
+            raise ProbeError("etcd closed the watch")
+        t_kernel = kernel_stamp(anc, flags, "etcd watch")
+        self.raw += data
+        if not self.head_done:
+            end = self.raw.find(b"\r\n\r\n")
+            if end < 0:
+                return []
+            head = bytes(self.raw[:end]).decode("latin-1").lower()
+            if not head.startswith("http/1.1 200"):
+                raise ProbeError(f"etcd refused the watch: {head.splitlines()[0]!r}")
+            self.chunked = "transfer-encoding: chunked" in head
+            del self.raw[:end + 4]
+            self.head_done = True
+        if self.chunked:
+            while (eol := self.raw.find(b"\r\n")) >= 0:
+                size = int(bytes(self.raw[:eol]).split(b";")[0], 16)
+                if len(self.raw) < eol + 2 + size + 2:
+                    break
+                self.body += self.raw[eol + 2:eol + 2 + size]
+                del self.raw[:eol + 2 + size + 2]
+        else:
+            self.body += self.raw
+            self.raw.clear()
+        out = []
+        while (eol := self.body.find(b"\n")) >= 0:
+            line = bytes(self.body[:eol]).strip()
+            del self.body[:eol + 1]
+            if not line:
+                continue
+            res = json.loads(line).get("result", {})
+            self.created |= bool(res.get("created"))
+            for ev in res.get("events", []):
+                if ev.get("type", "PUT") == "PUT":
+                    out.append((base64.b64decode(ev["kv"]["key"]).decode(), t_kernel))
+        return out
+
+
 class Probe:
     def __init__(self, a):
         self.a = a
@@ -233,10 +297,13 @@ class Probe:
         for c in self.clients:
             self.ep.register(c.sock.fileno(), select.EPOLLIN)
         self.by_fd = {c.sock.fileno(): c for c in self.clients}
+        self.watch = EtcdWatch(eh, int(ep))
+        self.ep.register(self.watch.sock.fileno(), select.EPOLLIN)
+        self.watch_seen = {}      # probe key -> kernel ns
         self.t_connect = t0
         self.current = None       # (probe number, put ns, {client id})
         self.kernel_ns, self.read_ns, self.lag_ns = [], [], []
-        self.shared_reads = 0     # probe frames that shared their recvmsg with other frames
+        self.frames_per_read = {}   # frames in the read that completed a probe message -> count
         self.no_stamp = 0
         self.before_put = 0       # kernel stamp earlier than the put stamp: a clock fault
 
@@ -258,6 +325,11 @@ class Probe:
     def pump(self, timeout):
         """Reads whatever is ready within timeout seconds (one epoll wait)."""
         for fd, _ in self.ep.poll(timeout):
+            if fd == self.watch.sock.fileno():
+                while (events := self.watch.read()) is not None:
+                    for key, t in events:
+                        self.watch_seen.setdefault(key, t)
+                continue
             c = self.by_fd[fd]
             while True:
                 texts, t_kernel, t_read = c.read()
@@ -290,8 +362,7 @@ class Probe:
             if t_kernel < t_put:
                 self.before_put += 1
         self.read_ns.append(t_read - t_put)
-        if frames_in_read > 1:
-            self.shared_reads += 1
+        self.frames_per_read[frames_in_read] = self.frames_per_read.get(frames_in_read, 0) + 1
 
     def wait(self, cond, seconds, what):
         deadline = time.monotonic() + seconds
@@ -309,12 +380,13 @@ class Probe:
     def run(self):
         a = self.a
         n = len(self.clients)
+        self.wait(lambda: self.watch.created, 10, "etcd did not confirm the watch")
         self.wait(lambda: all(c.snapshot for c in self.clients), 60,
                   f"only {sum(c.snapshot for c in self.clients)} of {n} clients got a snapshot")
         connect_ms = (now_ns() - self.t_connect) / 1e6
         self.drain(a.settle_s)
         la0 = os.getloadavg()
-        missed, per_probe_first, per_probe_last = 0, [], []
+        missed, per_probe_first, per_probe_last, per_probe_watch = 0, [], [], []
         for p in range(a.probes):
             key = f"{PREFIX}{HOST}:probe-{p}:1"
             sid = f"{HOST}:probe-{p}:1"
@@ -330,25 +402,30 @@ class Probe:
             got_before = len(self.kernel_ns)
             self.etcd_call("/v3/kv/put", {"key": b64(key), "value": b64(value)})
             try:
-                self.wait(lambda: len(seen) == n, 5, f"probe {p}")
+                self.wait(lambda: len(seen) == n and key in self.watch_seen, 5, f"probe {p}")
             except ProbeError:
                 missed += n - len(seen)
+            if key not in self.watch_seen:
+                raise ProbeError(f"the independent etcd watch never saw {key}")
+            per_probe_watch.append((self.watch_seen[key] - t0) / 1e6)
             mine = self.kernel_ns[got_before:]
-            if mine:   # first and last socket to get this put: etcd + the agent's reaction, and its fan-out
-                per_probe_first.append(min(mine) / 1e6)
-                per_probe_last.append(max(mine) / 1e6)
+            # The first and last socket to get this put (None if none did): etcd + the agent's
+            # reaction, and its fan-out.
+            per_probe_first.append(min(mine) / 1e6 if mine else None)
+            per_probe_last.append(max(mine) / 1e6 if mine else None)
             self.current = None
             self.drain((50 + random.random() * 30) / 1000)
         la1 = os.getloadavg()
         self.etcd_call("/v3/kv/deleterange", {"key": b64(PREFIX), "range_end": b64(PREFIX[:-1] + "0")})
         for c in self.clients:
             c.sock.close()
+        self.watch.sock.close()
         ms = lambda v: [x / 1e6 for x in v]   # noqa: E731
         return {"tool": "bench/feed_probe.py", "clients": n, "probes": a.probes, "connect_ms": connect_ms,
                 "missed": missed, "kernel_delays_ms": ms(self.kernel_ns), "read_delays_ms": ms(self.read_ns),
-                "receiver_lag_ms": ms(self.lag_ns), "per_probe_first_kernel_ms": per_probe_first,
+                "receiver_lag_ms": ms(self.lag_ns), "per_probe_watch_kernel_ms": per_probe_watch, "per_probe_first_kernel_ms": per_probe_first,
                 "per_probe_last_kernel_ms": per_probe_last,
-                "probe_frames_sharing_a_read": self.shared_reads, "frames_without_kernel_stamp": self.no_stamp,
+                "frames_per_read": {str(k): v for k, v in sorted(self.frames_per_read.items())}, "frames_without_kernel_stamp": self.no_stamp,
                 "kernel_stamp_before_put": self.before_put,
                 "loadavg_probes_start": list(la0), "loadavg_probes_end": list(la1)}
 
@@ -419,11 +496,14 @@ def main():
             f.write(text)
     else:
         sys.stdout.write(text)
-    k, d = r["kernel_delays_ms"], r["read_delays_ms"]
+    k, d, w = r["kernel_delays_ms"], r["read_delays_ms"], r["per_probe_watch_kernel_ms"]
+    a1 = [f - x for f, x in zip(r["per_probe_first_kernel_ms"], w) if f is not None] or [0]
     if k:
         print(f"feed_probe: {r['clients']} clients, {r['probes']} puts, {len(k)} receipts, missed {r['missed']}: "
               f"put -> kernel receive p50 {pct(k, 50):.2f} / p99 {pct(k, 99):.2f} / max {max(k):.2f} ms; "
-              f"put -> script read p50 {pct(d, 50):.2f} / p99 {pct(d, 99):.2f} / max {max(d):.2f} ms",
+              f"put -> script read p50 {pct(d, 50):.2f} / p99 {pct(d, 99):.2f} / max {max(d):.2f} ms; "
+              f"per put, put -> etcd watch p50 {pct(w, 50):.2f} / max {max(w):.2f} ms, "
+              f"watch -> first feed socket p50 {pct(a1, 50):.2f} / max {max(a1):.2f} ms",
               file=sys.stderr)
 
 

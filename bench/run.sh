@@ -19,6 +19,7 @@
 #                       e.g. BENCH_PHASES=feed BENCH_SYNC=1000 measures only the feed with 1000
 #                       services (about 4 min). A subset run writes bench/out/phases.md (or quick.md)
 #                       and never docs/performance.md, and skips the dashboard bench
+#   BENCH_FEED_REPS     the feed phase this many times, each with a fresh agent (default 1)
 #   BENCH_ETCD_DATA     disk: etcd's data dir on the work dir's disk, as before issue 14. Default
 #                       tmpfs (/dev/shm): with etcd on the disk dockerd writes container layers to,
 #                       every write made while a container is torn down waits for the filesystem
@@ -63,6 +64,7 @@ else
     REPORT=$REPO/docs/performance.md
     RAW=$BENCH_DIR/out/results.json   # raw samples of the run behind docs/performance.md
 fi
+COUNTS+=(--feed-reps "${BENCH_FEED_REPS:-1}")
 if [ -n "${BENCH_PHASES:-}" ]; then
     COUNTS+=(--phases "$BENCH_PHASES")
     if [ "${BENCH_QUICK:-0}" != 1 ]; then
