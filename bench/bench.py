@@ -562,7 +562,7 @@ def m_feed(a, docker, etcd, clients, probes):
         out = subprocess.run(
             [sys.executable, os.path.join(os.path.dirname(os.path.abspath(__file__)), "feed_probe.py"),
              "--feed", f"127.0.0.1:{feed_port}", "--etcd", f"127.0.0.1:{a.etcd}",
-             "--clients", str(clients), "--probes", str(probes),
+             "--clients", str(clients), "--probes", str(probes), "--pid", str(agent.pid),
              "--out", os.path.join(a.work, "feed-probe.json")],
             capture_output=True, text=True, timeout=300)
         if out.returncode != 0:

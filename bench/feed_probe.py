@@ -2,7 +2,7 @@
 """Feed latency as the kernel sees it (called by bench/bench.py; python3 stdlib only).
 
   feed_probe.py --feed 127.0.0.1:PORT --etcd 127.0.0.1:PORT [--clients 100] [--probes 50]
-                [--out RESULT.json]
+                [--pid AGENT_PID] [--out RESULT.json]
 
 Does what bench/feed-client.mjs does (N WebSocket clients on the agent's feed, each waits for
 its initial snapshot, then P etcd puts of a new detail record, each matched with the `service`
@@ -285,6 +285,19 @@ class EtcdWatch:
         return out
 
 
+def schedstat(pid):
+    """(CPU ns, run-queue wait ns) summed over the agent's threads (/proc/PID/task/*/schedstat)."""
+    run = wait = 0
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{tid}/schedstat") as f:
+                r, w, _ = f.read().split()
+        except (OSError, ValueError):
+            continue     # a thread that ended meanwhile
+        run, wait = run + int(r), wait + int(w)
+    return run, wait
+
+
 class Probe:
     def __init__(self, a):
         self.a = a
@@ -387,6 +400,7 @@ class Probe:
         self.drain(a.settle_s)
         la0 = os.getloadavg()
         missed, per_probe_first, per_probe_last, per_probe_watch = 0, [], [], []
+        per_probe_cpu, per_probe_wait = [], []
         for p in range(a.probes):
             key = f"{PREFIX}{HOST}:probe-{p}:1"
             sid = f"{HOST}:probe-{p}:1"
@@ -398,6 +412,7 @@ class Probe:
                                 "registeredAt": time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(t0 / 1e9))},
                                separators=(",", ":"))
             seen = set()
+            s0 = schedstat(a.pid) if a.pid else None
             self.current = (p, t0, seen)
             got_before = len(self.kernel_ns)
             self.etcd_call("/v3/kv/put", {"key": b64(key), "value": b64(value)})
@@ -408,6 +423,10 @@ class Probe:
             if key not in self.watch_seen:
                 raise ProbeError(f"the independent etcd watch never saw {key}")
             per_probe_watch.append((self.watch_seen[key] - t0) / 1e6)
+            if s0:   # the agent's CPU time and its time waiting for a CPU while this put went out
+                s1 = schedstat(a.pid)
+                per_probe_cpu.append((s1[0] - s0[0]) / 1e6)
+                per_probe_wait.append((s1[1] - s0[1]) / 1e6)
             mine = self.kernel_ns[got_before:]
             # The first and last socket to get this put (None if none did): etcd + the agent's
             # reaction, and its fan-out.
@@ -425,6 +444,7 @@ class Probe:
                 "missed": missed, "kernel_delays_ms": ms(self.kernel_ns), "read_delays_ms": ms(self.read_ns),
                 "receiver_lag_ms": ms(self.lag_ns), "per_probe_watch_kernel_ms": per_probe_watch, "per_probe_first_kernel_ms": per_probe_first,
                 "per_probe_last_kernel_ms": per_probe_last,
+                "per_probe_agent_cpu_ms": per_probe_cpu, "per_probe_agent_runqueue_wait_ms": per_probe_wait,
                 "frames_per_read": {str(k): v for k, v in sorted(self.frames_per_read.items())}, "frames_without_kernel_stamp": self.no_stamp,
                 "kernel_stamp_before_put": self.before_put,
                 "loadavg_probes_start": list(la0), "loadavg_probes_end": list(la1)}
@@ -480,6 +500,8 @@ def main():
     ap.add_argument("--probes", type=int, default=50)
     ap.add_argument("--settle-s", type=float, default=3.0, help="quiet time after every snapshot")
     ap.add_argument("--out", default="", help="result file (default: stdout)")
+    ap.add_argument("--pid", type=int, default=0,
+                    help="the agent: its CPU time and run-queue wait per put (schedstat)")
     a = ap.parse_args()
     if a.clients < 1 or a.probes < 1:
         sys.exit("feed_probe: --clients and --probes must be at least 1")
