@@ -36,6 +36,8 @@ import struct
 import sys
 import time
 
+from ws_frames import FrameError, FrameReader, masked_frame, self_test
+
 # <asm-generic/socket.h>: SO_TIMESTAMPNS (the "old" one: a struct timespec of two longs, which
 # is 64-bit on x86_64 and arm64). Python's socket module does not name it.
 SO_TIMESTAMPNS = getattr(socket, "SO_TIMESTAMPNS", 35)
@@ -43,7 +45,6 @@ SCM_TIMESTAMPNS = SO_TIMESTAMPNS
 WS_GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 HOST = "benchprobe"     # the record's host; feed-client.mjs uses "benchfeed"
 PREFIX = f"/portolan/services/{HOST}/"
-MAX_MESSAGE = 64 * 1024 * 1024   # a snapshot of 1000 services is about 0.4 MB
 READ_BYTES = 256 * 1024
 
 
@@ -64,84 +65,6 @@ def pct(values, p):
     v = sorted(values)
     k = max(0, min(len(v) - 1, int(round(p / 100.0 * len(v) + 0.5)) - 1))
     return v[k]
-
-
-class FrameReader:
-    """Server-to-client WebSocket frames (RFC 6455), strictly: unmasked, no RSV bits (no
-    extension is negotiated), known opcodes, minimal length encoding, control frames unfragmented
-    and at most 125 bytes, continuations only inside a fragmented message, text valid UTF-8."""
-
-    def __init__(self):
-        self.buf = bytearray()
-        self.parts = None      # (opcode, [payloads]) of a fragmented message in progress
-
-    def feed(self, data):
-        """Appends data; returns the complete messages [(opcode, payload bytes), ...]."""
-        self.buf += data
-        out = []
-        while True:
-            m = self._frame()
-            if m is None:
-                return out
-            if m[0] is not None:
-                out.append(m)
-
-    def _frame(self):
-        b = self.buf
-        if len(b) < 2:
-            return None
-        fin, rsv, opcode = b[0] & 0x80, b[0] & 0x70, b[0] & 0x0F
-        masked, n, head = b[1] & 0x80, b[1] & 0x7F, 2
-        if rsv:
-            raise ProbeError(f"frame with RSV bits 0x{rsv:02x} (no extension was negotiated)")
-        if masked:
-            raise ProbeError("masked frame from the server (RFC 6455 5.1 forbids it)")
-        if opcode not in (0, 1, 2, 8, 9, 10):
-            raise ProbeError(f"unknown opcode {opcode}")
-        if n == 126:
-            if len(b) < 4:
-                return None
-            n, head = struct.unpack_from("!H", b, 2)[0], 4
-            if n < 126:
-                raise ProbeError(f"16-bit length {n} where 7 bits suffice")
-        elif n == 127:
-            if len(b) < 10:
-                return None
-            n, head = struct.unpack_from("!Q", b, 2)[0], 10
-            if n >> 63 or n < 65536:
-                raise ProbeError(f"64-bit length {n} (top bit set or 16 bits suffice)")
-        if opcode >= 8 and (not fin or n > 125):
-            raise ProbeError(f"control frame (opcode {opcode}) fragmented or over 125 bytes")
-        if n > MAX_MESSAGE:
-            raise ProbeError(f"frame of {n} bytes, over the probe's {MAX_MESSAGE}")
-        if len(b) < head + n:
-            return None
-        payload = bytes(b[head:head + n])
-        del b[:head + n]
-        if opcode >= 8:
-            return opcode, payload
-        if opcode == 0:
-            if self.parts is None:
-                raise ProbeError("continuation frame outside a fragmented message")
-            self.parts[1].append(payload)
-        else:
-            if self.parts is not None:
-                raise ProbeError("new data frame inside a fragmented message")
-            self.parts = (opcode, [payload])
-        if sum(len(p) for p in self.parts[1]) > MAX_MESSAGE:
-            raise ProbeError("fragmented message over the probe's limit")
-        if not fin:
-            return None, None
-        op, parts = self.parts
-        self.parts = None
-        return op, b"".join(parts)
-
-
-def masked_frame(opcode, payload):
-    """A client frame: FIN, masked as RFC 6455 requires of a client."""
-    mask = os.urandom(4)
-    body = bytes(c ^ mask[i % 4] for i, c in enumerate(payload))
-    return bytes([0x80 | opcode, 0x80 | len(payload)]) + mask + body
 
 
 class Client:
@@ -450,46 +373,6 @@ class Probe:
                 "loadavg_probes_start": list(la0), "loadavg_probes_end": list(la1)}
 
 
-def self_test():
-    """Checks FrameReader on crafted frames (--self-test): several frames in one read, a frame
-    split at every byte, 16- and 64-bit lengths, fragments, and each fault it must refuse."""
-    def frame(op, payload, fin=True, first=None):
-        n = len(payload)
-        b0 = first if first is not None else (0x80 if fin else 0) | op
-        if n < 126:
-            return bytes([b0, n]) + payload
-        if n < 65536:
-            return bytes([b0, 126]) + struct.pack("!H", n) + payload
-        return bytes([b0, 127]) + struct.pack("!Q", n) + payload
-    small, mid, big = b'{"type":"a"}', b"x" * 300, b"y" * 70000
-    stream = frame(1, small) + frame(1, mid) + frame(9, b"p") + frame(1, big) + \
-        frame(1, b"ab", fin=False) + frame(0, b"cd", fin=False) + frame(0, b"ef")
-    want = [(1, small), (1, mid), (9, b"p"), (1, big), (1, b"abcdef")]
-    r = FrameReader()
-    assert r.feed(stream) == want, "several frames in one read"
-    for cut in range(1, 40):
-        r, got = FrameReader(), []
-        got += r.feed(stream[:cut])
-        got += r.feed(stream[cut:])
-        assert got == want, f"split at byte {cut}"
-    r, got = FrameReader(), []
-    for i in range(len(stream[:400])):
-        got += r.feed(stream[i:i + 1])
-    assert got == want[:3], "one byte per read"
-    bad = {"masked": bytes([0x81, 0x81, 1, 2, 3, 4, 5]), "RSV": bytes([0xC1, 0]),
-           "opcode": bytes([0x83, 0]), "16-bit length": bytes([0x81, 126, 0, 5]) + b"x" * 5,
-           "64-bit length": bytes([0x81, 127]) + struct.pack("!Q", 5) + b"x" * 5,
-           "control frame": bytes([0x09, 0]), "continuation": frame(0, b"x"),
-           "new data frame": frame(1, b"a", fin=False) + frame(1, b"b")}
-    for what, data in bad.items():
-        try:
-            FrameReader().feed(data)
-        except ProbeError:
-            continue
-        raise AssertionError(f"accepted a bad frame: {what}")
-    print("feed_probe: self-test passed")
-
-
 def main():
     if sys.argv[1:] == ["--self-test"]:
         return self_test()
@@ -507,7 +390,7 @@ def main():
         sys.exit("feed_probe: --clients and --probes must be at least 1")
     try:
         r = Probe(a).run()
-    except (ProbeError, OSError, http.client.HTTPException) as e:
+    except (ProbeError, FrameError, OSError, http.client.HTTPException) as e:
         sys.exit(f"feed_probe: {e}")
     if r["kernel_stamp_before_put"] or r["frames_without_kernel_stamp"]:
         sys.exit(f"feed_probe: {r['frames_without_kernel_stamp']} frames without a kernel timestamp, "
