@@ -31,6 +31,7 @@ HOSTNAME = "benchhost"
 PREFIX = "/services"          # the agent's registry prefix
 IMAGE = "bench/sleeper"       # service name "sleeper"
 CHILDREN = []                 # Popen objects to stop on exit
+PHASES = ("floor", "latency", "plain", "sync", "idle", "feed")   # in the order they run
 PIDFILE = None                # run.sh reads it to stop strays after a kill
 
 
@@ -541,6 +542,7 @@ def m_feed(a, docker, etcd, clients, probes):
         wait_until(lambda: services() >= a.services, 90, f"feed shows {a.services} services", every=0.5)
         time.sleep(3)
         res["rss_before_clients_kb"] = rss_kb(agent.pid)
+        res["loadavg_node_start"] = loadavg()
         out = subprocess.run(
             ["node", os.path.join(os.path.dirname(os.path.abspath(__file__)), "feed-client.mjs"),
              "--feed", f"127.0.0.1:{feed_port}", "--etcd", f"127.0.0.1:{a.etcd}",
@@ -551,6 +553,24 @@ def m_feed(a, docker, etcd, clients, probes):
             raise RuntimeError("feed client failed: " + out.stderr[-2000:])
         with open(os.path.join(a.work, "feed-client.json")) as f:
             res.update(json.load(f))
+        res["loadavg_node_end"] = loadavg()
+        if not agent.alive():
+            raise RuntimeError("agent exited")
+        # The same puts, received by plain sockets stamped by the kernel (bench/feed_probe.py):
+        # the agent's share, without the single Node receiver's queueing.
+        la0 = loadavg()
+        out = subprocess.run(
+            [sys.executable, os.path.join(os.path.dirname(os.path.abspath(__file__)), "feed_probe.py"),
+             "--feed", f"127.0.0.1:{feed_port}", "--etcd", f"127.0.0.1:{a.etcd}",
+             "--clients", str(clients), "--probes", str(probes), "--pid", str(agent.pid),
+             "--out", os.path.join(a.work, "feed-probe.json")],
+            capture_output=True, text=True, timeout=300)
+        if out.returncode != 0:
+            raise RuntimeError("feed probe failed: " + out.stderr[-2000:])
+        log(out.stderr.strip())
+        with open(os.path.join(a.work, "feed-probe.json")) as f:
+            res["probe"] = json.load(f)
+        res["probe"]["loadavg_start"], res["probe"]["loadavg_end"] = la0, loadavg()
         if not agent.alive():
             raise RuntimeError("agent exited")
     finally:
@@ -577,14 +597,24 @@ def cmd_run(a):
         with open(a.out + ".partial", "w") as f:
             json.dump(R, f, indent=1)
 
-    R["floor_ns"], R["floor_delete_ns"] = phase("floor", lambda: m_floor(a, etcd, a.floor_n))
-    save()
-    R["latency"] = phase("latency", lambda: m_latency(a, docker, etcd, a.latency_n))
-    save()
-    R["plain"] = phase("plain", lambda: m_latency(a, docker, etcd, min(a.latency_n, a.before_latency_n),
-                                                  plain=True))
-    save()
-    if a.agent_before:
+    # BENCH_PHASES (run.sh) measures a subset, e.g. only the feed; the report then shows only those.
+    want = set(a.phases.split(",")) if a.phases else set(PHASES)
+    if want - set(PHASES):
+        raise SystemExit(f"unknown phase(s) {','.join(sorted(want - set(PHASES)))}; known: {','.join(PHASES)}")
+    if "idle" in want and "sync" not in want:
+        raise SystemExit("phase idle measures the agent that synced the last N: it needs phase sync")
+    R["phases_selected"] = [p for p in PHASES if p in want]
+    if "floor" in want:
+        R["floor_ns"], R["floor_delete_ns"] = phase("floor", lambda: m_floor(a, etcd, a.floor_n))
+        save()
+    if "latency" in want:
+        R["latency"] = phase("latency", lambda: m_latency(a, docker, etcd, a.latency_n))
+        save()
+    if "plain" in want:
+        R["plain"] = phase("plain", lambda: m_latency(a, docker, etcd, min(a.latency_n, a.before_latency_n),
+                                                      plain=True))
+        save()
+    if a.agent_before and "latency" in want:
         # The same measurements of an earlier build, in the same run and under the same load.
         R["before"] = {"agent": a.agent_before}
         R["before"]["latency"] = phase("latency_before", lambda: m_latency(
@@ -594,7 +624,7 @@ def cmd_run(a):
     R["sync"] = {}
     have = 0
     agent = None
-    for n in a.sync:
+    for n in (a.sync if "sync" in want else []):
         def one(n=n):
             nonlocal have, agent
             create_sync_containers(docker, have, n)
@@ -616,6 +646,8 @@ def cmd_run(a):
             return out
         R["sync"][str(n)] = phase(f"sync{n}", one)
         save()
+    if "feed" in want and "sync" not in want:   # the feed's agent syncs the largest N, as in a full run
+        create_sync_containers(docker, 0, a.sync[-1])
 
     def idle():
         time.sleep(3)
@@ -630,10 +662,23 @@ def cmd_run(a):
              "cpu_pct_ticks": 100.0 * (k1 - k0) / hz / ((w1 - w0) / 1e9)}
         agent.stop()
         return r
-    R["idle"] = phase("idle", idle)
-    save()
+    if "idle" in want:
+        R["idle"] = phase("idle", idle)
+        save()
+    elif agent:
+        agent.stop()
     a.services = a.sync[-1]
-    R["feed"] = phase("feed", lambda: m_feed(a, docker, etcd, a.clients, a.probes))
+    if "feed" in want:
+        # BENCH_FEED_REPS: the feed phase again with a fresh agent, each under its own load;
+        # the table's feed rows are the first repetition's, every one is listed below them.
+        reps = []
+        for rep in range(a.feed_reps):
+            reps.append(phase("feed" if rep == 0 else f"feed{rep + 1}",
+                              lambda: m_feed(a, docker, etcd, a.clients, a.probes)))
+            reps[-1]["services"] = a.services
+        R["feed"] = reps[0]
+        if a.feed_reps > 1:
+            R["feed_reps"] = reps
     with open(a.out, "w") as f:
         json.dump(R, f, indent=1)
     log("results in", a.out)
@@ -660,6 +705,8 @@ def main():
     r.add_argument("--agent-before", default="",
                    help="an earlier build: its sync and latency are measured in the same run")
     r.add_argument("--before-latency-n", type=int, default=100)
+    r.add_argument("--feed-reps", type=int, default=1)
+    r.add_argument("--phases", default="", help=f"comma-separated subset of {','.join(PHASES)} (default all)")
     a = ap.parse_args()
 
     def on_term(signum, frame):

@@ -2,7 +2,8 @@
 targets and registrator."""
 import statistics
 
-from report_figures import pct, ms, mib, mem_detail, ratio, met, summary
+from report_feed import feed_rows, feed_rep_rows
+from report_figures import ms, mib, mem_detail, ratio, met, summary
 
 # Registrator, measured by the team earlier on this kind of machine (issue 6).
 # Issue 14's side-by-side run (registrator v7.4 on etcd v2, 80 containers, same outside
@@ -33,8 +34,33 @@ def latency_floors(R):
 
 
 def build_rows(R):
+    """The table's rows. A run of a subset of phases (BENCH_PHASES) has rows for those only."""
     rows = []
-    floor = summary(R["floor_ns"])
+    floor = summary(R["floor_ns"]) if R.get("floor_ns") else None
+    lat = R.get("latency")
+    if lat and floor:
+        rows += latency_rows(R, floor)
+    rows += sync_rows(R)
+    if lat:
+        rows += memory_idle_rows(lat)
+    rows += sync_memory_rows(R)
+    if "phases_selected" not in R and ("idle" not in R or "feed" not in R):   # results.json.partial
+        rows.append(("Idle CPU and feed", "not measured: the run stopped before these phases",
+                     "", "", "", "", ""))
+        return rows
+    if "idle" in R:
+        idle = R["idle"]
+        rows.append((f"Agent CPU over {idle['window_s']:.0f} idle s with {idle['services']} services "
+                     f"(schedstat; ticks: {idle['cpu_pct_ticks']:.3f} %)", f"{idle['cpu_pct_schedstat']:.3f} %",
+                     "—", "", "< 0.1 %", met(idle["cpu_pct_schedstat"] < 0.1), "—"))
+    if "feed" in R:
+        rows += feed_rows(R, floor)
+        rows += feed_rep_rows(R)
+    return rows
+
+
+def latency_rows(R, floor):
+    rows = []
     F = latency_floors(R)
     lat = R["latency"]
     st, die = summary(lat["start_to_key_ns"]), summary(lat["die_to_removal_ns"])
@@ -88,6 +114,11 @@ def build_rows(R):
             rows.append((f"↳ {ev}, agent + etcd part: the plain reader has the event → key "
                          f"{'in' if ev == 'start' else 'gone from'} the watch, p50 / p99",
                          f"{ms(rest['p50'])} / {ms(rest['p99'])}", "", "", "", "", ""))
+    return rows
+
+
+def sync_rows(R):
+    rows = []
     targets = {"300": 120, "1000": 400}
     for N, s in R.get("sync", {}).items():
         runs = [r["ns"] / 1e6 for r in s["runs"]]
@@ -102,6 +133,12 @@ def build_rows(R):
                      f"≤ floor; ≤ {tgt} ms" if tgt else "≤ floor",
                      f"{met(med <= fmed)}; {met(med <= tgt)}" if tgt else met(med <= fmed),
                      REGISTRATOR.get(f"sync{N}", "—")))
+    return rows
+
+
+def memory_idle_rows(lat):
+    rows = []
+    st, die = summary(lat["start_to_key_ns"]), summary(lat["die_to_removal_ns"])
     rows.append(("Agent RSS idle (started, 0 containers)", mib(lat["rss_idle_kb"]), "—", "", "—", "", "—"))
     if mem_detail(lat.get("mem_idle_kb")):
         rows.append(("↳ the same as PSS (shared libraries split between the processes mapping them) "
@@ -112,6 +149,11 @@ def build_rows(R):
         rows.append((f"↳ the same agent after the {st['n']} starts and {die['n']} deaths of the latency rows: "
                      "RSS / PSS / anonymous", f"{mib(m['vmrss'])} / {mib(m['pss'])} / {mib(m.get('rssanon', 0))}",
                      "", "", "", "", ""))
+    return rows
+
+
+def sync_memory_rows(R):
+    rows = []
     for N, s in R.get("sync", {}).items():
         rss = statistics.median(r["rss_kb"] for r in s["runs"])
         big = N == list(R["sync"])[-1]
@@ -129,27 +171,6 @@ def build_rows(R):
             rows.append((f"↳ after {N} services as PSS / anonymous RSS", f"{mib(pss)} / {mib(anon)}",
                          "", "", "≤ 12 MB" if big else "", f"{met(pss / 1024 <= 12)} (as PSS)" if big else "",
                          ""))
-    if "idle" not in R or "feed" not in R:   # a partial run (results.json.partial)
-        rows.append(("Idle CPU and feed", "not measured: the run stopped before these phases",
-                     "", "", "", "", ""))
-        return rows
-    idle = R["idle"]
-    rows.append((f"Agent CPU over {idle['window_s']:.0f} idle s with {idle['services']} services "
-                 f"(schedstat; ticks: {idle['cpu_pct_ticks']:.3f} %)", f"{idle['cpu_pct_schedstat']:.3f} %",
-                 "—", "", "< 0.1 %", met(idle["cpu_pct_schedstat"] < 0.1), "—"))
-    f = R["feed"]
-    d = f["delays_ms"]
-    c = f["clients"]
-    for q in (50, 99):
-        v = pct(d, q)
-        fl = floor[f"p{q}"]
-        rows.append((f"Feed: etcd put → {c} WebSocket clients receive it, p{q} "
-                     f"(n={len(d)}; {f['probes']} puts, {f['services'] if 'services' in f else R['idle']['services']} "
-                     f"services known)", ms(v), ms(fl), ratio(v, fl),
-                     "≤ 20 ms" if q == 99 else "—", met(v <= 20) if q == 99 else "", "—"))
-    per = (f["rss_with_clients_kb"] - f["rss_before_clients_kb"]) / c
-    rows.append((f"Feed memory per connected client (RSS {mib(f['rss_before_clients_kb'])} → "
-                 f"{mib(f['rss_with_clients_kb'])} with {c} clients)", f"{per:.0f} KiB", "—", "", "—", "", "—"))
     return rows
 
 

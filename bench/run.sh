@@ -15,6 +15,11 @@
 #   BENCH_SYNC          the sync sizes, e.g. 300,1000 (default 100,300,1000; quick 20,50)
 #   BENCH_DASHBOARD     0: do not run bench/dashboard/run.sh after a full run (default 1 when it
 #                       exists); its bench/out/dashboard.json is included in the report either way
+#   BENCH_PHASES        a comma-separated subset of floor,latency,plain,sync,idle,feed (default all);
+#                       e.g. BENCH_PHASES=feed BENCH_SYNC=1000 measures only the feed with 1000
+#                       services (about 4 min). A subset run writes bench/out/phases.md (or quick.md)
+#                       and never docs/performance.md, and skips the dashboard bench
+#   BENCH_FEED_REPS     the feed phase this many times, each with a fresh agent (default 1)
 #   BENCH_ETCD_DATA     disk: etcd's data dir on the work dir's disk, as before issue 14. Default
 #                       tmpfs (/dev/shm): with etcd on the disk dockerd writes container layers to,
 #                       every write made while a container is torn down waits for the filesystem
@@ -58,6 +63,14 @@ else
     COUNTS=(--floor-n 200 --latency-n 200 --sync "${BENCH_SYNC:-100,300,1000}" --reps 3 --idle-s 60 --clients 100 --probes 50)
     REPORT=$REPO/docs/performance.md
     RAW=$BENCH_DIR/out/results.json   # raw samples of the run behind docs/performance.md
+fi
+COUNTS+=(--feed-reps "${BENCH_FEED_REPS:-1}")
+if [ -n "${BENCH_PHASES:-}" ]; then
+    COUNTS+=(--phases "$BENCH_PHASES")
+    if [ "${BENCH_QUICK:-0}" != 1 ]; then
+        REPORT=$BENCH_DIR/out/phases.md
+        RAW=$BENCH_DIR/out/phases-results.json
+    fi
 fi
 
 # A /20 bridge instead of the harness's /24: 1000 containers need more than 253 addresses.
@@ -159,7 +172,7 @@ DRIVER_PID=""
 
 # The dashboard's models and views (bench/dashboard, its own etcd; see its README). Its figures
 # land in bench/out/dashboard.json, which the report includes.
-if [ "${BENCH_QUICK:-0}" != 1 ] && [ "${BENCH_DASHBOARD:-1}" = 1 ] && [ -x "$BENCH_DIR/dashboard/run.sh" ]; then
+if [ "${BENCH_QUICK:-0}" != 1 ] && [ -z "${BENCH_PHASES:-}" ] && [ "${BENCH_DASHBOARD:-1}" = 1 ] && [ -x "$BENCH_DIR/dashboard/run.sh" ]; then
     say "dashboard bench (bench/dashboard/run.sh) ..."
     "$BENCH_DIR/dashboard/run.sh" </dev/null || say "the dashboard bench failed; the report uses the last bench/out/dashboard.json if any"
 fi
