@@ -47,6 +47,9 @@ def dashboard_section(path):
                     f"{ms(v.get('frame_interval_ms_p99', 0))} / {ms(v['frame_interval_ms_max'])}; "
                     + (f"{ms(v['polish_cpu_ms_p99'])} / {ms(v['polish_cpu_ms_max'])}"
                        if "polish_cpu_ms_max" in v else "not measured"))
+            if "gui_timer_gap_cpu_ms" in v:
+                row(f"↳ {name} view: longest hold-up of the GUI thread's 16 ms timer; its CPU time in it",
+                    f"{ms(v['gui_timer_gap_ms_max'])}; {ms(v['gui_timer_gap_cpu_ms'])}")
             cpu = [(m["flush_cpu_ms_max"], name_) for name_, m in v.get("per_model", {}).items()
                    if "flush_cpu_ms_max" in m]
             if cpu:
