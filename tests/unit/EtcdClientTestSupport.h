@@ -1,6 +1,7 @@
 #pragma once
 
-// Setup shared by the EtcdClient tests (tst_etcdclient_kv, _faults, _security). Header-only.
+// Setup shared by the etcd client tests (tst_etcdclient_*, tst_etcdconnection) and, through
+// RegistryTestSupport.h, the registry tests. Header-only.
 
 #include "etcd/EtcdClient.h"
 

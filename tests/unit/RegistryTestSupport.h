@@ -3,6 +3,7 @@
 // Setup shared by the registry tests (tst_etcdv3registry, tst_etcd2registry, tst_skydnsregistry).
 // Header-only so each test includes what it needs.
 
+#include "EtcdClientTestSupport.h"
 #include "etcd/EtcdClient.h"
 #include "registry/RegistryConfig.h"
 
@@ -16,16 +17,7 @@
 //     auto r = awaitEtcd([&](auto cb) { client.range(key, {}, this, cb); });
 inline std::optional<EtcdResponse> awaitEtcd(const std::function<void(EtcdClient::Callback)> &call)
 {
-    std::optional<EtcdResponse> result;
-    QEventLoop loop;
-    call([&](const EtcdResponse &r) {
-        result = r;
-        loop.quit();
-    });
-    QTimer::singleShot(10000, &loop, &QEventLoop::quit);
-    if (!result)
-        loop.exec();
-    return result;
+    return wait(call);
 }
 
 // A registry under "/services" for host "core-01", with a short request timeout so fault tests

@@ -3,6 +3,7 @@
 // cannot be made to produce (a peer that closes mid-header, stalls, sends a body over the cap,
 // breaks HTTP framing, or closes a kept-alive connection as the next request arrives) against
 // FakeEtcdPeer.
+#include "EtcdClientTestSupport.h"
 #include "EtcdTestServer.h"
 #include "etcd/EtcdClient.h"
 #include "etcd/EtcdConnection.h"
@@ -72,21 +73,6 @@ bool exchange(EtcdConnection *connection, const QString &endpoint, qint64 cap = 
     QSignalSpy finished(connection, &EtcdConnection::finished);
     connection->send(rangeRequest(endpoint), cap);
     return finished.wait(timeoutMs);
-}
-
-std::optional<EtcdResponse> wait(const std::function<void(EtcdClient::Callback)> &call,
-                                 int timeoutMs = 10000)
-{
-    std::optional<EtcdResponse> result;
-    QEventLoop loop;
-    call([&](const EtcdResponse &r) {
-        result = r;
-        loop.quit();
-    });
-    QTimer::singleShot(timeoutMs, &loop, &QEventLoop::quit);
-    if (!result)
-        loop.exec();
-    return result;
 }
 
 qint64 residentKiB(const QByteArray &field)
