@@ -73,26 +73,6 @@ if [ -n "${BENCH_PHASES:-}" ]; then
     fi
 fi
 
-# A /20 bridge instead of the harness's /24: 1000 containers need more than 253 addresses.
-_make_bridge() {
-    local lock=/tmp/portolan-it-bridge.lock n base
-    exec {_lockfd}>"$lock"
-    flock -w 30 "$_lockfd" || fail "could not lock $lock to pick a bridge subnet"
-    for n in $(seq 0 15); do
-        base=$((n * 16))
-        ip link show "ptlbench$n" >/dev/null 2>&1 && continue
-        { ip -4 -o addr show; ip -4 route show; } | grep -qE "(^| )10\.214\.($(seq -s '|' $base $((base + 15))))\." && continue
-        ip link add "ptlbench$n" type bridge || continue
-        ip addr add "10.214.$base.1/20" dev "ptlbench$n"
-        ip link set "ptlbench$n" up
-        DOCKER_BRIDGE=ptlbench$n
-        break
-    done
-    exec {_lockfd}>&-
-    [ -n "$DOCKER_BRIDGE" ] || fail "no free 10.214.N.0/20 subnet for the bench's docker bridge"
-    say "bridge $DOCKER_BRIDGE 10.214.$base.1/20"
-}
-
 # Before the harness's teardown: stop whatever the driver started (by pid), then stop dockerd
 # with its containers (a 1 s shutdown timeout: `sleep` as pid 1 ignores SIGTERM), which is far
 # quicker than removing 1000 containers one by one.
@@ -130,7 +110,8 @@ echo "$IT_DIR" >"$DOCKER_RUN/owner"
 # No docker-proxy process per published port (ports are still allocated and reported).
 echo '{"userland-proxy": false, "shutdown-timeout": 1}' >"$DOCKER_RUN/daemon.json"
 mkdir -p "$DOCKER_DATA"
-_make_bridge
+# A /20 bridge instead of the harness's /24: 1000 containers need more than 253 addresses.
+_make_bridge ptlbench 214 20 0 15
 _record_run
 start_dockerd
 if [ "${BENCH_ETCD_DATA:-tmpfs}" != disk ]; then

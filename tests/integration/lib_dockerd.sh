@@ -3,33 +3,54 @@
 # Private dockerds (part of lib.sh, sourced by it): the scenario's own daemon and any extra ones,
 # each with its own data root, exec root, socket and bridge; start, stop, kill and clean-up.
 
-# A bridge of our own (with a /24 no other interface uses) keeps container addresses from
+# A bridge of our own (with a subnet no other interface uses) keeps container addresses from
 # colliding with other daemons on docker0; dockerd runs with --iptables=false so it never
 # flushes another daemon's DOCKER chains. Published ports default to 127.0.0.1.
+# _make_bridge [NAME OCTET BITS FIRST LAST]: the first free bridge NAME<n>, n from FIRST to
+# LAST, on 10.OCTET.<n * 2^(24-BITS)>.1/BITS. The default is a scenario's /24 (ptlit<n>,
+# 10.213.<n>.0/24); the bench asks for /20s, whose 4094 addresses hold its 1000 containers.
+# shellcheck disable=SC2120 # only bench/run.sh passes arguments
 _make_bridge() {
     need_tools ip
-    local lock=/tmp/portolan-it-bridge.lock n
+    local name=${1:-ptlit} octet=${2:-213} bits=${3:-24} first=${4:-10} last=${5:-250}
+    local lock=/tmp/portolan-it-bridge.lock n span=$((1 << (24 - bits))) base thirds
     exec {_lockfd}>"$lock"
     flock -w 30 "$_lockfd" || fail "could not lock $lock to pick a bridge subnet"
-    for n in $(seq 10 250); do
-        ip link show "ptlit$n" >/dev/null 2>&1 && continue
-        ip -4 -o addr show | grep -q " 10\.213\.$n\." && continue
-        ip -4 route show | grep -q "^10\.213\.$n\." && continue
-        ip link add "ptlit$n" type bridge || continue
+    for n in $(seq "$first" "$last"); do
+        base=$((n * span))
+        thirds=$(seq -s '|' "$base" $((base + span - 1)))
+        ip link show "$name$n" >/dev/null 2>&1 && continue
+        { ip -4 -o addr show; ip -4 route show; } | grep -qE "(^| )10\.$octet\.($thirds)\." && continue
+        ip link add "$name$n" type bridge || continue
         # Pin the bridge's MAC (as dockerd does for docker0): left unset, Linux gives the bridge
         # the lowest MAC of its ports, so every container that comes or goes can change it and
         # the other containers' ARP entries for the gateway go stale (replies to docker-proxy
         # lost for seconds: portolan-lb's churn test saw 10 s stalls on a container that stayed).
-        ip link set "ptlit$n" address "$(cat "/sys/class/net/ptlit$n/address")"
-        ip addr add "10.213.$n.1/24" dev "ptlit$n"
-        ip link set "ptlit$n" up
-        DOCKER_BRIDGE=ptlit$n
+        ip link set "$name$n" address "$(cat "/sys/class/net/$name$n/address")"
+        ip addr add "10.$octet.$base.1/$bits" dev "$name$n"
+        ip link set "$name$n" up
+        DOCKER_BRIDGE=$name$n
         break
     done
     exec {_lockfd}>&-
-    [ -n "$DOCKER_BRIDGE" ] || fail "no free 10.213.N.0/24 subnet for a private docker bridge"
-    say "bridge $DOCKER_BRIDGE 10.213.${DOCKER_BRIDGE#ptlit}.1/24"
+    [ -n "$DOCKER_BRIDGE" ] || fail "no free 10.$octet.N.0/$bits subnet for a private docker bridge"
+    say "bridge $DOCKER_BRIDGE 10.$octet.$base.1/$bits"
 }
+
+# _launch_dockerd DATA RUN HOST BRIDGE LOG WHAT: one private dockerd in the background, waited
+# for until it answers _ping (30 s). Its pid is in LAUNCHED_PID.
+_launch_dockerd() {
+    local data=$1 run=$2 host=$3 bridge=$4 log=$5 what=$6
+    dockerd --data-root "$data" --exec-root "$run/exec" \
+        --pidfile "$run/dockerd.pid" -H "$host" \
+        --config-file "$run/daemon.json" --bridge "$bridge" \
+        --iptables=false --ip-masq=false --ip=127.0.0.1 \
+        >>"$log" 2>&1 </dev/null &
+    LAUNCHED_PID=$!
+    _await_ready "$LAUNCHED_PID" "$log" "$what" 30 _dockerd_pings "$run/docker.sock"
+}
+
+_dockerd_pings() { [ "$(curl -s -m 2 --unix-socket "$1" http://x/_ping 2>/dev/null)" = OK ]; }
 
 start_dockerd() {
     need_root
@@ -45,27 +66,8 @@ start_dockerd() {
         _record_run
     fi
     export DOCKER_HOST=unix://$DOCKER_RUN/docker.sock
-    dockerd --data-root "$DOCKER_DATA" --exec-root "$DOCKER_RUN/exec" \
-        --pidfile "$DOCKER_RUN/dockerd.pid" -H "$DOCKER_HOST" \
-        --config-file "$DOCKER_RUN/daemon.json" --bridge "$DOCKER_BRIDGE" \
-        --iptables=false --ip-masq=false --ip=127.0.0.1 \
-        >>"$IT_DIR/dockerd.log" 2>&1 </dev/null &
-    DOCKERD_PID=$!
-    local t0 deadline
-    t0=$(now_ms)
-    deadline=$((t0 + 30000))
-    until [ "$(curl -s -m 2 --unix-socket "$DOCKER_RUN/docker.sock" http://x/_ping 2>/dev/null)" = OK ]; do
-        _pid_alive "$DOCKERD_PID" || {
-            tail -n 20 "$IT_DIR/dockerd.log"
-            fail "dockerd exited during start-up (log above)"
-        }
-        if [ "$(now_ms)" -ge "$deadline" ]; then
-            tail -n 20 "$IT_DIR/dockerd.log"
-            fail "dockerd did not answer _ping within 30 s (log above)"
-        fi
-        sleep 0.1
-    done
-    WAITED_MS=$(($(now_ms) - t0))
+    _launch_dockerd "$DOCKER_DATA" "$DOCKER_RUN" "$DOCKER_HOST" "$DOCKER_BRIDGE" "$IT_DIR/dockerd.log" dockerd
+    DOCKERD_PID=$LAUNCHED_PID
     say "dockerd pid $DOCKERD_PID ready in $WAITED_MS ms at $DOCKER_HOST"
 }
 
@@ -147,28 +149,9 @@ start_extra_dockerd() {
         XD_HOST[$name]=unix://${XD_RUN[$name]}/docker.sock
         _record_run
     fi
-    local run=${XD_RUN[$name]} log=$IT_DIR/dockerd-$name.log
-    dockerd --data-root "${XD_DATA[$name]}" --exec-root "$run/exec" \
-        --pidfile "$run/dockerd.pid" -H "${XD_HOST[$name]}" \
-        --config-file "$run/daemon.json" --bridge "${XD_BRIDGE[$name]}" \
-        --iptables=false --ip-masq=false --ip=127.0.0.1 \
-        >>"$log" 2>&1 </dev/null &
-    XD_PID[$name]=$!
-    local t0 deadline
-    t0=$(now_ms)
-    deadline=$((t0 + 30000))
-    until [ "$(curl -s -m 2 --unix-socket "$run/docker.sock" http://x/_ping 2>/dev/null)" = OK ]; do
-        _pid_alive "${XD_PID[$name]}" || {
-            tail -n 20 "$log"
-            fail "dockerd $name exited during start-up (log above)"
-        }
-        if [ "$(now_ms)" -ge "$deadline" ]; then
-            tail -n 20 "$log"
-            fail "dockerd $name did not answer _ping within 30 s (log above)"
-        fi
-        sleep 0.1
-    done
-    WAITED_MS=$(($(now_ms) - t0))
+    _launch_dockerd "${XD_DATA[$name]}" "${XD_RUN[$name]}" "${XD_HOST[$name]}" "${XD_BRIDGE[$name]}" \
+        "$IT_DIR/dockerd-$name.log" "dockerd $name"
+    XD_PID[$name]=$LAUNCHED_PID
     say "dockerd $name pid ${XD_PID[$name]} ready in $WAITED_MS ms at ${XD_HOST[$name]} (bridge ${XD_BRIDGE[$name]})"
 }
 

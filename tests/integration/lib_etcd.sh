@@ -19,23 +19,11 @@ start_etcd() { # [--enable-v2 ...]: extra etcd flags are remembered for restart_
         --initial-cluster "it=http://127.0.0.1:$ETCD_PEER_PORT" \
         ${ETCD_FLAGS[@]+"${ETCD_FLAGS[@]}"} >>"$IT_DIR/etcd.log" 2>&1 </dev/null &
     ETCD_PID=$!
-    local t0 deadline
-    t0=$(now_ms)
-    deadline=$((t0 + 20000))
-    until curl -s -m 1 "http://127.0.0.1:$ETCD_PORT/health" 2>/dev/null | grep -q '"health":"true"'; do
-        _pid_alive "$ETCD_PID" || {
-            tail -n 20 "$IT_DIR/etcd.log"
-            fail "etcd exited during start-up (log above)"
-        }
-        if [ "$(now_ms)" -ge "$deadline" ]; then
-            tail -n 20 "$IT_DIR/etcd.log"
-            fail "etcd not healthy within 20 s (log above)"
-        fi
-        sleep 0.05
-    done
-    WAITED_MS=$(($(now_ms) - t0))
+    _await_ready "$ETCD_PID" "$IT_DIR/etcd.log" etcd 20 _etcd_healthy "$ETCD_PORT"
     say "etcd pid $ETCD_PID healthy in $WAITED_MS ms on 127.0.0.1:$ETCD_PORT ${ETCD_FLAGS[*]+${ETCD_FLAGS[*]}}"
 }
+
+_etcd_healthy() { curl -s -m 1 "http://127.0.0.1:$1/health" 2>/dev/null | grep -q '"health":"true"'; }
 
 stop_etcd() {
     say "stopping etcd (SIGTERM)"

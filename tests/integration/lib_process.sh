@@ -20,6 +20,28 @@ wait_pid_exit() {
     return 0
 }
 
+# _await_ready PID LOG WHAT TIMEOUT_S CMD...: runs CMD every 50 ms until it succeeds. Fails,
+# with the tail of LOG, when PID exits first or TIMEOUT_S pass. WAITED_MS: how long it took.
+_await_ready() {
+    local pid=$1 log=$2 what=$3 timeout_s=$4 t0 deadline
+    shift 4
+    t0=$(now_ms)
+    deadline=$((t0 + timeout_s * 1000))
+    until "$@"; do
+        _pid_alive "$pid" || {
+            tail -n 20 "$log"
+            fail "$what exited during start-up (log above)"
+        }
+        if [ "$(now_ms)" -ge "$deadline" ]; then
+            tail -n 20 "$log"
+            fail "$what not ready within $timeout_s s (log above)"
+        fi
+        sleep 0.05
+    done
+    # shellcheck disable=SC2034 # read by the callers
+    WAITED_MS=$(($(now_ms) - t0))
+}
+
 # Children (direct) of PID, for helpers started as subshells.
 _children() { ps -o pid= --ppid "$1" 2>/dev/null | tr -d ' ' || true; }
 
