@@ -1,6 +1,6 @@
 #pragma once
 
-// Setup shared by the registry tests (tst_etcdv3registry, tst_etcd2registry, tst_skydnsregistry).
+// Setup shared by the registry tests (tst_etcdv3registry_*, tst_etcd2registry, tst_skydnsregistry).
 // Header-only so each test includes what it needs.
 
 #include "EtcdClientTestSupport.h"

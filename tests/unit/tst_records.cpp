@@ -214,7 +214,8 @@ void tst_Records::etcdBytesAreWhatQJsonDocumentWrites_data()
 }
 
 // The direct writer must stay byte for byte what QJsonDocument writes (sorted members, its
-// escapes): the bytes are in etcd, and tst_etcdv3registry checks them against the old writer.
+// escapes): the bytes are in etcd, and tst_etcdv3registry_records checks them against the old
+// writer.
 void tst_Records::etcdBytesAreWhatQJsonDocumentWrites()
 {
     QFETCH(ServiceRecord, service);
