@@ -61,7 +61,7 @@ def b64(s):
 
 
 def pct(values, p):
-    """Nearest-rank percentile (p in 0..100), as bench.py and report.py compute it."""
+    """Nearest-rank percentile (p in 0..100), as bench_common.py and report.py compute it."""
     v = sorted(values)
     k = max(0, min(len(v) - 1, int(round(p / 100.0 * len(v) + 0.5)) - 1))
     return v[k]

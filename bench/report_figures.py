@@ -17,7 +17,7 @@ def mib(kb):
 
 
 def mem_detail(m):
-    """ "PSS 7.0 MiB, anonymous 2.1 MiB" from bench.py's mem_kb(), or "" for older results."""
+    """ "PSS 7.0 MiB, anonymous 2.1 MiB" from mem_kb() in bench_idle.py, or "" for older results."""
     if not m or "pss" not in m:
         return ""
     return f"PSS {mib(m['pss'])}, anonymous {mib(m.get('rssanon', 0))}"
