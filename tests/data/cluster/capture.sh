@@ -1,5 +1,6 @@
 #!/bin/sh
-# Re-records the watch fixtures of tst_clusterstate from a private etcd on loopback:
+# Re-records the watch fixtures of tst_clusterstate_recorded and _events from a private etcd
+# on loopback:
 #   snapshot-1.json   range of /portolan/ before the changes
 #   watch-1.ndjson    the /v3/watch stream from snapshot-1's revision + 1 (puts, a changed
 #                     service, deletes, a malformed record, a txn, a lease expiring)
