@@ -51,6 +51,22 @@ bool EtcdClusterSource::isNoLeader(const QString &message)
     return message.contains(QLatin1String("no leader"));
 }
 
+QString EtcdClusterSource::noLeaderText(const QString &where)
+{
+    return where + QStringLiteral(" has no leader (are most of its members down or cut off?)");
+}
+
+// The probes and the listing word a fault alike, so the status says "has no leader" whichever of
+// them met it first. A lost leader is always an Error; other faults are one when `isError`.
+void EtcdClusterSource::retryAfter(const EtcdResponse &r, bool isError)
+{
+    const bool noLeader = isNoLeader(r.error.message);
+    retryLater(noLeader
+                   ? noLeaderText(QStringLiteral("etcd at ") + EtcdClient::displayName(r.endpoint))
+                   : r.error.message,
+               isError || noLeader);
+}
+
 void EtcdClusterSource::start()
 {
     if (m_running || !m_client || !m_state)
@@ -131,7 +147,7 @@ void EtcdClusterSource::connectNow()
                        if (attempt != m_attempt)
                            return;
                        if (r.error.isError()) {
-                           retryLater(r.error.message, isNoLeader(r.error.message));
+                           retryAfter(r, false);
                            return;
                        }
                        m_streamEndpoint = r.endpoint;
@@ -149,7 +165,7 @@ void EtcdClusterSource::list()
         if (attempt != m_attempt)
             return;
         if (r.error.isError()) {
-            retryLater(r.error.message, isNoLeader(r.error.message));
+            retryAfter(r, false);
             return;
         }
         const qint64 revision = EtcdClient::int64(
@@ -185,8 +201,7 @@ void EtcdClusterSource::handleMessage(const EtcdWatchMessage &m)
 {
     if (!m.error.isEmpty()) {
         const bool noLeader = isNoLeader(m.error);
-        retryLater(noLeader ? where() + QStringLiteral(" has no leader (are most of its members "
-                                                       "down or cut off?)")
+        retryLater(noLeader ? noLeaderText(where())
                             : QStringLiteral("%1 ended the watch: %2").arg(where(), m.error),
                    noLeader);
         return;
@@ -275,15 +290,7 @@ void EtcdClusterSource::probe()
                 m_lastStreamData.elapsed() < sent.elapsed())
                 return;
             if (r.error.isError()) {
-                const bool noLeader = isNoLeader(r.error.message);
-                retryLater(
-                    noLeader
-                        ? EtcdClient::displayName(r.endpoint).prepend(QStringLiteral("etcd at ")) +
-                              QStringLiteral(" has no leader (are most "
-                                             "of its members down or "
-                                             "cut off?)")
-                        : r.error.message,
-                    true);
+                retryAfter(r, true);
                 return;
             }
             if (r.endpoint != m_streamEndpoint) {

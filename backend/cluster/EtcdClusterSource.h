@@ -84,8 +84,10 @@ private:
     void dropStream();
     // Gives up on the current attempt: status (Connecting or Error) with `reason`, then retry.
     void retryLater(const QString &reason, bool isError);
+    void retryAfter(const EtcdResponse &r, bool isError);
     QString where() const;
     static bool isNoLeader(const QString &message);
+    static QString noLeaderText(const QString &where);
 
     QPointer<EtcdClient> m_client;
     QPointer<ClusterState> m_state;

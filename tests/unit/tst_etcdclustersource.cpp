@@ -368,6 +368,14 @@ void tst_EtcdClusterSource::noLeaderIsAnErrorQuickly()
                              15000);
     qInfo("Error %lld ms after the peer died: %s", t.elapsed(),
           qPrintable(rig.state.errorString()));
+    // Each retry asks again (the connect probe, then the listing): it must say the same, not
+    // etcd's raw "etcdserver: no leader". The backoff is at most 2 s, so 2.5 s sees a retry.
+    QStringList texts;
+    QObject::connect(&rig.state, &ClusterState::errorStringChanged, &rig.state,
+                     [&] { texts << rig.state.errorString(); });
+    QTest::qWait(2500);
+    for (const QString &text : std::as_const(texts))
+        QVERIFY2(text.contains("has no leader"), qPrintable(text));
 
     cluster.start(1);
     t.restart();
