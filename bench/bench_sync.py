@@ -25,11 +25,9 @@ def create_sync_containers(docker, have, want):
     log(f"created {len(names)} containers in {time.monotonic() - t0:.1f} s (now {want})")
 
 
-def m_sync_once(a, etcd, n, keep=False, binary=None):
-    """Agent start (fork) -> all n registry keys seen by an independent watcher."""
-    clean_keys(etcd)
-    src = LineSource()
-    w = start_watcher(a, PREFIX + "/", src, "w")
+def put_tracker():
+    """The keys a watcher has seen put, the time of the newest put, and the line handler that
+    fills both (watcher lines are "<ns> PUT <key>")."""
     keys = set()
     last = [0]
 
@@ -38,6 +36,15 @@ def m_sync_once(a, etcd, n, keep=False, binary=None):
         if len(f) == 3 and f[1] == "PUT":
             keys.add(f[2])
             last[0] = int(f[0])
+    return keys, last, note
+
+
+def m_sync_once(a, etcd, n, keep=False, binary=None):
+    """Agent start (fork) -> all n registry keys seen by an independent watcher."""
+    clean_keys(etcd)
+    src = LineSource()
+    w = start_watcher(a, PREFIX + "/", src, "w")
+    keys, last, note = put_tracker()
 
     agent = Agent(a, binary=binary)
     try:
@@ -60,14 +67,7 @@ def m_sync_floor(a, docker, etcd, n):
     etcd.delete_prefix("/floorsync/")
     src = LineSource()
     w = start_watcher(a, "/floorsync/s/", src, "w")
-    keys = set()
-    last = [0]
-
-    def note(tag, line):
-        f = line.split()
-        if len(f) == 3 and f[1] == "PUT":
-            keys.add(f[2])
-            last[0] = int(f[0])
+    keys, last, note = put_tracker()
 
     local = threading.local()
 
